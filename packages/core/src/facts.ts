@@ -1,0 +1,98 @@
+/**
+ * Inspection facts: what hyper2kvm knows about the guest after `inspect`.
+ * Core fills the common part; plugins add their own under `extensions`
+ * (augment `PluginFactExtensions` by declaration merging for typing).
+ */
+import type { Firmware, VmDescription } from './vm.js';
+
+export type OsType = 'linux' | 'windows' | 'unknown';
+export type LinuxFamily = 'rhel' | 'debian' | 'suse' | 'arch' | 'alpine' | 'other';
+export type Bootloader = 'grub2' | 'grub1' | 'systemd-boot' | 'extlinux' | 'unknown';
+export type InitramfsTool = 'dracut' | 'initramfs-tools' | 'mkinitrd' | 'mkinitcpio' | 'mkinitfs' | 'unknown';
+export type NetworkFlavour =
+  | 'netplan'
+  | 'ifupdown'
+  | 'ifcfg'
+  | 'networkmanager'
+  | 'systemd-networkd'
+  | 'wicked'
+  | 'udev-persistent-net';
+export type HypervisorTools = 'vmware' | 'hyperv' | 'virtualbox';
+
+export interface KernelFacts {
+  /** `uname -r` of the kernel, e.g. `5.15.0-91-generic`. */
+  version: string;
+  /** Guest path of the kernel image. */
+  image: string;
+  /** Guest path of its initramfs, when one exists. */
+  initramfs?: string;
+  /** Virtio block driver is built into the kernel (`CONFIG_VIRTIO_BLK=y`). */
+  virtioBuiltIn: boolean;
+  /** Virtio modules present under `/lib/modules/<version>` (names without `.ko*`). */
+  virtioModules: string[];
+  /** The initramfs already carries virtio_blk (or it is built in). */
+  initramfsHasVirtio?: boolean;
+}
+
+export interface LinuxFacts {
+  distro: string;
+  family: LinuxFamily;
+  version: { major: number; minor: number };
+  /** Human name from os-release `PRETTY_NAME`. */
+  prettyName?: string;
+  bootloader: Bootloader;
+  /** Guest paths of the bootloader's config files that exist. */
+  bootloaderConfigs: string[];
+  /** BLS entries exist under /boot/loader/entries. */
+  bls: boolean;
+  kernels: KernelFacts[];
+  initramfsTool: InitramfsTool;
+  /** Flavour → guest paths of its config files. */
+  network: Partial<Record<NetworkFlavour, string[]>>;
+  hypervisorTools: HypervisorTools[];
+  selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
+  packageManager?: 'dnf' | 'yum' | 'apt' | 'zypper' | 'pacman' | 'apk';
+  /** fstab as parsed: device spec, mount point, type. */
+  fstab: { spec: string; mountpoint: string; type: string }[];
+}
+
+export interface WindowsFacts {
+  productName: string;
+  /** e.g. `10.0`, `6.1`. */
+  ntVersion: string;
+  build: number;
+  installationType: 'client' | 'server';
+  /** Guest path of the system root, e.g. `/Windows`. */
+  systemRoot: string;
+  controlSets: string[];
+  currentControlSet: string;
+  hasDriverDatabase: boolean;
+  hibernated: boolean;
+  fastStartup: boolean;
+  vmwareToolsInstalled: boolean;
+}
+
+/** Filled by plugins; augment with `declare module '@hyper2kvm/core'`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface PluginFactExtensions {}
+
+export interface GuestFacts {
+  os: {
+    type: OsType;
+    arch: string;
+    hostname?: string;
+    /** Product name as libguestfs or os-release tells it. */
+    productName?: string;
+  };
+  firmware: Firmware | 'unknown';
+  linux?: LinuxFacts;
+  windows?: WindowsFacts;
+  /** The VM as the export describes it. */
+  vm?: VmDescription;
+  extensions: Partial<PluginFactExtensions> & Record<string, unknown>;
+}
+
+/** Facts before inspection has run. */
+export function emptyFacts(vm?: VmDescription): GuestFacts {
+  return { os: { type: 'unknown', arch: 'unknown' }, firmware: 'unknown', ...(vm ? { vm } : {}), extensions: {} };
+}

@@ -1,0 +1,37 @@
+// Shared vitest settings: workspace packages resolve to their TypeScript
+// sources, so tests never depend on a stale build of a sibling package.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+function workspaceAliases(): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const group of ['packages', 'plugins', 'tools']) {
+    const groupDir = join(root, group);
+    if (!existsSync(groupDir)) continue;
+    for (const entry of readdirSync(groupDir)) {
+      const manifest = join(groupDir, entry, 'package.json');
+      const source = join(groupDir, entry, 'src', 'index.ts');
+      if (!existsSync(manifest) || !existsSync(source)) continue;
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string };
+      aliases[name] = source;
+    }
+  }
+  return aliases;
+}
+
+/** Vitest config for one project; `overrides.test` is merged over the defaults. */
+export function projectConfig(overrides: { test?: NonNullable<ViteUserConfig['test']> } = {}): ViteUserConfig {
+  return defineConfig({
+    resolve: { alias: workspaceAliases() },
+    test: {
+      include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
+      testTimeout: 30_000,
+      hookTimeout: 300_000,
+      ...overrides.test,
+    },
+  });
+}
