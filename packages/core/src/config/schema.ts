@@ -1,0 +1,47 @@
+/** The configuration file's schema (zod); the JSON Schema for editors is generated from it. */
+import { z } from 'zod';
+
+export const pluginEntrySchema = z.union([
+  z.string().min(1).describe('npm package name or path of the plugin (relative to the config file)'),
+  z
+    .object({
+      plugin: z.string().min(1).describe('npm package name or path of the plugin'),
+      options: z.record(z.string(), z.unknown()).optional().describe("the plugin's options (validated by the plugin)"),
+    })
+    .strict(),
+]);
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    plugins: z.array(pluginEntrySchema).optional().describe('plugins to enable, in order; without this key the built-in preset (every official plugin) applies'),
+    output: z
+      .object({
+        format: z.enum(['qcow2', 'raw']).default('qcow2').describe('disk format of the converted disks'),
+        compress: z.boolean().default(false).describe('zstd-compressed qcow2 output'),
+      })
+      .strict()
+      .default({ format: 'qcow2', compress: false }),
+    virtioWin: z.string().optional().describe('virtio-win ISO or directory (default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)'),
+    parallelism: z
+      .object({
+        vms: z.int().min(1).max(64).default(1).describe('VMs migrated at once by `batch`'),
+        convertCoroutines: z.int().min(1).max(16).default(8).describe('qemu-img convert -m'),
+      })
+      .strict()
+      .default({ vms: 1, convertCoroutines: 8 }),
+    accel: z.enum(['auto', 'kvm', 'tcg']).default('auto').describe('accelerator for the appliance and verify boots; auto probes KVM and falls back to TCG'),
+  })
+  .strict();
+
+export type PluginEntry = z.input<typeof pluginEntrySchema>;
+export type Hyper2kvmConfigInput = z.input<typeof configSchema>;
+export type Hyper2kvmConfig = z.output<typeof configSchema>;
+
+/** JSON Schema of the config file for editors (`hyper2kvm config --schema`). */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }),
+    title: 'hyper2kvm configuration',
+  };
+}

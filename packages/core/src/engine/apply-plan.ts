@@ -1,0 +1,88 @@
+/**
+ * Applies a plan's changes to the (overlay) guest, keeping the original of
+ * every file and hive it touches in the backup folder.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { GuestFsError } from '../errors.js';
+import type { GuestFs } from '../guest/guestfs.js';
+import { parentOf } from '../guest/paths.js';
+import type { HiveName, Plan, RegistryChange } from '../plan/changes.js';
+
+/** Writes registry changes into the guest's hives (supplied for Windows guests by @hyper2kvm/registry). */
+export interface RegistryWriter {
+  /** Applies the edits to one hive, keeps its original in `backupDir`, verifies by re-reading. */
+  apply(hive: HiveName, changes: RegistryChange[], backupDir: string): Promise<void>;
+}
+
+export interface ApplyOptions {
+  backupDir: string;
+  registry?: RegistryWriter;
+}
+
+/** Host path under `backupDir` for a guest file's original; guest paths never escape it. */
+export function backupPathFor(backupDir: string, guestPath: string): string {
+  const relative = guestPath.split('/').filter((part) => part !== '' && part !== '.' && part !== '..');
+  return join(backupDir, 'files', ...relative);
+}
+
+export async function applyPlan(guest: GuestFs, plan: Plan, options: ApplyOptions): Promise<void> {
+  const backedUp = new Set<string>();
+  const backup = async (path: string, content: Buffer | null): Promise<void> => {
+    if (content === null || backedUp.has(path)) return;
+    backedUp.add(path);
+    const target = backupPathFor(options.backupDir, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  };
+  const ensureParent = async (path: string): Promise<void> => {
+    const parent = parentOf(path);
+    if (!(await guest.exists(parent))) await guest.mkdirp(parent);
+  };
+
+  const registryChanges = new Map<HiveName, RegistryChange[]>();
+  for (const change of plan.changes) {
+    switch (change.kind) {
+      case 'file.write':
+        await backup(change.path, change.before);
+        await ensureParent(change.path);
+        await guest.writeFile(change.path, change.after, change.mode === undefined ? {} : { mode: change.mode });
+        if (change.mode !== undefined) await guest.chmod(change.path, change.mode);
+        break;
+      case 'file.delete':
+        await backup(change.path, change.before);
+        await guest.remove(change.path);
+        break;
+      case 'file.rename':
+        await ensureParent(change.to);
+        await guest.rename(change.from, change.to);
+        break;
+      case 'file.chmod':
+        await guest.chmod(change.path, change.mode);
+        break;
+      case 'dir.create':
+        await guest.mkdirp(change.path);
+        break;
+      case 'symlink.create':
+        await ensureParent(change.path);
+        await guest.symlink(change.target, change.path);
+        break;
+      case 'upload':
+        await ensureParent(change.guestPath);
+        await guest.upload(change.hostPath, change.guestPath);
+        break;
+      case 'registry.set':
+      case 'registry.deleteKey':
+      case 'registry.deleteValue': {
+        const list = registryChanges.get(change.hive) ?? [];
+        list.push(change);
+        registryChanges.set(change.hive, list);
+        break;
+      }
+    }
+  }
+  if (registryChanges.size > 0) {
+    if (!options.registry) throw new GuestFsError('the plan edits the registry but no registry writer is available for this guest', { code: 'NO_REGISTRY' });
+    for (const [hive, changes] of registryChanges) await options.registry.apply(hive, changes, options.backupDir);
+  }
+}

@@ -1,0 +1,110 @@
+/** What each lifecycle hook hands to the plugins that tap it. */
+import type { Logger } from 'pino';
+import type { GuestFacts } from '../facts.js';
+import type { GuestFs } from '../guest/guestfs.js';
+import type { ActionRequest, Plan } from '../plan/changes.js';
+import type { PlanApi } from '../plan/plan-builder.js';
+
+export interface InspectContext {
+  /** Full guest access; inspection must not write. */
+  readonly guest: GuestFs;
+  /** Facts found so far; plugins add theirs (under `extensions` for their own kinds). */
+  readonly facts: GuestFacts;
+  readonly logger: Logger;
+}
+
+export interface PlanContext extends PlanApi {
+  readonly facts: GuestFacts;
+  readonly logger: Logger;
+}
+
+export interface FixContext {
+  /** Writable guest (the overlay). File changes of the plan are already applied. */
+  readonly guest: GuestFs;
+  readonly facts: GuestFacts;
+  readonly plan: Plan;
+  /** Folder where originals of changed files are kept. */
+  readonly backupDir: string;
+  readonly logger: Logger;
+}
+
+export interface ActionContext {
+  readonly guest: GuestFs;
+  readonly facts: GuestFacts;
+  /** The merged request: who asked and with which parameters. */
+  readonly request: ActionRequest;
+  readonly logger: Logger;
+}
+
+/** A disk to convert: the repaired overlay and where its output goes. */
+export interface ConvertJob {
+  index: number;
+  overlayPath: string;
+  outputPath: string;
+}
+
+/** A converted disk as emit plugins and the report see it. */
+export interface OutputDisk {
+  index: number;
+  path: string;
+  format: 'qcow2' | 'raw';
+  bytes: number;
+  virtualSize: number;
+  sha256: string;
+}
+
+export interface ProgressEvent {
+  step: string;
+  /** 0-100 when known. */
+  percent?: number;
+  message?: string;
+  disk?: number;
+}
+
+export interface ConvertContext {
+  readonly facts: GuestFacts;
+  readonly jobs: ConvertJob[];
+  readonly format: 'qcow2' | 'raw';
+  readonly compress: boolean;
+  /** Disks converted so far; the converter tap fills it. */
+  readonly outputs: OutputDisk[];
+  progress(event: ProgressEvent): void;
+  readonly logger: Logger;
+}
+
+/** A file written by an emit plugin into the output folder. */
+export interface EmittedFile {
+  path: string;
+  plugin: string;
+  description: string;
+}
+
+export interface EmitContext {
+  readonly name: string;
+  readonly outputDir: string;
+  readonly facts: GuestFacts;
+  readonly plan: Plan;
+  readonly outputs: OutputDisk[];
+  /** Writes a file atomically into the output folder and records it. */
+  writeOutput(fileName: string, content: string | Buffer, description: string): Promise<string>;
+  readonly emitted: EmittedFile[];
+  readonly logger: Logger;
+}
+
+export interface VerifyResult {
+  booted: boolean;
+  network: boolean;
+  addresses: string[];
+  /** Last console lines, when it failed. */
+  console?: string[];
+  detail?: string;
+}
+
+export interface VerifyContext {
+  readonly name: string;
+  readonly outputDir: string;
+  readonly facts: GuestFacts;
+  readonly outputs: OutputDisk[];
+  result?: VerifyResult;
+  readonly logger: Logger;
+}

@@ -1,0 +1,189 @@
+/**
+ * The engine: owns one tapable hook per lifecycle step, hands plugins a
+ * tap-only view, and runs the steps in order for one VM.
+ */
+import { AsyncSeriesHook, HookMap } from 'tapable';
+import type { Logger } from 'pino';
+import { BlockedError, PluginError } from '../errors.js';
+import type { GuestFacts } from '../facts.js';
+import type { GuestFs } from '../guest/guestfs.js';
+import { isBlocked, type Plan } from '../plan/changes.js';
+import { PlanBuilder } from '../plan/plan-builder.js';
+import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
+import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../plugin/contract.js';
+import { applyPlan, type RegistryWriter } from './apply-plan.js';
+import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
+import { silentLogger } from '../logger.js';
+
+/** A plugin with its validated options, in run order. */
+export interface EnginePlugin {
+  plugin: Hyper2kvmPlugin;
+  options: unknown;
+}
+
+/** Deferred actions with a known place in the sequence; others run after, in request order. */
+export const ACTION_ORDER = ['initramfs.rebuild', 'grub.mkconfig', 'selinux.relabel'];
+
+type LifecycleHook = 'inspect' | 'plan' | 'fixOffline' | 'convert' | 'emit' | 'verify';
+
+interface PlanRun {
+  builder: PlanBuilder;
+  facts: GuestFacts;
+}
+
+export interface EngineOptions {
+  plugins: EnginePlugin[];
+  logger?: Logger;
+  coreVersion: string;
+}
+
+export class Engine {
+  readonly plugins: readonly EnginePlugin[];
+  readonly #logger: Logger;
+  readonly #active = new Set<string>();
+  readonly #hooks = {
+    inspect: new AsyncSeriesHook<[InspectContext]>(['context']),
+    plan: new AsyncSeriesHook<[PlanRun]>(['run']),
+    fixOffline: new AsyncSeriesHook<[FixContext]>(['context']),
+    convert: new AsyncSeriesHook<[ConvertContext]>(['context']),
+    emit: new AsyncSeriesHook<[EmitContext]>(['context']),
+    verify: new AsyncSeriesHook<[VerifyContext]>(['context']),
+  };
+  readonly #actions = new HookMap<AsyncSeriesHook<[ActionContext]>>(() => new AsyncSeriesHook<[ActionContext]>(['context']));
+
+  /** Plugins must already be in run order (see `orderPlugins`). Calls every plugin's `apply` once. */
+  constructor(options: EngineOptions) {
+    this.plugins = options.plugins;
+    this.#logger = options.logger ?? silentLogger();
+    for (const { plugin, options: pluginOptions } of options.plugins) {
+      const logger = this.#logger.child({ plugin: plugin.name });
+      try {
+        plugin.apply(this.#viewFor(plugin.name, logger), { options: pluginOptions, logger, coreVersion: options.coreVersion });
+      } catch (error) {
+        throw new PluginError(plugin.name, 'apply', error);
+      }
+    }
+  }
+
+  /** Names of the plugins whose `appliesTo` accepted the inspected guest. */
+  get activePlugins(): string[] {
+    return this.plugins.map(({ plugin }) => plugin.name).filter((name) => this.#active.has(name));
+  }
+
+  /** Runs every `inspect` tap, then decides which plugins apply to this guest. */
+  async inspect(guest: GuestFs, facts: GuestFacts): Promise<GuestFacts> {
+    await this.#hooks.inspect.promise({ guest, facts, logger: this.#logger });
+    this.#active.clear();
+    for (const { plugin } of this.plugins) {
+      let applies: boolean;
+      try {
+        applies = plugin.appliesTo ? plugin.appliesTo(facts) : true;
+      } catch (error) {
+        throw new PluginError(plugin.name, 'appliesTo', error);
+      }
+      if (applies) this.#active.add(plugin.name);
+    }
+    return facts;
+  }
+
+  /** Runs the `plan` taps against a planned view of the guest; nothing is written. */
+  async plan(guest: GuestFs, facts: GuestFacts, options: { registry?: RegistryReader } = {}): Promise<Plan> {
+    return (await this.planWithView(guest, facts, options)).plan;
+  }
+
+  /** Like `plan`, also returning the planned view (the guest as it will be). */
+  async planWithView(guest: GuestFs, facts: GuestFacts, options: { registry?: RegistryReader } = {}): Promise<{ plan: Plan; view: PlannedGuest }> {
+    const view = new PlannedGuest(guest, options.registry);
+    const builder = new PlanBuilder(view);
+    await this.#hooks.plan.promise({ builder, facts });
+    for (const action of builder.plan.actions) {
+      const hook = this.#actions.get(action.key);
+      if (!hook || hook.taps.length === 0) {
+        builder.plan.findings.push({
+          plugin: '@hyper2kvm/core',
+          rule: 'action-without-provider',
+          severity: 'error',
+          message: `deferred action ${action.key} (requested by ${action.requestedBy.join(', ')}) has no plugin that provides it`,
+          hint: 'enable the plugin that implements this action',
+        });
+      }
+    }
+    return { plan: builder.plan, view };
+  }
+
+  /**
+   * Applies the plan to the writable guest: file and registry changes, then
+   * `fixOffline` taps, then each deferred action once. Refuses a blocked plan.
+   */
+  async fix(guest: GuestFs, facts: GuestFacts, plan: Plan, options: { backupDir: string; registry?: RegistryWriter }): Promise<void> {
+    if (isBlocked(plan)) {
+      const errors = plan.findings.filter((finding) => finding.severity === 'error');
+      throw new BlockedError(`blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}`).join('; ')}`);
+    }
+    await applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) });
+    await this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger });
+    for (const request of orderActions(plan.actions)) {
+      this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
+      await this.#actions.for(request.key).promise({ guest, facts, request, logger: this.#logger });
+    }
+  }
+
+  async convert(context: ConvertContext): Promise<void> {
+    await this.#hooks.convert.promise(context);
+  }
+
+  async emit(context: EmitContext): Promise<void> {
+    await this.#hooks.emit.promise(context);
+  }
+
+  async verify(context: VerifyContext): Promise<void> {
+    await this.#hooks.verify.promise(context);
+  }
+
+  /**
+   * Hooks for built-in behaviour of the caller (the default converter, for
+   * example): taps named `name`, always active, errors attributed to it.
+   */
+  builtInHooks(name: string): PluginHooks {
+    return this.#viewFor(name, this.#logger.child({ plugin: name }), true);
+  }
+
+  #viewFor(plugin: string, logger: Logger, alwaysActive = false): PluginHooks {
+    const isActive = (hook: string): boolean => alwaysActive || hook === 'inspect' || this.#active.has(plugin);
+    const wrap = <Run, Context>(hookName: string, fn: (context: Context) => unknown, toContext: (run: Run) => Context) =>
+      async (run: Run): Promise<void> => {
+        if (!isActive(hookName)) return;
+        try {
+          await fn(toContext(run));
+        } catch (error) {
+          if (error instanceof PluginError) throw error;
+          throw new PluginError(plugin, hookName, error);
+        }
+      };
+    const view = <Run, Context>(hook: AsyncSeriesHook<[Run]>, hookName: string, toContext: (run: Run) => Context): TapOnlyHook<Context> => ({
+      tap: (_name, fn, options?: TapOptions) => hook.tapPromise({ name: plugin, stage: options?.stage ?? 0 }, wrap(hookName, fn, toContext)),
+      tapPromise: (_name, fn, options?: TapOptions) => hook.tapPromise({ name: plugin, stage: options?.stage ?? 0 }, wrap(hookName, fn, toContext)),
+    });
+    const same = <T>(context: T): T => context;
+    return {
+      inspect: view(this.#hooks.inspect, 'inspect', same),
+      plan: view(this.#hooks.plan, 'plan', (run: PlanRun): PlanContext => ({ ...run.builder.forPlugin(plugin), facts: run.facts, logger })),
+      fixOffline: view(this.#hooks.fixOffline, 'fixOffline', same),
+      action: { for: (key: string) => view(this.#actions.for(key), `action ${key}`, same) },
+      convert: view(this.#hooks.convert, 'convert', same),
+      emit: view(this.#hooks.emit, 'emit', same),
+      verify: view(this.#hooks.verify, 'verify', same),
+    };
+  }
+}
+
+/** Known actions in their fixed order, then the rest in request order. */
+export function orderActions<T extends { key: string }>(actions: T[]): T[] {
+  const position = (key: string): number => {
+    const index = ACTION_ORDER.indexOf(key);
+    return index === -1 ? ACTION_ORDER.length : index;
+  };
+  return actions.map((action, index) => ({ action, index })).sort((a, b) => position(a.action.key) - position(b.action.key) || a.index - b.index).map(({ action }) => action);
+}
+
+export type { LifecycleHook };

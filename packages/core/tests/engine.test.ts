@@ -1,0 +1,204 @@
+import { mkdtemp } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, orderPlugins, type EnginePlugin } from '../src/index.js';
+import { MemoryGuest, testPlugin } from './helpers.js';
+
+function engineOf(...plugins: EnginePlugin['plugin'][]): Engine {
+  return new Engine({ plugins: plugins.map((plugin) => ({ plugin, options: {} })), coreVersion: CORE_VERSION });
+}
+
+describe('Engine hooks', () => {
+  it('runs the lifecycle hooks in order with each tap named after its plugin', async () => {
+    const calls: string[] = [];
+    const plugin = testPlugin({
+      name: 'recorder',
+      apply(hooks) {
+        hooks.inspect.tapPromise('recorder', async () => void calls.push('inspect'));
+        hooks.plan.tapPromise('recorder', async () => void calls.push('plan'));
+        hooks.fixOffline.tapPromise('recorder', async () => void calls.push('fixOffline'));
+        hooks.convert.tap('recorder', () => void calls.push('convert'));
+        hooks.emit.tap('recorder', () => void calls.push('emit'));
+        hooks.verify.tap('recorder', () => void calls.push('verify'));
+      },
+    });
+    const engine = engineOf(plugin);
+    const guest = new MemoryGuest();
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')) });
+    const logger = (await import('../src/logger.js')).silentLogger();
+    await engine.convert({ facts, jobs: [], format: 'qcow2', compress: false, outputs: [], progress: () => undefined, logger });
+    await engine.emit({ name: 'vm', outputDir: '/tmp', facts, plan, outputs: [], writeOutput: async () => '', emitted: [], logger });
+    await engine.verify({ name: 'vm', outputDir: '/tmp', facts, outputs: [], logger });
+    expect(calls).toEqual(['inspect', 'plan', 'fixOffline', 'convert', 'emit', 'verify']);
+  });
+
+  it('skips plan taps of plugins whose appliesTo rejects the guest', async () => {
+    const calls: string[] = [];
+    const windowsOnly = testPlugin({
+      name: 'windows-only',
+      appliesTo: (facts) => facts.os.type === 'windows',
+      apply(hooks) {
+        hooks.plan.tap('windows-only', () => void calls.push('windows-only'));
+      },
+    });
+    const always = testPlugin({ name: 'always', apply: (hooks) => hooks.plan.tap('always', () => void calls.push('always')) });
+    const engine = engineOf(windowsOnly, always);
+    const guest = new MemoryGuest();
+    const facts = await engine.inspect(guest, emptyFacts());
+    await engine.plan(guest, facts);
+    expect(calls).toEqual(['always']);
+    expect(engine.activePlugins).toEqual(['always']);
+  });
+
+  it('attributes anything a plugin throws to the plugin and the hook', async () => {
+    const broken = testPlugin({
+      name: '@vendor/plugin-broken',
+      apply(hooks) {
+        hooks.plan.tapPromise('x', async () => {
+          throw new Error('cannot parse netplan');
+        });
+      },
+    });
+    const engine = engineOf(broken);
+    const guest = new MemoryGuest();
+    const error = await engine.plan(guest, await engine.inspect(guest, emptyFacts())).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PluginError);
+    expect(error).toMatchObject({ plugin: '@vendor/plugin-broken', hook: 'plan', message: 'plugin @vendor/plugin-broken failed in plan: cannot parse netplan' });
+  });
+
+  it('attributes a throw in apply itself', () => {
+    const broken = testPlugin({ name: 'bad-apply', apply: () => { throw new Error('boom'); } });
+    expect(() => engineOf(broken)).toThrow('plugin bad-apply failed in apply: boom');
+  });
+});
+
+describe('planned view', () => {
+  it('lets a second plugin edit the file the first one changed, and attributes both diffs', async () => {
+    const first = testPlugin({
+      name: 'first',
+      apply: (hooks) => hooks.plan.tapPromise('first', async (p) => void (await p.editFile('/etc/fstab', (text) => text.replace('/dev/sda1', 'UUID=abc'), 'stable names'))),
+    });
+    const second = testPlugin({
+      name: 'second',
+      apply: (hooks) =>
+        hooks.plan.tapPromise('second', async (p) => {
+          expect(await p.guest.readText('/etc/fstab')).toBe('UUID=abc / ext4 defaults 0 1\n');
+          await p.editFile('/etc/fstab', (text) => text + '/dev/mapper/data /data xfs defaults 0 2\n', 'add data');
+        }),
+    });
+    const guest = new MemoryGuest({ '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n' });
+    const engine = engineOf(first, second);
+    const plan = await engine.plan(guest, await engine.inspect(guest, emptyFacts()));
+    expect(plan.changes.map((change) => change.plugin)).toEqual(['first', 'second']);
+    const [a, b] = plan.changes;
+    expect(a?.kind === 'file.write' && a.before?.toString()).toBe('/dev/sda1 / ext4 defaults 0 1\n');
+    expect(b?.kind === 'file.write' && b.before?.toString()).toBe('UUID=abc / ext4 defaults 0 1\n');
+    // Planning wrote nothing.
+    expect((await guest.readFile('/etc/fstab')).toString()).toBe('/dev/sda1 / ext4 defaults 0 1\n');
+
+    const backupDir = await mkdtemp(join(tmpdir(), 'h2k-backup-'));
+    await engine.fix(guest, emptyFacts(), plan, { backupDir });
+    expect((await guest.readFile('/etc/fstab')).toString()).toBe('UUID=abc / ext4 defaults 0 1\n/dev/mapper/data /data xfs defaults 0 2\n');
+    expect(await readFile(join(backupDir, 'files/etc/fstab'), 'utf8')).toBe('/dev/sda1 / ext4 defaults 0 1\n');
+  });
+
+  it('hides deleted files and shows created ones in readdir and glob', async () => {
+    const guest = new MemoryGuest({ '/etc/netplan/00-installer.yaml': 'a', '/etc/netplan/01-old.yaml': 'b' });
+    const plugin = testPlugin({
+      name: 'netplan',
+      apply: (hooks) =>
+        hooks.plan.tapPromise('netplan', async (p) => {
+          await p.deleteFile('/etc/netplan/01-old.yaml', 'obsolete');
+          await p.writeFile('/etc/netplan/90-kvm.yaml', 'c', 'new');
+          expect(await p.guest.readdir('/etc/netplan')).toEqual(['00-installer.yaml', '90-kvm.yaml']);
+          expect(await p.guest.glob('/etc/netplan/*.yaml')).toEqual(['/etc/netplan/00-installer.yaml', '/etc/netplan/90-kvm.yaml']);
+          expect(await p.guest.exists('/etc/netplan/01-old.yaml')).toBe(false);
+        }),
+    });
+    const engine = engineOf(plugin);
+    const plan = await engine.plan(guest, await engine.inspect(guest, emptyFacts()));
+    expect(plan.changes.map((change) => change.kind)).toEqual(['file.delete', 'file.write']);
+  });
+});
+
+describe('deferred actions', () => {
+  it('runs an action requested by several plugins once, after the file changes, in the fixed order', async () => {
+    const runs: { key: string; requestedBy: string[]; params: Record<string, unknown>; fstab: string }[] = [];
+    const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
+    const provider = testPlugin({
+      name: 'provider',
+      apply(hooks) {
+        for (const key of ['grub.mkconfig', 'initramfs.rebuild']) {
+          hooks.action.for(key).tapPromise('provider', async ({ request, guest: g }) => {
+            runs.push({ key: request.key, requestedBy: request.requestedBy, params: request.params, fstab: (await g.readFile('/etc/fstab')).toString() });
+          });
+        }
+      },
+    });
+    const requester = (name: string, kernels: string[]) =>
+      testPlugin({
+        name,
+        apply: (hooks) =>
+          hooks.plan.tapPromise(name, async (p) => {
+            p.requireAction('grub.mkconfig');
+            p.requireAction('initramfs.rebuild', { kernels });
+            await p.writeFile('/etc/fstab', 'new\n', 'x');
+          }),
+      });
+    const engine = engineOf(provider, requester('a', ['5.15']), requester('b', ['5.15', '6.1']));
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')) });
+    expect(runs).toEqual([
+      { key: 'initramfs.rebuild', requestedBy: ['a', 'b'], params: { kernels: ['5.15', '6.1'] }, fstab: 'new\n' },
+      { key: 'grub.mkconfig', requestedBy: ['a', 'b'], params: {}, fstab: 'new\n' },
+    ]);
+  });
+
+  it('turns an action nobody provides into an error finding that blocks the fix (exit 3)', async () => {
+    const guest = new MemoryGuest();
+    const engine = engineOf(testPlugin({ name: 'needy', apply: (hooks) => hooks.plan.tap('needy', (p) => p.requireAction('selinux.relabel')) }));
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    expect(plan.findings).toMatchObject([{ severity: 'error', rule: 'action-without-provider' }]);
+    const error = await engine.fix(guest, facts, plan, { backupDir: '/nonexistent' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BlockedError);
+    expect((error as BlockedError).exitCode).toBe(3);
+  });
+});
+
+describe('plugin order', () => {
+  const named = (name: string, extra: object = {}) => ({ name, ...extra });
+
+  it('puts pre first and post last, keeping config order otherwise', () => {
+    const order = orderPlugins([named('a', { enforce: 'post' }), named('b'), named('c', { enforce: 'pre' }), named('d')]).map((p) => p.name);
+    expect(order).toEqual(['c', 'b', 'd', 'a']);
+  });
+
+  it('honours before and after over config order', () => {
+    const order = orderPlugins([named('emit', { after: ['fix'] }), named('fix'), named('early', { before: ['fix'] })]).map((p) => p.name);
+    expect(order).toEqual(['early', 'fix', 'emit']);
+  });
+
+  it('reports a cycle naming the plugins', () => {
+    expect(() => orderPlugins([named('a', { after: ['b'] }), named('b', { after: ['c'] }), named('c', { after: ['a'] })], 'hyper2kvm.config.json')).toThrow(
+      /hyper2kvm\.config\.json: plugin order has a cycle: (a → c → b → a|a → b → c → a|b → a → c → b|c → b → a → c)/,
+    );
+  });
+
+  it('reports an unknown name as a config error', () => {
+    const error = (() => {
+      try {
+        orderPlugins([named('a', { after: ['ghost'] })], 'cfg.json');
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(['cfg.json: plugin a wants to run after ghost, which is not enabled']);
+  });
+});
