@@ -1,0 +1,161 @@
+/**
+ * Programmatic `migrate`: inspect → plan → fixOffline → convert → emit
+ * (→ verify) with one appliance. The CLI is a thin layer over this.
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult } from '@hyper2kvm/core';
+import { convertDisk } from '@hyper2kvm/disk';
+import { writeFileAtomic } from './atomic-write.js';
+import { renderReportMarkdown, type RunReport } from './report.js';
+import { startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
+
+export interface MigrateOptions extends CommonRunOptions {
+  /** Output folder; created if missing. */
+  outputDir: string;
+  /** VM name for output files; default: the OVF/VMX name, else the first disk's base name. */
+  name?: string;
+  /** Overrides the config's output format. */
+  format?: 'qcow2' | 'raw';
+  compress?: boolean;
+  /** Stop after planning; nothing is written except nothing. */
+  dryRun?: boolean;
+  /** Boot the result headless and report whether it came up. */
+  verify?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Called with the plan once it is made (before anything is written). */
+  onPlan?: (plan: Plan) => void;
+}
+
+const CONVERTER = '@hyper2kvm/core:qemu-img-convert';
+
+function defaultName(run: RunContext, sources: string[]): string {
+  const fromVm = run.session.vm?.name?.trim();
+  const raw = fromVm || basename(sources[0] ?? 'vm', extname(sources[0] ?? 'vm'));
+  // Output file names must stay inside the output folder.
+  return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'vm';
+}
+
+/** Runs a whole migration and returns the report (also written as report.json/report.md unless dry run). */
+export async function migrate(options: MigrateOptions): Promise<RunReport> {
+  const startedAt = new Date().toISOString();
+  const outputDir = resolve(options.cwd ?? process.cwd(), options.outputDir);
+  const progress = options.onProgress ?? (() => undefined);
+  progress({ step: 'open', message: 'opening the source' });
+  const run = await startRun(options);
+  const name = options.name ?? defaultName(run, options.sources);
+  const active = new Set(run.engine.activePlugins);
+  const report: RunReport = {
+    tool: { name: 'hyper2kvm', version: CORE_VERSION },
+    status: 'failed',
+    name,
+    startedAt,
+    finishedAt: startedAt,
+    source: { files: options.sources.map((source) => resolve(options.cwd ?? process.cwd(), source)), disks: (run.session.vm?.disks ?? []).map(({ path, format, virtualSize }) => ({ path, format, virtualSize })) },
+    facts: run.facts,
+    plugins: run.plugins.map(({ plugin }) => ({ name: plugin.name, version: plugin.version, active: active.has(plugin.name) })),
+    plan: null,
+    timings: run.timings,
+    applianceLaunches: run.session.applianceLaunches,
+    outputs: [],
+    emitted: [],
+    verify: null,
+    error: null,
+  };
+  let plan: Plan | null = null;
+  const writeReport = async (): Promise<void> => {
+    report.finishedAt = new Date().toISOString();
+    await mkdir(outputDir, { recursive: true });
+    await writeFileAtomic(join(outputDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(join(outputDir, 'report.md'), renderReportMarkdown(report, plan));
+  };
+  try {
+    progress({ step: 'plan' });
+    plan = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts));
+    report.plan = planToJson(plan);
+    options.onPlan?.(plan);
+    if (options.dryRun) {
+      report.status = 'planned';
+      report.finishedAt = new Date().toISOString();
+      return report;
+    }
+    if (isBlocked(plan)) {
+      report.status = 'blocked';
+      const blocked = new BlockedError(`${name}: blocked by error findings, nothing was written: ${plan.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ')}`);
+      report.error = { code: blocked.code, message: blocked.message };
+      await writeReport();
+      throw blocked;
+    }
+    await mkdir(outputDir, { recursive: true });
+    progress({ step: 'fix' });
+    const facts = run.facts;
+    const appliedPlan = plan;
+    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup') }));
+    await timed(run.timings, 'release', () => run.session.release());
+
+    const format = options.format ?? run.config.output.format;
+    const compress = options.compress ?? run.config.output.compress;
+    const jobs: ConvertJob[] = run.session.overlays.map((overlay, index) => ({ index, overlayPath: overlay.path, outputPath: join(outputDir, `${name}-disk${index + 1}.${format}`) }));
+    const outputs: OutputDisk[] = [];
+    run.engine.builtInHooks(CONVERTER).convert.tapPromise(CONVERTER, async (context) => {
+      for (const job of context.jobs) {
+        if (context.outputs.some((output) => output.index === job.index)) continue; // a plugin converted it
+        const overlay = run.session.overlays[job.index]!;
+        const result = await convertDisk({
+          from: job.overlayPath,
+          fromFormat: 'qcow2',
+          to: job.outputPath,
+          format: context.format,
+          compress: context.compress,
+          parallel: { coroutines: run.config.parallelism.convertCoroutines },
+          onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
+        });
+        context.outputs.push({ index: job.index, path: result.path, format: context.format, bytes: result.bytes, virtualSize: overlay.virtualSize, sha256: result.sha256 });
+      }
+    });
+    progress({ step: 'convert', percent: 0 });
+    await timed(run.timings, 'convert', () => run.engine.convert({ facts, jobs, format, compress, outputs, progress, logger: run.logger }));
+    report.outputs = outputs.sort((a, b) => a.index - b.index);
+
+    progress({ step: 'emit' });
+    const emitted: EmittedFile[] = [];
+    await timed(run.timings, 'emit', () =>
+      run.engine.emit({
+        name,
+        outputDir,
+        facts,
+        plan: appliedPlan,
+        outputs: report.outputs,
+        emitted,
+        logger: run.logger,
+        writeOutput: async (fileName, content, description) => {
+          const target = join(outputDir, basename(fileName));
+          await writeFileAtomic(target, content);
+          emitted.push({ path: target, plugin: 'unknown', description });
+          return target;
+        },
+      }),
+    );
+    report.emitted = emitted;
+
+    if (options.verify) {
+      progress({ step: 'verify' });
+      const context: { result?: VerifyResult } & Parameters<typeof run.engine.verify>[0] = { name, outputDir, facts, outputs: report.outputs, logger: run.logger };
+      await timed(run.timings, 'verify', () => run.engine.verify(context));
+      if (!context.result) throw new Hyper2kvmError('NO_VERIFIER', 'verify was asked for but no enabled plugin verifies boots');
+      report.verify = context.result;
+    }
+    report.status = 'converted';
+    await writeReport();
+    return report;
+  } catch (error) {
+    if (report.status !== 'blocked') {
+      report.status = 'failed';
+      report.error = { code: error instanceof Hyper2kvmError ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) };
+      if (!options.dryRun) await writeReport().catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    await run.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+/** The run report: report.json for machines, report.md for people. */
+import { renderChange, renderPlan, type EmittedFile, type GuestFacts, type OutputDisk, type Plan, type VerifyResult } from '@hyper2kvm/core';
+import { planToJson } from '@hyper2kvm/core';
+
+export type RunStatus = 'converted' | 'failed' | 'blocked' | 'planned';
+
+export interface RunReport {
+  tool: { name: 'hyper2kvm'; version: string };
+  status: RunStatus;
+  name: string;
+  startedAt: string;
+  finishedAt: string;
+  source: { files: string[]; disks: { path: string; format: string; virtualSize: number }[] };
+  facts: GuestFacts | null;
+  plugins: { name: string; version: string; active: boolean }[];
+  plan: ReturnType<typeof planToJson> | null;
+  /** Wall time per step in milliseconds. */
+  timings: Record<string, number>;
+  applianceLaunches: number;
+  outputs: OutputDisk[];
+  emitted: EmittedFile[];
+  verify: VerifyResult | null;
+  error: { code: string; message: string } | null;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** report.md: a summary first, then the changes as diffs, then findings with hints. */
+export function renderReportMarkdown(report: RunReport, plan: Plan | null): string {
+  const out: string[] = [];
+  out.push(`# hyper2kvm report: ${report.name}`, '');
+  out.push(`- **Status:** ${report.status}${report.error ? ` — ${report.error.message}` : ''}`);
+  const facts = report.facts;
+  if (facts) out.push(`- **Guest:** ${facts.os.productName ?? facts.os.type} (${facts.os.arch}), firmware ${facts.firmware}${facts.os.hostname ? `, hostname ${facts.os.hostname}` : ''}`);
+  out.push(`- **Source:** ${report.source.files.join(', ')}`);
+  for (const output of report.outputs) out.push(`- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk, sha256 ${output.sha256.slice(0, 16)}…)`);
+  for (const file of report.emitted) out.push(`- **${file.description}:** ${file.path}`);
+  if (report.verify) out.push(`- **Verify:** ${report.verify.booted ? 'booted' : 'did not boot'}, network ${report.verify.network ? `up (${report.verify.addresses.join(', ')})` : 'down'}`);
+  out.push(`- **Appliance launches:** ${report.applianceLaunches}`);
+  out.push(`- **Time:** ${Object.entries(report.timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  out.push('');
+  if (plan) {
+    out.push(`## Changes (${plan.changes.length})`, '');
+    if (plan.changes.length === 0) out.push('No changes.', '');
+    for (const change of plan.changes) out.push('```diff', renderChange(change).trimEnd(), '```', '');
+    if (plan.actions.length > 0) {
+      out.push('## Deferred actions', '');
+      for (const action of plan.actions) out.push(`- \`${action.key}\`, requested by ${action.requestedBy.join(', ')}`);
+      out.push('');
+    }
+    out.push(`## Findings (${plan.findings.length})`, '');
+    if (plan.findings.length === 0) out.push('None.', '');
+    for (const finding of plan.findings) {
+      out.push(`- **${finding.severity}** \`${finding.rule}\` (${finding.plugin}): ${finding.message}${finding.hint ? `  \n  _Hint:_ ${finding.hint}` : ''}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export { renderPlan };

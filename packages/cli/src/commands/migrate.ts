@@ -1,0 +1,86 @@
+/** `hyper2kvm migrate`: repair, convert and emit a VM for KVM. */
+import { join, resolve } from 'node:path';
+import { UsageError, renderPlan } from '@hyper2kvm/core';
+import { COMMON_HELP, parseCommand, stringOption } from '../args.js';
+import { migrate } from '../api/migrate.js';
+import { commandLogger } from '../command-logger.js';
+import { printJson, type CommandIO } from '../output.js';
+import { progressPrinter } from '../progress.js';
+
+export const migrateHelp = `Usage: hyper2kvm migrate <source…> --output DIR [options]
+
+Opens the VM read-only, plans and applies the repairs to an overlay (the
+source is never written), converts the disks and writes into DIR:
+  NAME.xml             libvirt domain
+  NAME-diskN.FORMAT    converted disks
+  report.json          what was found and done, for machines
+  report.md            the same for people
+  backup/              originals of every changed file
+  hyper2kvm.log        the run's log (JSON lines)
+
+Options:
+  --output, -o DIR     output folder (created if missing)
+  --name NAME          VM name (default: from the OVF/VMX, else the first disk's name)
+  --format FORMAT      qcow2 (default) or raw
+  --compress           zstd-compressed qcow2
+  --virtio-win PATH    virtio-win ISO or folder (Windows guests)
+  --dry-run            stop after planning and print the plan
+  --verify             boot the result headless and report whether it came up
+${COMMON_HELP}`;
+
+export async function migrateCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand('migrate', argv, {
+    output: { type: 'string', short: 'o' },
+    name: { type: 'string' },
+    format: { type: 'string' },
+    compress: { type: 'boolean', default: false },
+    'virtio-win': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    verify: { type: 'boolean', default: false },
+  });
+  if (values.help) {
+    io.stdout.write(migrateHelp + '\n');
+    return 0;
+  }
+  const output = stringOption(values, 'output');
+  const dryRun = values['dry-run'] === true;
+  if (!output && !dryRun) throw new UsageError('migrate: --output DIR is required (see hyper2kvm migrate --help)');
+  const format = stringOption(values, 'format');
+  if (format !== undefined && format !== 'qcow2' && format !== 'raw') throw new UsageError(`migrate: --format must be qcow2 or raw, got ${JSON.stringify(format)}`);
+  const virtioWin = stringOption(values, 'virtio-win');
+  if (virtioWin) process.env['VIRTIO_WIN'] = resolve(io.cwd, virtioWin);
+  const outputDir = resolve(io.cwd, output ?? '.');
+  const logger = commandLogger(io, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
+  const name = stringOption(values, 'name');
+  let planText = '';
+  const report = await migrate({
+    onPlan: (plan) => {
+      planText = renderPlan(plan);
+    },
+    sources: positionals,
+    cwd: io.cwd,
+    outputDir,
+    logger,
+    dryRun,
+    verify: values.verify === true,
+    compress: values.compress === true,
+    ...(format ? { format } : {}),
+    ...(name ? { name } : {}),
+    ...(values.config ? { configFile: values.config } : {}),
+    onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }),
+  });
+  if (dryRun) {
+    if (values.json) printJson(io, { facts: report.facts, plugins: report.plugins, plan: report.plan });
+    else if (planText) io.stdout.write(planText);
+    return report.plan?.blocked ? 3 : 0;
+  }
+  if (values.json) printJson(io, report);
+  else {
+    io.stdout.write(`\n${report.name}: ${report.status}\n`);
+    for (const disk of report.outputs) io.stdout.write(`  disk ${disk.index + 1}: ${disk.path}\n`);
+    for (const file of report.emitted) io.stdout.write(`  ${file.description}: ${file.path}\n`);
+    io.stdout.write(`  report: ${join(outputDir, 'report.md')}\n`);
+  }
+  return 0;
+}
+

@@ -1,0 +1,132 @@
+import { Hyper2kvmError } from '@hyper2kvm/core';
+import { execa, ExecaError } from 'execa';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { sha256File } from './hash.js';
+import { qemuErrorReason } from './qemu-img.js';
+
+/** Output formats hyper2kvm writes. */
+export type OutputFormat = 'qcow2' | 'raw';
+
+/** Options for {@link convertDisk}. */
+export interface ConvertOptions {
+  /** Image to read (normally the overlay). */
+  from: string;
+  /** Its format; an overlay is `qcow2`. */
+  fromFormat: string;
+  /** Final output path; nothing exists under this name until the conversion succeeded. */
+  to: string;
+  format: OutputFormat;
+  /** qcow2 only: compress clusters with zstd. */
+  compress?: boolean;
+  parallel?: {
+    /** qemu-img `-m`: coroutines copying at once (1–16, default 8). */
+    coroutines?: number;
+    /**
+     * qemu-img `-W`: let writes land out of order. Safe here because the
+     * target is always a fresh local file that nobody reads until the rename;
+     * it only changes the order qcow2 clusters are laid out. Default true.
+     */
+    outOfOrder?: boolean;
+  };
+  /** Called with the percentage qemu-img reports (0–100), increasing. */
+  onProgress?(percent: number): void;
+  /** Aborting kills qemu-img and removes the partial output. */
+  signal?: AbortSignal;
+}
+
+/** What a conversion produced. */
+export interface ConvertResult {
+  path: string;
+  format: OutputFormat;
+  /** Bytes the output occupies on disk (allocated blocks, so sparse areas do not count). */
+  bytes: number;
+  /** SHA-256 of the output file, hex. */
+  sha256: string;
+}
+
+const PROGRESS = /\((\d+(?:\.\d+)?)\/100%\)/g;
+
+/**
+ * Converts an image with `qemu-img convert`: qcow2 (compat 1.1, optionally
+ * zstd-compressed) or raw, sparse (`-S 4k`: zero runs are not written),
+ * parallel. Writes to `<to>.partial` and renames only after qemu-img
+ * succeeded, so a failed, aborted or killed run never leaves a file under the
+ * final name.
+ */
+export async function convertDisk(options: ConvertOptions): Promise<ConvertResult> {
+  const target = resolve(options.to);
+  const partial = `${target}.partial`;
+  const args = convertArguments(options, resolve(options.from), partial);
+  const failure = (message: string, cause?: unknown): Hyper2kvmError =>
+    new Hyper2kvmError('CONVERT_FAILED', `${options.from}: conversion to ${target} failed: ${message}`, { cause });
+
+  await stat(dirname(target)).catch((error: unknown) => {
+    throw failure(`output folder ${dirname(target)} does not exist`, error);
+  });
+  const subprocess = execa('qemu-img', args, {
+    stdin: 'ignore',
+    buffer: { stdout: false, stderr: true },
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+  });
+  let lastPercent = -1;
+  let pending = '';
+  subprocess.stdout.setEncoding('utf8');
+  subprocess.stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    const cut = Math.max(pending.lastIndexOf('\r'), pending.lastIndexOf('\n'));
+    if (cut === -1) return;
+    const complete = pending.slice(0, cut);
+    pending = pending.slice(cut + 1);
+    for (const match of complete.matchAll(PROGRESS)) {
+      const percent = Number(match[1]);
+      if (percent > lastPercent) {
+        lastPercent = percent;
+        options.onProgress?.(percent);
+      }
+    }
+  });
+
+  try {
+    await subprocess;
+    if (options.signal?.aborted) throw new Hyper2kvmError('CONVERT_ABORTED', `${options.from}: conversion aborted`);
+    const handle = await open(partial, 'r+');
+    try {
+      await handle.sync(); // data is on disk before the name says it is complete
+    } finally {
+      await handle.close();
+    }
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    if (error instanceof Hyper2kvmError) throw error;
+    if (options.signal?.aborted) throw new Hyper2kvmError('CONVERT_ABORTED', `${options.from}: conversion aborted`, { cause: error });
+    if (error instanceof ExecaError) {
+      const reason = error.signal === undefined ? qemuErrorReason(String(error.stderr ?? '')) : `qemu-img was killed by ${error.signal}`;
+      throw failure(reason || `qemu-img exited with code ${error.exitCode ?? 'unknown'}`, error);
+    }
+    throw failure(String(error), error);
+  }
+  const stats = await stat(target);
+  return { path: target, format: options.format, bytes: stats.blocks * 512, sha256: await sha256File(target) };
+}
+
+/** The qemu-img command line for a conversion (exported for logs and tests). */
+export function convertArguments(options: ConvertOptions, from: string, to: string): string[] {
+  const coroutines = options.parallel?.coroutines ?? 8;
+  if (!Number.isInteger(coroutines) || coroutines < 1 || coroutines > 16) {
+    throw new Hyper2kvmError('CONVERT_OPTIONS', `coroutines must be an integer from 1 to 16 (got ${coroutines})`);
+  }
+  if (options.compress === true && options.format !== 'qcow2') {
+    throw new Hyper2kvmError('CONVERT_OPTIONS', 'compression needs qcow2 output');
+  }
+  const args = ['convert', '-p', '-f', options.fromFormat, '-O', options.format];
+  if (options.format === 'qcow2') {
+    args.push('-o', options.compress === true ? 'compat=1.1,compression_type=zstd' : 'compat=1.1');
+    if (options.compress === true) args.push('-c');
+  }
+  args.push('-m', String(coroutines));
+  if (options.parallel?.outOfOrder ?? true) args.push('-W');
+  args.push('-S', '4k', from, to);
+  return args;
+}

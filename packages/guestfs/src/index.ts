@@ -1,0 +1,5 @@
+export * from './accel.js';
+export * from './libguestfs/ffi.js';
+export * from './libguestfs/guest-path.js';
+export * from './libguestfs/appliance.js';
+export * from './directory/index.js';

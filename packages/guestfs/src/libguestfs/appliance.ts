@@ -1,0 +1,519 @@
+/**
+ * The libguestfs adapter of the GuestFs port: one appliance per VM, with all
+ * of the VM's disks attached, reached through the C API (see ffi.ts).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GuestFsError, InputError } from '@hyper2kvm/core';
+import type { GuestCommandResult, GuestFilesystem, GuestFs, GuestStat } from '@hyper2kvm/core';
+import { detectAccelerator } from '../accel.js';
+import type { Accelerator } from '../accel.js';
+import { checkGuestPath, checkHostPath } from './guest-path.js';
+import { ADD_DRIVE_FORMAT, ADD_DRIVE_READONLY, ENOENT, GuestfsCallError, GuestfsHandle } from './ffi.js';
+
+/** A disk to attach to the appliance. */
+export interface ApplianceDisk {
+  /**
+   * Host file name of the disk image. Local files only: the direct backend
+   * hands it to qemu as a file, so qemu `json:` pseudo-file names do not work;
+   * expose an OVA member through a file (extracted, or a qcow2 overlay whose
+   * backing file is a json: name created with qemu-img) instead.
+   */
+  path: string;
+  /** qemu format, e.g. `qcow2`, `vmdk`, `raw`. Always given: probing formats is unsafe. */
+  format: string;
+  /** Attach read-only (libguestfs then writes to a throw-away snapshot). Default false. */
+  readonly?: boolean;
+}
+
+/** Minimal logger (a pino logger fits). */
+export interface ApplianceLogger {
+  info(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface LaunchOptions {
+  disks: ApplianceDisk[];
+  /** `auto` (default) probes with detectAccelerator; `tcg` forces TCG; `kvm` lets libguestfs use KVM. */
+  accel?: 'auto' | Accelerator;
+  /** Appliance memory; default 1024 MiB. */
+  memoryMiB?: number;
+  logger?: ApplianceLogger;
+}
+
+/** What libguestfs inspection found about the guest's operating system. */
+export interface OsInspection {
+  /** Device of the root file system, e.g. `/dev/sda1` or `/dev/vg/root`. */
+  root: string;
+  /** Other roots found (multi-boot guests); the first root is the one used. */
+  otherRoots: string[];
+  /** `linux`, `windows`, … or `unknown`. */
+  type: string;
+  /** `ubuntu`, `rhel`, `windows`, … or `unknown`. */
+  distro: string;
+  productName: string;
+  productVariant: string;
+  majorVersion: number;
+  minorVersion: number;
+  arch: string;
+  hostname: string;
+  packageFormat: string;
+  packageManagement: string;
+  /** Windows only, e.g. `/Windows`. */
+  windowsSystemRoot?: string;
+  /** Windows only, e.g. `ControlSet001`. */
+  windowsCurrentControlSet?: string;
+  /** Windows only: drive letter (`C`) → device. */
+  driveMappings?: Record<string, string>;
+  /** Mount points the guest declares (fstab, or `/` for Windows), sorted so parents come first. */
+  mountpoints: { mountpoint: string; device: string }[];
+  /** Every file system that belongs to this OS. */
+  filesystems: string[];
+}
+
+/** Above this size reads and writes go through a host temporary file (one libguestfs message holds at most 4 MiB). */
+const INLINE_TRANSFER_LIMIT = 2 * 1024 * 1024;
+
+let launchCount = 0;
+
+/** Number of appliances launched by this process (to show "one per VM"). */
+export function applianceLaunchCount(): number {
+  return launchCount;
+}
+
+/** Appliances not yet closed, so an exiting process can stop their qemu. */
+const openAppliances = new Set<GuestfsAppliance>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // On a signal, close appliances before dying; on a crash, libguestfs' own
+  // atexit handler and its recovery process (which kills qemu when the
+  // parent disappears) are the safety nets.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void Promise.allSettled([...openAppliances].map((appliance) => appliance.close())).finally(() => {
+        process.kill(process.pid, signal);
+      });
+    });
+  }
+}
+
+/**
+ * A running libguestfs appliance with the disks of one VM.
+ * Implements the GuestFs port once {@link mountGuest} has mounted the guest.
+ */
+export class GuestfsAppliance implements GuestFs {
+  readonly kind = 'libguestfs';
+  /** Accelerator the appliance runs with, and why. */
+  readonly accel: { accel: Accelerator; reason: string };
+  /** Wall time of `guestfs_launch`, in milliseconds. */
+  readonly launchMs: number;
+
+  readonly #handle: GuestfsHandle;
+  readonly #logger: ApplianceLogger | undefined;
+  #mounted: string[] = [];
+  #closing: Promise<void> | null = null;
+
+  private constructor(
+    handle: GuestfsHandle,
+    accel: { accel: Accelerator; reason: string },
+    launchMs: number,
+    logger: ApplianceLogger | undefined,
+  ) {
+    this.#handle = handle;
+    this.accel = accel;
+    this.launchMs = launchMs;
+    this.#logger = logger;
+  }
+
+  /**
+   * Starts ONE appliance with every disk of a VM attached (in order:
+   * `/dev/sda`, `/dev/sdb`, …). Network is off, autosync on.
+   * @throws {InputError} for a disk that cannot be attached.
+   * @throws {GuestFsError} when the appliance does not start.
+   */
+  static async launch(options: LaunchOptions): Promise<GuestfsAppliance> {
+    if (options.disks.length === 0) throw new GuestFsError('launch needs at least one disk', { code: 'GUESTFS_NO_DISK' });
+    const accel =
+      options.accel === undefined || options.accel === 'auto'
+        ? await detectAccelerator()
+        : { accel: options.accel, reason: 'requested by the caller' };
+    const handle = await GuestfsHandle.open();
+    try {
+      await handle.call('guestfs_set_memsize', [options.memoryMiB ?? 1024]);
+      await handle.call('guestfs_set_network', [0]);
+      await handle.call('guestfs_set_autosync', [1]);
+      await handle.call('guestfs_set_recovery_proc', [1]);
+      if (accel.accel === 'tcg') {
+        const settings = await handle.call('guestfs_get_backend_settings', []);
+        if (!settings.includes('force_tcg')) {
+          await handle.call('guestfs_set_backend_settings', [[...settings, 'force_tcg', null]]);
+        }
+      }
+      for (const disk of options.disks) {
+        checkHostPath(disk.path, 'disk');
+        const optargs = {
+          bitmask: ADD_DRIVE_READONLY | ADD_DRIVE_FORMAT,
+          readonly: disk.readonly === true ? 1 : 0,
+          format: disk.format,
+        };
+        try {
+          await handle.call('guestfs_add_drive_opts_argv', [disk.path, optargs], `add drive ${disk.path}`);
+        } catch (error) {
+          const reason = error instanceof GuestfsCallError ? error.lastError : String(error);
+          throw new InputError(disk.path, `cannot attach to libguestfs: ${reason}`, { cause: error, code: 'SOURCE_UNREADABLE' });
+        }
+      }
+      options.logger?.info({ disks: options.disks.length, accel: accel.accel, reason: accel.reason }, 'launching libguestfs appliance');
+      const started = performance.now();
+      await handle.call('guestfs_launch', [], 'launch');
+      const launchMs = Math.round(performance.now() - started);
+      launchCount += 1;
+      options.logger?.info({ launchMs, launches: launchCount }, 'libguestfs appliance running');
+      const appliance = new GuestfsAppliance(handle, accel, launchMs, options.logger);
+      openAppliances.add(appliance);
+      installExitHook();
+      return appliance;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs libguestfs inspection. Returns `null` when no operating system is
+   * found. When several are found, the first root is used (and logged).
+   */
+  async inspectOs(): Promise<OsInspection | null> {
+    const roots = await this.#handle.call('guestfs_inspect_os', [], 'inspect the guest');
+    const [root, ...otherRoots] = roots;
+    if (root === undefined) return null;
+    if (otherRoots.length > 0) {
+      this.#logger?.info({ root, otherRoots }, 'several operating systems found; using the first');
+    }
+    const h = this.#handle;
+    const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> =>
+      String(await h.call(name, [root]));
+    const type = await text('guestfs_inspect_get_type');
+    const inspection: OsInspection = {
+      root,
+      otherRoots,
+      type,
+      distro: await text('guestfs_inspect_get_distro'),
+      productName: await text('guestfs_inspect_get_product_name'),
+      productVariant: await text('guestfs_inspect_get_product_variant'),
+      majorVersion: await h.call('guestfs_inspect_get_major_version', [root]),
+      minorVersion: await h.call('guestfs_inspect_get_minor_version', [root]),
+      arch: await text('guestfs_inspect_get_arch'),
+      hostname: await text('guestfs_inspect_get_hostname'),
+      packageFormat: await text('guestfs_inspect_get_package_format'),
+      packageManagement: await text('guestfs_inspect_get_package_management'),
+      mountpoints: sortMountpoints(pairs(await h.call('guestfs_inspect_get_mountpoints', [root]))),
+      filesystems: await h.call('guestfs_inspect_get_filesystems', [root]),
+    };
+    if (type === 'windows') {
+      inspection.windowsSystemRoot = await text('guestfs_inspect_get_windows_systemroot');
+      inspection.windowsCurrentControlSet = await text('guestfs_inspect_get_windows_current_control_set');
+      const mappings = pairs(await h.call('guestfs_inspect_get_drive_mappings', [root]));
+      inspection.driveMappings = Object.fromEntries(mappings.map(({ mountpoint, device }) => [mountpoint, device]));
+    }
+    return inspection;
+  }
+
+  /**
+   * Mounts the guest read-write: the root at `/`, then the other mount points
+   * parents first (`/boot` before `/boot/efi`). For Windows, inspection
+   * reports only the system volume, mounted at `/`. LVM volumes need nothing
+   * here: the appliance activates every volume group when it starts.
+   * A non-root mount point that fails is logged and skipped.
+   */
+  async mountGuest(inspection: OsInspection): Promise<void> {
+    for (const { mountpoint, device } of inspection.mountpoints) {
+      if (!mountpoint.startsWith('/')) continue;
+      try {
+        await this.#handle.call('guestfs_mount', [device, mountpoint], `mount ${device} on ${mountpoint}`);
+        this.#mounted.push(mountpoint);
+      } catch (error) {
+        if (mountpoint === '/') throw error;
+        this.#logger?.info({ mountpoint, device, error: String(error) }, 'mount point skipped');
+      }
+    }
+    if (!this.#mounted.includes('/')) {
+      throw new GuestFsError(`no root file system to mount for ${inspection.root}`, { code: 'GUESTFS_NO_ROOT' });
+    }
+  }
+
+  /** Mount points this adapter mounted, in mount order. */
+  get mountedPaths(): readonly string[] {
+    return this.#mounted;
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    checkGuestPath(path);
+    // One daemon round trip (guestfs_read_file goes through a temporary file
+    // on the library side). Reading one byte more than the inline limit tells
+    // whether the whole file came back.
+    const head = await this.#handle.call('guestfs_pread', [path, INLINE_TRANSFER_LIMIT + 1, 0], `read ${path}`);
+    if (head.length <= INLINE_TRANSFER_LIMIT) return Buffer.from(head);
+    return this.#withTempFile((file) => this.download(path, file).then(() => readFile(file)));
+  }
+
+  async writeFile(path: string, data: Buffer | string, options: { mode?: number } = {}): Promise<void> {
+    checkGuestPath(path);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (bytes.length <= INLINE_TRANSFER_LIMIT) {
+      // koffi turns an empty array into NULL, which guestfs_write refuses: give it a real pointer.
+      const content = bytes.length === 0 ? new Uint8Array(1) : new Uint8Array(bytes);
+      await this.#handle.call('guestfs_write', [path, content, bytes.length], `write ${path}`);
+    } else {
+      await this.#withTempFile(async (file) => {
+        await writeFile(file, bytes);
+        await this.upload(file, path);
+      });
+    }
+    if (options.mode !== undefined) await this.chmod(path, options.mode);
+  }
+
+  /** True when the path exists (a symlink counts when its target exists, as `fs.existsSync`). */
+  async exists(path: string): Promise<boolean> {
+    checkGuestPath(path);
+    return this.#handle.call('guestfs_exists', [path], `check ${path}`);
+  }
+
+  async stat(path: string): Promise<GuestStat | null> {
+    checkGuestPath(path);
+    let raw: Record<string, number | bigint>;
+    try {
+      raw = await this.#handle.call('guestfs_lstatns', [path], `stat ${path}`);
+    } catch (error) {
+      if (error instanceof GuestfsCallError && isNotFound(error)) return null;
+      throw error;
+    }
+    const mode = Number(raw['st_mode'] ?? 0);
+    return { type: fileType(mode), size: Number(raw['st_size'] ?? 0), mode: mode & 0o7777 };
+  }
+
+  async readdir(path: string): Promise<string[]> {
+    checkGuestPath(path);
+    const names = await this.#handle.call('guestfs_ls', [path], `list ${path}`);
+    return names.sort();
+  }
+
+  async readlink(path: string): Promise<string> {
+    checkGuestPath(path);
+    return this.#handle.call('guestfs_readlink', [path], `readlink ${path}`);
+  }
+
+  async glob(pattern: string): Promise<string[]> {
+    checkGuestPath(pattern, 'glob pattern');
+    const matches = await this.#handle.call('guestfs_glob_expand', [pattern], `glob ${pattern}`);
+    // glob_expand marks directories with a trailing slash.
+    return matches.map((match) => (match.length > 1 && match.endsWith('/') ? match.slice(0, -1) : match)).sort();
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    checkGuestPath(path);
+    await this.#handle.call('guestfs_mkdir_p', [path], `mkdir -p ${path}`);
+  }
+
+  async remove(path: string): Promise<void> {
+    checkGuestPath(path);
+    if (path === '/') throw new GuestFsError('refusing to remove the guest root', { code: 'GUESTFS_BAD_PATH' });
+    await this.#handle.call('guestfs_rm_rf', [path], `remove ${path}`);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    checkGuestPath(from);
+    checkGuestPath(to);
+    await this.#handle.call('guestfs_mv', [from, to], `rename ${from} to ${to}`);
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    checkGuestPath(path);
+    await this.#handle.call('guestfs_chmod', [mode & 0o7777, path], `chmod ${mode.toString(8)} ${path}`);
+  }
+
+  async symlink(target: string, path: string): Promise<void> {
+    checkGuestPath(path);
+    if (target.length === 0 || target.includes('\0')) {
+      throw new GuestFsError(`symlink target ${JSON.stringify(target)} is empty or contains NUL`, { code: 'GUESTFS_BAD_PATH' });
+    }
+    await this.#handle.call('guestfs_ln_sf', [target, path], `symlink ${path} -> ${target}`);
+  }
+
+  async upload(hostPath: string, guestPath: string): Promise<void> {
+    checkHostPath(hostPath);
+    checkGuestPath(guestPath);
+    await this.#handle.call('guestfs_upload', [hostPath, guestPath], `upload ${hostPath} to ${guestPath}`);
+  }
+
+  async download(guestPath: string, hostPath: string): Promise<void> {
+    checkGuestPath(guestPath);
+    checkHostPath(hostPath);
+    await this.#handle.call('guestfs_download', [guestPath, hostPath], `download ${guestPath} to ${hostPath}`);
+  }
+
+  /** Runs `argv` inside the mounted guest (chrooted); the guest must have the program. */
+  async command(argv: string[]): Promise<GuestCommandResult> {
+    if (argv.length === 0 || argv.some((arg) => typeof arg !== 'string' || arg.includes('\0'))) {
+      throw new GuestFsError('command needs a program and arguments without NUL bytes', { code: 'GUESTFS_BAD_COMMAND' });
+    }
+    const stdout = await this.#handle.call('guestfs_command', [[...argv, null]], `command ${argv.join(' ')}`);
+    return { stdout };
+  }
+
+  async filesystems(): Promise<GuestFilesystem[]> {
+    const listed = pairs(await this.#handle.call('guestfs_list_filesystems', []));
+    const disks = new Map<string, Promise<{ type: string; signature?: string } | null>>();
+    const result: GuestFilesystem[] = [];
+    for (const { mountpoint: device, device: type } of listed) {
+      if (type === 'unknown') continue;
+      const fs: GuestFilesystem = { device, type };
+      const uuid = await this.#optional('guestfs_vfs_uuid', [device]);
+      if (uuid) fs.uuid = uuid;
+      const label = await this.#optional('guestfs_vfs_label', [device]);
+      if (label) fs.label = label;
+      const partuuid = await this.#partuuid(device, disks);
+      if (partuuid) fs.partuuid = partuuid;
+      result.push(fs);
+    }
+    return result;
+  }
+
+  async resolveCaseInsensitive(path: string): Promise<string | null> {
+    checkGuestPath(path);
+    let resolved: string;
+    try {
+      resolved = await this.#handle.call('guestfs_case_sensitive_path', [path], `resolve ${path}`);
+    } catch (error) {
+      if (error instanceof GuestfsCallError) return null;
+      throw error;
+    }
+    // The last component is returned as given when nothing matches it.
+    return (await this.exists(resolved)) ? resolved : null;
+  }
+
+  /** Discards unused blocks of every mounted file system so conversion copies less. Best-effort. */
+  async fstrim(): Promise<void> {
+    for (const mountpoint of this.#mounted) {
+      try {
+        await this.#handle.call('guestfs_fstrim_argv', [mountpoint, { bitmask: 0, offset: 0, length: 0, minimumfreeextent: 0 }]);
+      } catch (error) {
+        this.#logger?.debug({ mountpoint, error: String(error) }, 'fstrim skipped');
+      }
+    }
+  }
+
+  /** Flushes the guest's file systems to the disks. */
+  async sync(): Promise<void> {
+    await this.#handle.call('guestfs_sync', [], 'sync');
+  }
+
+  /**
+   * Unmounts everything, shuts the appliance down (reporting write errors)
+   * and frees the handle. Idempotent; later calls on this appliance fail.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      openAppliances.delete(this);
+      let failure: unknown = null;
+      try {
+        await this.#handle.call('guestfs_umount_all', [], 'unmount all');
+        await this.#handle.call('guestfs_shutdown', [], 'shut down the appliance');
+      } catch (error) {
+        failure = error;
+      } finally {
+        await this.#handle.close();
+      }
+      if (failure !== null) throw failure;
+    })();
+    return this.#closing;
+  }
+
+  /** A string call whose failure only means "not known" (UUIDs, labels). */
+  async #optional(name: 'guestfs_vfs_uuid' | 'guestfs_vfs_label', args: string[]): Promise<string | undefined> {
+    try {
+      return (await this.#handle.call(name, args)) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** PARTUUID as the kernel reports it: the GPT partition GUID, or `<MBR signature>-<partition number>`. */
+  async #partuuid(
+    device: string,
+    disks: Map<string, Promise<{ type: string; signature?: string } | null>>,
+  ): Promise<string | undefined> {
+    if (!/^\/dev\/[a-z]+\d+$/.test(device)) return undefined;
+    try {
+      const disk = await this.#handle.call('guestfs_part_to_dev', [device]);
+      const partnum = await this.#handle.call('guestfs_part_to_partnum', [device]);
+      let table = disks.get(disk);
+      if (table === undefined) {
+        table = this.#partitionTable(disk);
+        disks.set(disk, table);
+      }
+      const info = await table;
+      if (info?.type === 'gpt') return (await this.#handle.call('guestfs_part_get_gpt_guid', [disk, partnum])).toLowerCase();
+      if (info?.type === 'msdos' && info.signature) return `${info.signature}-${partnum.toString(16).padStart(2, '0')}`;
+    } catch (error) {
+      this.#logger?.debug({ device, error: String(error) }, 'no PARTUUID');
+    }
+    return undefined;
+  }
+
+  async #partitionTable(disk: string): Promise<{ type: string; signature?: string } | null> {
+    try {
+      const type = await this.#handle.call('guestfs_part_get_parttype', [disk]);
+      if (type !== 'msdos') return { type };
+      // The MBR disk signature: 4 bytes, little-endian, at offset 440.
+      const bytes = Buffer.from(await this.#handle.call('guestfs_pread_device', [disk, 4, 440]));
+      return { type, signature: bytes.readUInt32LE(0).toString(16).padStart(8, '0') };
+    } catch {
+      return null;
+    }
+  }
+
+  async #withTempFile<T>(use: (file: string) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(join(tmpdir(), 'hyper2kvm-guestfs-'));
+    try {
+      return await use(join(dir, 'data'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** libguestfs returns hashes as a flat list `[key, value, key, value, …]`. */
+function pairs(flat: string[]): { mountpoint: string; device: string }[] {
+  const result: { mountpoint: string; device: string }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    result.push({ mountpoint: flat[i] as string, device: flat[i + 1] as string });
+  }
+  return result;
+}
+
+/** Parents before children: by path length, then by name. */
+export function sortMountpoints<T extends { mountpoint: string }>(entries: T[]): T[] {
+  return [...entries].sort((a, b) => a.mountpoint.length - b.mountpoint.length || a.mountpoint.localeCompare(b.mountpoint));
+}
+
+function fileType(mode: number): GuestStat['type'] {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'directory';
+    case 0o120000:
+      return 'symlink';
+    default:
+      return 'other';
+  }
+}
+
+function isNotFound(error: GuestfsCallError): boolean {
+  return error.errno === ENOENT || /No such file or directory/i.test(error.lastError);
+}
