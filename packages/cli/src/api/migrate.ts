@@ -2,7 +2,7 @@
  * Programmatic `migrate`: inspect → plan → fixOffline → convert → emit
  * (→ verify) with one appliance. The CLI is a thin layer over this.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult } from '@hyper2kvm/core';
 import { convertDisk } from '@hyper2kvm/disk';
@@ -97,6 +97,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     const compress = options.compress ?? run.config.output.compress;
     const jobs: ConvertJob[] = run.session.overlays.map((overlay, index) => ({ index, overlayPath: overlay.path, outputPath: join(outputDir, `${name}-disk${index + 1}.${format}`) }));
     const outputs: OutputDisk[] = [];
+    report.outputs = outputs;
     run.engine.builtInHooks(CONVERTER).convert.tapPromise(CONVERTER, async (context) => {
       for (const job of context.jobs) {
         if (context.outputs.some((output) => output.index === job.index)) continue; // a plugin converted it
@@ -115,10 +116,11 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     });
     progress({ step: 'convert', percent: 0 });
     await timed(run.timings, 'convert', () => run.engine.convert({ facts, jobs, format, compress, outputs, progress, logger: run.logger }));
-    report.outputs = outputs.sort((a, b) => a.index - b.index);
+    outputs.sort((a, b) => a.index - b.index);
 
     progress({ step: 'emit' });
     const emitted: EmittedFile[] = [];
+    report.emitted = emitted;
     await timed(run.timings, 'emit', () =>
       run.engine.emit({
         name,
@@ -136,7 +138,6 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
         },
       }),
     );
-    report.emitted = emitted;
 
     if (options.verify) {
       progress({ step: 'verify' });
@@ -149,6 +150,9 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     await writeReport();
     return report;
   } catch (error) {
+    // A failed migration leaves no disk under a final name: a half-repaired VM must not look usable.
+    await Promise.all(report.outputs.map((output) => rm(output.path, { force: true })));
+    await Promise.all(report.emitted.map((file) => rm(file.path, { force: true })));
     if (report.status !== 'blocked') {
       report.status = 'failed';
       report.error = { code: error instanceof Hyper2kvmError ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) };

@@ -1,6 +1,6 @@
 /** The run report: report.json for machines, report.md for people. */
 import { renderChange, renderPlan, type EmittedFile, type GuestFacts, type OutputDisk, type Plan, type VerifyResult } from '@hyper2kvm/core';
-import { planToJson } from '@hyper2kvm/core';
+import type { planToJson } from '@hyper2kvm/core';
 
 export type RunStatus = 'converted' | 'failed' | 'blocked' | 'planned';
 

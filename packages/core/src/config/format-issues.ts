@@ -33,6 +33,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
   const got = valueAt(data, issue.path);
   switch (issue.code) {
     case 'invalid_value':
+      if (got === undefined) return `missing, expected ${issue.values.map((value) => JSON.stringify(value)).join(' | ')}`;
       return `expected ${issue.values.map((value) => JSON.stringify(value)).join(' | ')}, got ${describeValue(got)}`;
     case 'invalid_type':
       return got === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}, got ${describeValue(got)}`;

@@ -37,7 +37,7 @@ function fileDiff(path: string, before: Buffer | null, after: Buffer | null): st
   if ((before && !isText(before)) || (after && !isText(after))) {
     return `Binary file ${path}: ${before?.length ?? 0} → ${after?.length ?? 0} bytes\n`;
   }
-  const patch = createTwoFilesPatch(before ? `a${path}` : '/dev/null', after ? `b${path}` : '/dev/null', before?.toString('utf8') ?? '', after?.toString('utf8') ?? '', '', '', { context: 3 });
+  const patch = createTwoFilesPatch(before ? `a${path}` : '/dev/null', after ? `b${path}` : '/dev/null', before?.toString('utf8') ?? '', after?.toString('utf8') ?? '', undefined, undefined, { context: 3 });
   // Drop jsdiff's "====" banner line; keep the ---/+++ headers.
   return patch.split('\n').filter((line) => !/^=+$/.test(line)).join('\n');
 }
