@@ -40,8 +40,30 @@ class HumanLines extends Writable {
   }
 }
 
+/**
+ * A log file created on the first line written, so a run that fails before
+ * logging anything (a bad source) leaves no folder or file behind.
+ */
+class LazyFile extends Writable {
+  readonly #path: string;
+  #stream: NodeJS.WritableStream | undefined;
+
+  constructor(path: string) {
+    super();
+    this.#path = path;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (!this.#stream) {
+      mkdirSync(dirname(this.#path), { recursive: true });
+      this.#stream = createWriteStream(this.#path, { flags: 'a' });
+    }
+    this.#stream.write(chunk, (error) => done(error ?? null));
+  }
+}
+
 export interface RunLoggerOptions {
-  /** JSON log file of this run; its folder is created. */
+  /** JSON log file of this run; it and its folder are created on the first line. */
   file?: string;
   /** Where readable lines go (default stderr); `null` for none. */
   console?: NodeJS.WritableStream | null;
@@ -52,10 +74,7 @@ export interface RunLoggerOptions {
 /** The logger of one CLI run. */
 export function createRunLogger(options: RunLoggerOptions = {}): Logger {
   const streams: StreamEntry[] = [];
-  if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    streams.push({ level: 'debug', stream: createWriteStream(options.file, { flags: 'a' }) });
-  }
+  if (options.file) streams.push({ level: 'debug', stream: new LazyFile(options.file) });
   const consoleOut = options.console === undefined ? process.stderr : options.console;
   if (consoleOut && !options.quiet) {
     streams.push({ level: options.verbose ? 'debug' : 'info', stream: new HumanLines(consoleOut) });

@@ -202,3 +202,32 @@ describe('plugin order', () => {
     expect((error as ConfigError).problems).toEqual(['cfg.json: plugin a wants to run after ghost, which is not enabled']);
   });
 });
+
+describe('action providers that do not apply', () => {
+  it('an action whose only provider does not apply to the guest is an error finding, not a silent skip', async () => {
+    const provider = testPlugin({
+      name: 'linux-only-provider',
+      appliesTo: (facts) => facts.os.type === 'linux',
+      apply: (hooks) => hooks.action.for('grub.mkconfig').tap('x', () => undefined),
+    });
+    const requester = testPlugin({ name: 'requester', apply: (hooks) => hooks.plan.tap('requester', (p) => p.requireAction('grub.mkconfig')) });
+    const engine = engineOf(provider, requester);
+    const guest = new MemoryGuest();
+    const plan = await engine.plan(guest, await engine.inspect(guest, emptyFacts()));
+    expect(plan.findings).toMatchObject([{ rule: 'action-without-provider', severity: 'error' }]);
+  });
+
+  it('attributes emitted files to the plugin that wrote them', async () => {
+    const emitter = testPlugin({ name: 'emitter', apply: (hooks) => hooks.emit.tapPromise('emitter', async (context) => void (await context.writeOutput('x.txt', 'x', 'a file'))) });
+    const engine = engineOf(emitter);
+    const guest = new MemoryGuest();
+    const facts = await engine.inspect(guest, emptyFacts());
+    const written: { name: string; plugin: string | undefined }[] = [];
+    const logger = (await import('../src/logger.js')).silentLogger();
+    await engine.emit({ name: 'vm', outputDir: '/tmp', facts, plan: { changes: [], actions: [], findings: [] }, outputs: [], emitted: [], logger, writeOutput: async (name, _content, _description, plugin) => {
+      written.push({ name, plugin });
+      return name;
+    } });
+    expect(written).toEqual([{ name: 'x.txt', plugin: 'emitter' }]);
+  });
+});

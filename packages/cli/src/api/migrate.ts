@@ -130,10 +130,10 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
         outputs: report.outputs,
         emitted,
         logger: run.logger,
-        writeOutput: async (fileName, content, description) => {
+        writeOutput: async (fileName, content, description, plugin = 'unknown') => {
           const target = join(outputDir, basename(fileName));
           await writeFileAtomic(target, content);
-          emitted.push({ path: target, plugin: 'unknown', description });
+          emitted.push({ path: target, plugin, description });
           return target;
         },
       }),

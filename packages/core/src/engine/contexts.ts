@@ -85,8 +85,11 @@ export interface EmitContext {
   readonly facts: GuestFacts;
   readonly plan: Plan;
   readonly outputs: OutputDisk[];
-  /** Writes a file atomically into the output folder and records it. */
-  writeOutput(fileName: string, content: string | Buffer, description: string): Promise<string>;
+  /**
+   * Writes a file atomically into the output folder and records it. The
+   * engine fills `plugin` with the calling plugin's name.
+   */
+  writeOutput(fileName: string, content: string | Buffer, description: string, plugin?: string): Promise<string>;
   readonly emitted: EmittedFile[];
   readonly logger: Logger;
 }

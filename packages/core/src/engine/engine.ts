@@ -41,6 +41,7 @@ export class Engine {
   readonly plugins: readonly EnginePlugin[];
   readonly #logger: Logger;
   readonly #active = new Set<string>();
+  readonly #builtIns = new Set<string>();
   readonly #hooks = {
     inspect: new AsyncSeriesHook<[InspectContext]>(['context']),
     plan: new AsyncSeriesHook<[PlanRun]>(['run']),
@@ -98,7 +99,9 @@ export class Engine {
     await this.#hooks.plan.promise({ builder, facts });
     for (const action of builder.plan.actions) {
       const hook = this.#actions.get(action.key);
-      if (!hook || hook.taps.length === 0) {
+      // A provider that does not apply to this guest will not run either.
+      const provided = hook?.taps.some((tap) => this.#active.has(tap.name) || this.#builtIns.has(tap.name)) ?? false;
+      if (!provided) {
         builder.plan.findings.push({
           plugin: '@hyper2kvm/core',
           rule: 'action-without-provider',
@@ -145,6 +148,7 @@ export class Engine {
    * example): taps named `name`, always active, errors attributed to it.
    */
   builtInHooks(name: string): PluginHooks {
+    this.#builtIns.add(name);
     return this.#viewFor(name, this.#logger.child({ plugin: name }), true);
   }
 
@@ -171,7 +175,10 @@ export class Engine {
       fixOffline: view(this.#hooks.fixOffline, 'fixOffline', same),
       action: { for: (key: string) => view(this.#actions.for(key), `action ${key}`, same) },
       convert: view(this.#hooks.convert, 'convert', same),
-      emit: view(this.#hooks.emit, 'emit', same),
+      emit: view(this.#hooks.emit, 'emit', (context: EmitContext): EmitContext => ({
+        ...context,
+        writeOutput: (fileName, content, description) => context.writeOutput(fileName, content, description, plugin),
+      })),
       verify: view(this.#hooks.verify, 'verify', same),
     };
   }
