@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// Test image builder: library + CLI.
+//
+//   node test-images/build.mjs <name...> | --all  [--out DIR] [--force] [--list]
+//
+//   import { ensureImage } from '../../test-images/build.mjs';
+//   const { dir, files } = await ensureImage('ubuntu-2204');   // files.vmdk, files.ova ...
+//
+// An image is built only when <cacheDir>/<name>-<hash>/ is missing, where the
+// hash covers the recipe and all builder code. See README.md.
+import { access, chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { hashFiles, lockOrWait, makeBuildDir, MANIFEST, pruneCache, publish, readManifest } from './lib/cache.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_CACHE_DIR = join(HERE, '.cache');
+
+/** Builders by recipe kind, and the code folders whose content is part of the hash. */
+const KINDS = {
+  linux: { module: './lib/linux.mjs', code: ['lib', 'recipes/_shared'] },
+  'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
+};
+
+async function exists(path) {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** All .mjs files under a folder, recursively. */
+async function codeFiles(dir) {
+  const out = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await codeFiles(path)));
+    else if (entry.name.endsWith('.mjs')) out.push(path);
+  }
+  return out;
+}
+
+/** The recipe file of an image: recipes/<name>.mjs, or <name>/recipe.mjs. */
+async function recipePath(name) {
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw new Error(`bad image name: ${name}`);
+  for (const candidate of [join(HERE, 'recipes', `${name}.mjs`), join(HERE, name, 'recipe.mjs')]) {
+    if (await exists(candidate)) return candidate;
+  }
+  throw new Error(`no recipe for image "${name}" (known: ${(await listImages()).join(', ')})`);
+}
+
+/** Names of every image with a recipe. */
+export async function listImages() {
+  const recipes = (await readdir(join(HERE, 'recipes'))).filter((f) => f.endsWith('.mjs') && !f.startsWith('_'));
+  const others = [];
+  for (const entry of await readdir(HERE, { withFileTypes: true })) {
+    if (entry.isDirectory() && (await exists(join(HERE, entry.name, 'recipe.mjs')))) others.push(entry.name);
+  }
+  return [...recipes.map((f) => f.slice(0, -4)), ...others].sort();
+}
+
+/**
+ * Load a recipe and compute its hash.
+ * @param {string} name
+ */
+export async function loadRecipe(name) {
+  const path = await recipePath(name);
+  const recipe = (await import(pathToFileURL(path).href)).default;
+  if (recipe.name !== name) throw new Error(`${relative(HERE, path)}: name is "${recipe.name}", expected "${name}"`);
+  const kind = KINDS[recipe.kind ?? 'linux'];
+  if (!kind) throw new Error(`${name}: unknown kind ${recipe.kind}`);
+  const code = [join(HERE, 'build.mjs'), path];
+  for (const dir of kind.code) code.push(...(await codeFiles(join(HERE, dir))));
+  const hash = await hashFiles(code, HERE);
+  return { recipe, kind, hash };
+}
+
+/** Absolute paths of a manifest's files. */
+function resultOf(dir, manifest, recipe, cached) {
+  const files = Object.fromEntries(Object.entries(manifest.files).map(([k, f]) => [k, join(dir, f)]));
+  return { dir, files, recipe, hash: manifest.hash, cached, buildSeconds: manifest.buildSeconds };
+}
+
+/** Build one image into a fresh folder of the cache and rename it into place. */
+async function buildInto(cacheDir, finalDir, { recipe, kind, hash }) {
+  const started = process.hrtime.bigint();
+  const buildDir = await makeBuildDir(cacheDir, recipe.name);
+  try {
+    const workDir = join(buildDir, '.work');
+    await mkdir(workDir);
+    const builder = await import(kind.module);
+    const files = await builder.build(recipe, { outDir: buildDir, workDir });
+    await rm(workDir, { recursive: true, force: true });
+    const buildSeconds = Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100;
+    const manifest = { name: recipe.name, kind: recipe.kind ?? 'linux', hash, files, buildSeconds, builtAt: new Date().toISOString(), expect: recipe.expect };
+    await writeFile(join(buildDir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+    await chmod(buildDir, 0o755); // mkdtemp makes it 0700
+    await publish(buildDir, finalDir);
+    return manifest;
+  } catch (err) {
+    if (process.env.TEST_IMAGES_KEEP_FAILED) /** @type {Error} */ (err).message += `\n(build folder kept: ${buildDir})`;
+    else await rm(buildDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** In-process de-duplication: one build per cache entry even if asked twice at once. */
+const inFlight = new Map();
+
+/**
+ * Make sure an image exists in the cache; build it if not.
+ * @param {string} name image name (a recipe file name without .mjs, or 'virtio-win')
+ * @param {{ cacheDir?: string, force?: boolean, log?: (line: string) => void }} [options]
+ * @returns {Promise<{ dir: string, files: { vmdk?: string, ova?: string, vhdx?: string, vmx?: string, iso?: string, tree?: string }, recipe: any, hash: string, cached: boolean, buildSeconds: number }>}
+ */
+export function ensureImage(name, { cacheDir = DEFAULT_CACHE_DIR, force = false, log = (l) => process.stderr.write(`${l}\n`) } = {}) {
+  const key = `${resolve(cacheDir)}\0${name}`;
+  if (!inFlight.has(key)) {
+    const p = ensureImageOnce(name, { cacheDir: resolve(cacheDir), force, log }).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return inFlight.get(key);
+}
+
+async function ensureImageOnce(name, { cacheDir, force, log }) {
+  const loaded = await loadRecipe(name);
+  const finalDir = join(cacheDir, `${name}-${loaded.hash.slice(0, 16)}`);
+  const shown = relative(process.cwd(), finalDir) || finalDir;
+  const cachedResult = async () => {
+    const manifest = await readManifest(finalDir);
+    return manifest && resultOf(finalDir, manifest, loaded.recipe, true);
+  };
+  if (force) await rm(finalDir, { recursive: true, force: true });
+  else {
+    const hit = await cachedResult();
+    if (hit) {
+      log(`${name}: cached (built in ${hit.buildSeconds} s) ${shown} [${Object.keys(hit.files).join(', ')}]`);
+      return hit;
+    }
+  }
+  await mkdir(cacheDir, { recursive: true });
+  const lock = await lockOrWait(`${finalDir}.lock`, cachedResult, (msg) => log(`${name}: ${msg}`));
+  if ('result' in lock) {
+    log(`${name}: built by another process (${lock.result.buildSeconds} s) ${shown}`);
+    return lock.result;
+  }
+  try {
+    const again = await cachedResult();
+    if (again) {
+      log(`${name}: built by another process (${again.buildSeconds} s) ${shown}`);
+      return again;
+    }
+    await pruneCache(cacheDir, name, `${name}-${loaded.hash.slice(0, 16)}`);
+    const manifest = await buildInto(cacheDir, finalDir, loaded);
+    log(`${name}: built in ${manifest.buildSeconds} s ${shown} [${Object.keys(manifest.files).join(', ')}]`);
+    return resultOf(finalDir, manifest, loaded.recipe, false);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function main(argv) {
+  const names = [];
+  let cacheDir = DEFAULT_CACHE_DIR;
+  let force = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--out') cacheDir = resolve(argv[++i] ?? '');
+    else if (arg === '--force') force = true;
+    else if (arg === '--all') names.push(...(await listImages()));
+    else if (arg === '--list') return console.log((await listImages()).join('\n'));
+    else if (arg === '-h' || arg === '--help') {
+      return console.log('usage: node test-images/build.mjs <name...>|--all [--out DIR] [--force] [--list]');
+    } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
+    else names.push(arg);
+  }
+  if (names.length === 0) throw new Error('name an image or pass --all (see --list)');
+  // One at a time: the build machines have 2 cores.
+  for (const name of [...new Set(names)]) await ensureImage(name, { cacheDir, force, log: (l) => console.log(l) });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((err) => {
+    console.error(`test-images: ${err.message}`);
+    process.exit(1);
+  });
+}
