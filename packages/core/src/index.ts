@@ -25,3 +25,6 @@ export * from './inspect/linux-kernels.js';
 export * from './inspect/linux.js';
 export * from './inspect/guest-facts.js';
 export * from './manifest.js';
+export type * from './os-profiles/profile.js';
+export * from './os-profiles/profiles.js';
+export * from './os-profiles/lookup.js';

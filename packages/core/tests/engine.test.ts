@@ -159,6 +159,44 @@ describe('deferred actions', () => {
     ]);
   });
 
+  it('hands actions the applied plan and records their findings under the provider, relabel last', async () => {
+    const order: string[] = [];
+    const seenChanges: string[] = [];
+    const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
+    const provider = testPlugin({
+      name: 'provider',
+      apply(hooks) {
+        for (const key of ['selinux.relabel', 'vendor.custom', 'hypervisor-tools.remove', 'initramfs.rebuild']) {
+          hooks.action.for(key).tap('provider', ({ request, plan, report }) => {
+            order.push(request.key);
+            if (key === 'selinux.relabel') seenChanges.push(...plan.changes.map((change) => (change.kind === 'file.write' ? change.path : change.kind)));
+            report({ rule: 'done', severity: 'info', message: `${key} ran` });
+          });
+        }
+      },
+    });
+    const requester = testPlugin({
+      name: 'requester',
+      apply: (hooks) =>
+        hooks.plan.tapPromise('requester', async (p) => {
+          for (const key of ['selinux.relabel', 'vendor.custom', 'initramfs.rebuild', 'hypervisor-tools.remove']) p.requireAction(key);
+          await p.writeFile('/etc/fstab', 'new\n', 'x');
+        }),
+    });
+    const engine = engineOf(provider, requester);
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')) });
+    expect(order).toEqual(['hypervisor-tools.remove', 'initramfs.rebuild', 'vendor.custom', 'selinux.relabel']);
+    expect(seenChanges).toEqual(['/etc/fstab']);
+    expect(plan.findings.map((finding) => [finding.plugin, finding.message])).toEqual([
+      ['provider', 'hypervisor-tools.remove ran'],
+      ['provider', 'initramfs.rebuild ran'],
+      ['provider', 'vendor.custom ran'],
+      ['provider', 'selinux.relabel ran'],
+    ]);
+  });
+
   it('turns an action nobody provides into an error finding that blocks the fix (exit 3)', async () => {
     const guest = new MemoryGuest();
     const engine = engineOf(testPlugin({ name: 'needy', apply: (hooks) => hooks.plan.tap('needy', (p) => p.requireAction('selinux.relabel')) }));

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
-import type { ActionRequest, Plan } from '../plan/changes.js';
+import type { ActionRequest, Finding, Plan } from '../plan/changes.js';
 import type { PlanApi } from '../plan/plan-builder.js';
 
 export interface InspectContext {
@@ -33,6 +33,14 @@ export interface ActionContext {
   readonly facts: GuestFacts;
   /** The merged request: who asked and with which parameters. */
   readonly request: ActionRequest;
+  /** The plan being applied; its file changes are already on the guest. */
+  readonly plan: Plan;
+  /**
+   * Records what the action did or could not do as a finding of the plan,
+   * so the run report shows it. The engine fills `plugin` with the provider's
+   * name. A failure that must stop the run is thrown, not reported.
+   */
+  report(finding: Omit<Finding, 'plugin'>, plugin?: string): void;
   readonly logger: Logger;
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { BlockedError, PluginError } from '../errors.js';
 import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
-import { isBlocked, type Plan } from '../plan/changes.js';
+import { isBlocked, type Finding, type Plan } from '../plan/changes.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
 import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../plugin/contract.js';
@@ -21,8 +21,15 @@ export interface EnginePlugin {
   options: unknown;
 }
 
-/** Deferred actions with a known place in the sequence; others run after, in request order. */
-export const ACTION_ORDER = ['initramfs.rebuild', 'grub.mkconfig', 'selinux.relabel'];
+/**
+ * Deferred actions with a known place in the sequence; others run after, in
+ * request order. Packages go first so the initramfs and grub config are built
+ * without them; `selinux.relabel` always runs last, whatever the other keys,
+ * because it labels what every other action wrote.
+ */
+export const ACTION_ORDER = ['hypervisor-tools.remove', 'initramfs.rebuild', 'grub.mkconfig'];
+/** The action that runs after all others. */
+export const LAST_ACTION = 'selinux.relabel';
 
 type LifecycleHook = 'inspect' | 'plan' | 'fixOffline' | 'convert' | 'emit' | 'verify';
 
@@ -127,7 +134,8 @@ export class Engine {
     await this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger });
     for (const request of orderActions(plan.actions)) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
-      await this.#actions.for(request.key).promise({ guest, facts, request, logger: this.#logger });
+      const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
+      await this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger });
     }
   }
 
@@ -173,7 +181,10 @@ export class Engine {
       inspect: view(this.#hooks.inspect, 'inspect', same),
       plan: view(this.#hooks.plan, 'plan', (run: PlanRun): PlanContext => ({ ...run.builder.forPlugin(plugin), facts: run.facts, logger })),
       fixOffline: view(this.#hooks.fixOffline, 'fixOffline', same),
-      action: { for: (key: string) => view(this.#actions.for(key), `action ${key}`, same) },
+      action: {
+        for: (key: string) =>
+          view(this.#actions.for(key), `action ${key}`, (context: ActionContext): ActionContext => ({ ...context, report: (finding) => context.report(finding, plugin) })),
+      },
       convert: view(this.#hooks.convert, 'convert', same),
       emit: view(this.#hooks.emit, 'emit', (context: EmitContext): EmitContext => ({
         ...context,
@@ -187,6 +198,7 @@ export class Engine {
 /** Known actions in their fixed order, then the rest in request order. */
 export function orderActions<T extends { key: string }>(actions: T[]): T[] {
   const position = (key: string): number => {
+    if (key === LAST_ACTION) return ACTION_ORDER.length + 1;
     const index = ACTION_ORDER.indexOf(key);
     return index === -1 ? ACTION_ORDER.length : index;
   };
