@@ -50,7 +50,7 @@ describe('hyper2kvm CLI', () => {
     const result = await run(['plugins', '--json']);
     const document = JSON.parse(result.stdout) as { source: string; plugins: { name: string; version: string }[] };
     expect(document.source).toBe('preset');
-    expect(document.plugins.map((plugin) => plugin.name)).toEqual(['@hyper2kvm/plugin-stable-device-names', '@hyper2kvm/plugin-libvirt-xml']);
+    expect(document.plugins.map((plugin) => plugin.name)).toEqual(expect.arrayContaining(['@hyper2kvm/plugin-stable-device-names', '@hyper2kvm/plugin-libvirt-xml', '@hyper2kvm/plugin-kubevirt']));
   });
 
   it('config --schema prints the JSON Schema generated from zod', async () => {

@@ -53,7 +53,7 @@ describe('migrate ubuntu-2204.ova', () => {
     expect(report.applianceLaunches).toBe(1);
     const name = report.name;
     expect(name).toBe(report.facts?.vm?.name);
-    expect((await readdir(outputDir)).sort()).toEqual(['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}.xml`].sort());
+    expect((await readdir(outputDir)).sort()).toEqual(['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}.xml`, `${name}-kubevirt.yaml`].sort());
     expect(await readFile(join(outputDir, 'backup/files/etc/fstab'), 'utf8')).toContain('/dev/sda1');
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'converted', name });
   });
