@@ -8,10 +8,10 @@
 //
 // An image is built only when <cacheDir>/<name>-<hash>/ is missing, where the
 // hash covers the recipe and all builder code. See README.md.
-import { access, chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { hashFiles, lockOrWait, makeBuildDir, MANIFEST, pruneCache, publish, readManifest } from './lib/cache.mjs';
+import { hashFiles, lockOrWait, makeBuildDir, MANIFEST, pruneCache, publish, readManifest, removeTree } from './lib/cache.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_CACHE_DIR = join(HERE, '.cache');
@@ -19,8 +19,22 @@ export const DEFAULT_CACHE_DIR = join(HERE, '.cache');
 /** Builders by recipe kind, and the code folders whose content is part of the hash. */
 const KINDS = {
   linux: { module: './lib/linux.mjs', code: ['lib', 'recipes/_shared'] },
+  // Only the modules it runs: a real Debian takes minutes to build, so edits
+  // elsewhere in lib/ must not make it stale.
+  debootstrap: {
+    module: './lib/debootstrap.mjs',
+    code: ['lib/debootstrap.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs'],
+  },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
+  windows: { module: './lib/windows.mjs', code: ['lib', 'recipes/_shared'] },
 };
+
+/**
+ * Code that only decides when and where to build, never what an image
+ * contains: left out of the hash, so editing it does not rebuild every image
+ * (the bootable Debian takes minutes).
+ */
+const ORCHESTRATION = new Set([join(HERE, 'build.mjs'), join(HERE, 'lib', 'cache.mjs')]);
 
 async function exists(path) {
   try {
@@ -71,9 +85,9 @@ export async function loadRecipe(name) {
   if (recipe.name !== name) throw new Error(`${relative(HERE, path)}: name is "${recipe.name}", expected "${name}"`);
   const kind = KINDS[recipe.kind ?? 'linux'];
   if (!kind) throw new Error(`${name}: unknown kind ${recipe.kind}`);
-  const code = [join(HERE, 'build.mjs'), path];
-  for (const dir of kind.code) code.push(...(await codeFiles(join(HERE, dir))));
-  const hash = await hashFiles(code, HERE);
+  const code = [path];
+  for (const entry of kind.code) code.push(...(entry.endsWith('.mjs') ? [join(HERE, entry)] : await codeFiles(join(HERE, entry))));
+  const hash = await hashFiles(code.filter((f) => !ORCHESTRATION.has(f)), HERE);
   return { recipe, kind, hash };
 }
 
@@ -92,7 +106,7 @@ async function buildInto(cacheDir, finalDir, { recipe, kind, hash }) {
     await mkdir(workDir);
     const builder = await import(kind.module);
     const files = await builder.build(recipe, { outDir: buildDir, workDir });
-    await rm(workDir, { recursive: true, force: true });
+    await removeTree(workDir);
     const buildSeconds = Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100;
     const manifest = { name: recipe.name, kind: recipe.kind ?? 'linux', hash, files, buildSeconds, builtAt: new Date().toISOString(), expect: recipe.expect };
     await writeFile(join(buildDir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
@@ -101,7 +115,11 @@ async function buildInto(cacheDir, finalDir, { recipe, kind, hash }) {
     return manifest;
   } catch (err) {
     if (process.env.TEST_IMAGES_KEEP_FAILED) /** @type {Error} */ (err).message += `\n(build folder kept: ${buildDir})`;
-    else await rm(buildDir, { recursive: true, force: true });
+    else {
+      await removeTree(buildDir).catch((e) => {
+        /** @type {Error} */ (err).message += `\n(${e.message})`;
+      });
+    }
     throw err;
   }
 }
@@ -132,7 +150,7 @@ async function ensureImageOnce(name, { cacheDir, force, log }) {
     const manifest = await readManifest(finalDir);
     return manifest && resultOf(finalDir, manifest, loaded.recipe, true);
   };
-  if (force) await rm(finalDir, { recursive: true, force: true });
+  if (force) await removeTree(finalDir);
   else {
     const hit = await cachedResult();
     if (hit) {

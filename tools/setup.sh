@@ -22,6 +22,10 @@ DEBIAN_PACKAGES=(
   fdisk                 # sfdisk for test image partition tables
   e2fsprogs             # mke2fs -d for test images
   xorriso               # ISO images (fake virtio-win)
+  genisoimage           # isoinfo/genisoimage for the fake virtio-win ISO
+  libguestfs-xfs        # XFS guests (RHEL) in the appliance
+  xfsprogs              # XFS file systems in test images
+  rpm                   # an RPM database for the phony RHEL guest
   ntfs-3g               # NTFS for phony Windows guests
   ovmf                  # UEFI firmware for verify boots
 )

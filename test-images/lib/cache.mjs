@@ -3,7 +3,7 @@
 // a lock file keeps two processes from building the same image twice, and a
 // lost rename race is harmless (the winner's folder is identical in meaning).
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { hostname } from 'node:os';
 
@@ -23,6 +23,35 @@ export async function hashFiles(paths, base) {
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** Mount points at or under `path` (e.g. a chroot's /proc left by a killed build). */
+async function mountsUnder(path) {
+  let text = '';
+  let real = path;
+  try {
+    text = await readFile('/proc/self/mountinfo', 'utf8');
+    real = await realpath(path);
+  } catch {
+    return [];
+  }
+  const unescape = (m) => m.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  return text
+    .split('\n')
+    .map((line) => line.split(' ')[4])
+    .filter(Boolean)
+    .map(unescape)
+    .filter((m) => m === real || m.startsWith(`${real}/`));
+}
+
+/**
+ * rm -rf that refuses to descend into mounted file systems: a builder that
+ * died inside a chroot may have left /proc, /sys or a bind-mounted /dev there.
+ */
+export async function removeTree(path) {
+  const mounts = await mountsUnder(path);
+  if (mounts.length) throw new Error(`not deleting ${path}: ${mounts.join(', ')} still mounted inside (umount them first)`);
+  await rm(path, { recursive: true, force: true });
 }
 
 /** A cache entry is complete when its manifest exists (written just before the rename). */
@@ -103,7 +132,7 @@ export async function publish(buildDir, finalDir) {
   } catch (err) {
     const code = /** @type {any} */ (err).code;
     if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await readManifest(finalDir))) {
-      await rm(buildDir, { recursive: true, force: true });
+      await removeTree(buildDir);
       return;
     }
     throw err;
@@ -139,6 +168,6 @@ export async function pruneCache(cacheDir, name, keep) {
     const pid = tmp.exec(entry)?.[1];
     const deadBuild = pid !== undefined && !processAlive(Number(pid));
     const outdated = old.test(entry) && entry !== keep && !entries.includes(`${entry}.lock`) && (await olderThan(join(cacheDir, entry), KEEP_OUTDATED_MS));
-    if (deadBuild || outdated) await rm(join(cacheDir, entry), { recursive: true, force: true });
+    if (deadBuild || outdated) await removeTree(join(cacheDir, entry)).catch(() => {}); // left for a human if mounts remain
   }
 }

@@ -108,7 +108,9 @@ export async function writeGrubBootCode(img) {
 
 /** ext2/3/4 straight into the partition, filled from a folder. */
 export async function fillExt(img, part, fs, dir) {
-  const args = ['-q', '-F', '-t', fs.type, '-d', dir, '-E', `offset=${part.start},nodiscard,root_owner=0:0`];
+  // 4 KiB blocks and 256-byte inodes as installers make them (mke2fs would
+  // pick its "small" profile, 1 KiB blocks, for a partition this size).
+  const args = ['-q', '-F', '-t', fs.type, '-b', '4096', '-I', '256', '-d', dir, '-E', `offset=${part.start},nodiscard,root_owner=0:0`];
   if (fs.uuid) args.push('-U', fs.uuid);
   if (fs.label) args.push('-L', fs.label);
   await run('mke2fs', [...args, img, `${Math.floor(part.size / 1024)}k`]);

@@ -54,7 +54,7 @@ const CONFIG = {
 
 /** The initramfs as initramfs-tools builds it with MODULES=dep on VMware: pvscsi/mptspi/ahci, no virtio. */
 function initrd(version) {
-  const m = `/usr/lib/modules/${version}`;
+  const m = `/lib/modules/${version}`;
   const inInitrd = [
     'kernel/drivers/scsi/vmw_pvscsi.ko',
     'kernel/drivers/message/fusion/mptbase.ko',
@@ -71,9 +71,9 @@ function initrd(version) {
       '/conf/initramfs.conf': 'MODULES=dep\nBUSYBOX=auto\nCOMPRESS=zstd\nRUNSIZE=10%\nFSTYPE=ext4\n',
       '/conf/arch.conf': 'DPKG_ARCH=amd64\n',
       '/scripts/local': '# placeholder\n',
-      '/usr/bin/busybox': { generate: 'elf' },
-      '/usr/bin/sh': { generate: 'elf' },
-      '/usr/sbin/modprobe': { generate: 'elf' },
+      '/bin/busybox': { generate: 'elf' },
+      '/bin/sh': { generate: 'elf' },
+      '/sbin/modprobe': { generate: 'elf' },
       ...Object.fromEntries(inInitrd.map((p) => [`${m}/${p}`, ''])),
       [`${m}/modules.dep`]: inInitrd.map((p) => `${p}:\n`).join(''),
     },
