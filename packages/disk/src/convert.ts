@@ -35,6 +35,11 @@ export interface ConvertOptions {
   checksum?: boolean;
   /** Aborting kills qemu-img and removes the partial output. */
   signal?: AbortSignal;
+  /**
+   * Stop after qemu-img: leave the output as `<to>.partial` (no fsync, no
+   * checksum, no rename) for a later step to complete with {@link finalizeOutput}.
+   */
+  keepPartial?: boolean;
 }
 
 /** What a conversion produced. */
@@ -61,7 +66,8 @@ const PROGRESS = /\((\d+(?:\.\d+)?)\/100%\)/g;
 export async function convertDisk(options: ConvertOptions): Promise<ConvertResult> {
   const target = resolve(options.to);
   const partial = `${target}.partial`;
-  const args = convertArguments(options, resolve(options.from), partial);
+  // qemu `json:` pseudo-filenames (OVA members) are not paths.
+  const args = convertArguments(options, options.from.startsWith('json:') ? options.from : resolve(options.from), partial);
   const failure = (message: string, cause?: unknown): Hyper2kvmError =>
     new Hyper2kvmError('CONVERT_FAILED', `${options.from}: conversion to ${target} failed: ${message}`, { cause });
 
@@ -99,25 +105,14 @@ export async function convertDisk(options: ConvertOptions): Promise<ConvertResul
     await subprocess;
     timings.qemuImg = since(started);
     if (options.signal?.aborted) throw new Hyper2kvmError('CONVERT_ABORTED', `${options.from}: conversion aborted`);
-    // fsync is I/O-bound, hashing CPU-bound (page cache): do both at once.
-    const sync = async (): Promise<void> => {
-      const start = performance.now();
-      const handle = await open(partial, 'r+');
-      try {
-        await handle.sync(); // data is on disk before the name says it is complete
-      } finally {
-        await handle.close();
-      }
-      timings.sync = since(start);
-    };
-    const hash = async (): Promise<void> => {
-      if (options.checksum === false) return;
-      const start = performance.now();
-      sha256 = await sha256File(partial, options.signal);
-      timings.checksum = since(start);
-    };
-    await Promise.all([sync(), hash()]);
-    await rename(partial, target);
+    if (options.keepPartial === true) {
+      const stats = await stat(partial);
+      return { path: partial, format: options.format, bytes: stats.blocks * 512, sha256: '', timings };
+    }
+    const finished = await finalizeOutput(partial, target, options);
+    sha256 = finished.sha256;
+    timings.sync = finished.sync;
+    timings.checksum = finished.checksum;
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof Hyper2kvmError) throw error;
@@ -130,6 +125,34 @@ export async function convertDisk(options: ConvertOptions): Promise<ConvertResul
   }
   const stats = await stat(target);
   return { path: target, format: options.format, bytes: stats.blocks * 512, sha256, timings };
+}
+
+/**
+ * Makes a finished `.partial` output final: fsync (data on disk before the
+ * name says it is complete) and checksum at the same time, then rename.
+ */
+export async function finalizeOutput(partial: string, target: string, options: { checksum?: boolean; signal?: AbortSignal } = {}): Promise<{ sha256: string; sync: number; checksum: number }> {
+  const since = (start: number): number => Math.round(performance.now() - start);
+  const result = { sha256: '', sync: 0, checksum: 0 };
+  const sync = async (): Promise<void> => {
+    const start = performance.now();
+    const handle = await open(partial, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    result.sync = since(start);
+  };
+  const hash = async (): Promise<void> => {
+    if (options.checksum === false) return;
+    const start = performance.now();
+    result.sha256 = await sha256File(partial, options.signal);
+    result.checksum = since(start);
+  };
+  await Promise.all([sync(), hash()]);
+  await rename(partial, target);
+  return result;
 }
 
 /** The qemu-img command line for a conversion (exported for logs and tests). */

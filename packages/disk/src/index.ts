@@ -11,3 +11,4 @@ export * from './tar-index.js';
 export * from './vmdk-descriptor.js';
 export * from './vmdk-sparse.js';
 export * from './vmx.js';
+export * from './staged-convert.js';
