@@ -15,6 +15,8 @@ import { ensureImage, sha256 } from './test-image.js';
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const LONG = 600_000;
+/** Phony guests cannot run their own initramfs and grub tools: see the fixture. */
+const PHONY_CONFIG = join(import.meta.dirname, 'fixtures', 'phony-guest.config.json');
 
 async function run(argv: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -42,7 +44,7 @@ describe('migrate ubuntu-2204.ova', () => {
 
   beforeAll(async () => {
     outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-'));
-    result = await run(['migrate', ova, '--output', outputDir, '--json']);
+    result = await run(['migrate', ova, '--output', outputDir, '--json', '--config', PHONY_CONFIG]);
     report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
   }, LONG);
 
@@ -103,7 +105,7 @@ describe('migrate ubuntu-2204.ova', () => {
   });
 
   it('plan --json gives the same plan document as the migrate run', async () => {
-    const planned = await run(['plan', ova, '--json']);
+    const planned = await run(['plan', ova, '--json', '--config', PHONY_CONFIG]);
     expect(planned.code).toBe(0);
     const document = JSON.parse(planned.stdout) as { plan: unknown };
     expect(document.plan).toEqual(report.plan);
@@ -132,7 +134,7 @@ describe('a failing or killed migration', () => {
 
   it('SIGKILL in the middle leaves the source byte-identical and no final output name', async () => {
     const outputDir = await mkdtemp(join(tmpdir(), 'h2k-killed-'));
-    const child = execa('node', [join(repoRoot, 'packages/cli/dist/bin.js'), 'migrate', ova, '--output', outputDir], { reject: false, env: { LIBGUESTFS_BACKEND: 'direct' } });
+    const child = execa('node', [join(repoRoot, 'packages/cli/dist/bin.js'), 'migrate', ova, '--output', outputDir, '--config', PHONY_CONFIG], { reject: false, env: { LIBGUESTFS_BACKEND: 'direct' } });
     await new Promise<void>((resolve) => {
       child.stderr?.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('» fix')) resolve();

@@ -58,6 +58,8 @@ export interface LinuxFacts {
 
 export interface WindowsFacts {
   productName: string;
+  /** `EditionID`, e.g. `ServerStandard`, `Professional`. */
+  editionId?: string;
   /** e.g. `10.0`, `6.1`. */
   ntVersion: string;
   build: number;

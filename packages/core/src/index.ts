@@ -24,6 +24,8 @@ export * from './inspect/fstab.js';
 export * from './inspect/linux-kernels.js';
 export * from './inspect/linux.js';
 export * from './inspect/guest-facts.js';
+export * from './inspect/windows.js';
+export * from './network/nic-binding.js';
 export * from './manifest.js';
 export type * from './os-profiles/profile.js';
 export * from './os-profiles/profiles.js';

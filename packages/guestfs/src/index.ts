@@ -3,3 +3,4 @@ export * from './libguestfs/ffi.js';
 export * from './libguestfs/guest-path.js';
 export * from './libguestfs/appliance.js';
 export * from './directory/index.js';
+export * from './registry/guest-registry.js';

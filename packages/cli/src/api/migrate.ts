@@ -65,13 +65,15 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
   let plan: Plan | null = null;
   const writeReport = async (): Promise<void> => {
     report.finishedAt = new Date().toISOString();
+    // Deferred actions add findings about what they did while the plan is applied.
+    if (plan) report.plan = planToJson(plan);
     await mkdir(outputDir, { recursive: true });
     await writeFileAtomic(join(outputDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     await writeFileAtomic(join(outputDir, 'report.md'), renderReportMarkdown(report, plan));
   };
   try {
     progress({ step: 'plan' });
-    plan = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts));
+    plan = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts, run.session.registry ? { registry: run.session.registry } : {}));
     report.plan = planToJson(plan);
     options.onPlan?.(plan);
     if (options.dryRun) {
@@ -90,7 +92,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     progress({ step: 'fix' });
     const facts = run.facts;
     const appliedPlan = plan;
-    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup') }));
+    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup'), ...(run.session.registry ? { registry: run.session.registry } : {}) }));
     await timed(run.timings, 'release', () => run.session.release());
 
     const format = options.format ?? run.config.output.format;

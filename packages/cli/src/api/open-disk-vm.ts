@@ -5,7 +5,7 @@
  */
 import { InputError, type Logger } from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
-import { GuestfsAppliance } from '@hyper2kvm/guestfs';
+import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import type { VmSession } from './open-vm.js';
 
 export interface OpenDiskVmOptions {
@@ -34,18 +34,29 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
       logger: options.logger,
     }),
   );
+  let registry: GuestRegistry | undefined;
   let released = false;
   const release = async (): Promise<void> => {
     if (released) return;
     released = true;
-    await appliance.close();
+    try {
+      await registry?.close();
+    } finally {
+      await appliance.close();
+    }
   };
   try {
     const inspection = await step('osInspection', () => appliance.inspectOs());
     if (!inspection) throw new InputError(paths.join(', '), 'no operating system found on the disks (no recognisable root file system)', { code: 'NO_ROOT' });
     if (inspection.otherRoots.length > 0) options.logger.warn(`several operating systems found; using the one on ${inspection.root}`);
-    await step('mount', () => appliance.mountGuest(inspection));
     const type = inspection.type === 'linux' || inspection.type === 'windows' ? inspection.type : 'unknown';
+    // Windows: libguestfs mounts only the system volume; the ESP (looked
+    // into before mounting) tells UEFI from BIOS.
+    const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(appliance)) : undefined;
+    await step('mount', () => appliance.mountGuest(inspection));
+    if (type === 'windows') {
+      registry = new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir });
+    }
     return {
       guest: appliance,
       vm,
@@ -54,7 +65,10 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
         arch: inspection.arch,
         ...(inspection.productName && inspection.productName !== 'unknown' ? { productName: inspection.productName } : {}),
         ...(inspection.hostname && inspection.hostname !== 'unknown' ? { hostname: inspection.hostname } : {}),
+        ...(windowsFirmware ? { firmware: windowsFirmware } : {}),
+        ...(inspection.windowsSystemRoot ? { windowsSystemRoot: inspection.windowsSystemRoot } : {}),
       },
+      ...(registry ? { registry } : {}),
       overlays: overlays.map((overlay) => ({ path: overlay.overlayPath, virtualSize: overlay.disk.virtualSize })),
       applianceLaunches: 1,
       timings,
@@ -69,4 +83,10 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
     await release().catch(() => undefined);
     throw error;
   }
+}
+
+/** UEFI when an EFI system partition holds the Windows boot manager's BCD store, BIOS otherwise. */
+async function windowsFirmwareOf(appliance: GuestfsAppliance): Promise<'uefi' | 'bios'> {
+  const esps = await appliance.efiSystemPartitions();
+  return esps.some((esp) => esp.windowsBcd !== undefined) ? 'uefi' : 'bios';
 }

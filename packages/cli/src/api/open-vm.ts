@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError, type GuestFs, type Logger, type OsHints, type VmDescription } from '@hyper2kvm/core';
+import { InputError, type GuestFs, type Logger, type OsHints, type RegistryReader, type RegistryWriter, type VmDescription } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 export interface VmSession {
@@ -12,6 +12,8 @@ export interface VmSession {
   /** What the export describes (OVF/VMX/disks); absent for a guest folder. */
   vm?: VmDescription;
   hints: OsHints;
+  /** The guest's registry (Windows guests on disks): read by inspect and plan, written by fix. */
+  registry?: RegistryReader & RegistryWriter;
   /** Overlays holding the repairs, one per source disk, in disk order. */
   overlays: { path: string; virtualSize: number }[];
   /** Appliance launches this session made (1 for disks, 0 for a folder). */

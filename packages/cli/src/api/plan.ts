@@ -25,7 +25,7 @@ export function planDocument(facts: GuestFacts, plugins: { name: string; version
 export async function plan(options: CommonRunOptions): Promise<PlanResult> {
   const run = await startRun(options);
   try {
-    const result = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts));
+    const result = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts, run.session.registry ? { registry: run.session.registry } : {}));
     const active = new Set(run.engine.activePlugins);
     const plugins = run.plugins.map(({ plugin }) => ({ name: plugin.name, version: plugin.version, active: active.has(plugin.name) }));
     return { facts: run.facts, plan: result, document: planDocument(run.facts, plugins, result), text: renderPlan(result), timings: run.timings };

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type PluginEntry } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
 import { openVm, type VmSession } from './open-vm.js';
 
@@ -17,6 +17,8 @@ export interface CommonRunOptions {
   logger?: Logger;
   /** Scratch folder for overlays (default: a new temporary folder, removed at the end). */
   workDir?: string;
+  /** Replaces the config's plugin list (batch groups); path specifiers absolute, package names resolve from `cwd`. */
+  plugins?: PluginEntry[];
 }
 
 export interface RunContext {
@@ -45,7 +47,7 @@ export async function timed<T>(timings: Record<string, number>, name: string, ru
 export async function startRun(options: CommonRunOptions): Promise<RunContext> {
   const logger = options.logger ?? silentLogger();
   const cwd = options.cwd ?? process.cwd();
-  const { loaded, plugins } = await setupRun({ cwd, ...(options.configFile ? { configFile: options.configFile } : {}) });
+  const { loaded, plugins } = await setupRun({ cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
   const engine = new Engine({ plugins, logger, coreVersion: CORE_VERSION });
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'hyper2kvm-work-')));
@@ -60,7 +62,7 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
     Object.assign(timings, session.timings);
     const opened = session;
     const facts = await timed(timings, 'inspect', async () => {
-      const base = await inspectGuestFacts(opened.guest, { ...(opened.vm ? { vm: opened.vm } : {}), hints: opened.hints });
+      const base = await inspectGuestFacts(opened.guest, { ...(opened.vm ? { vm: opened.vm } : {}), hints: opened.hints, ...(opened.registry ? { registry: opened.registry } : {}) });
       return engine.inspect(opened.guest, base);
     });
     return { config: loaded.config, plugins, engine, session, facts, logger, workDir, timings, dispose };

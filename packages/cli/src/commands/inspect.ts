@@ -37,8 +37,12 @@ export function describeFacts(facts: GuestFacts): string {
   }
   const windows = facts.windows;
   if (windows) {
-    lines.push(`Windows:     ${windows.productName} (NT ${windows.ntVersion}, build ${windows.build}, ${windows.installationType})`);
+    lines.push(`Windows:     ${windows.productName}${windows.editionId ? ` [${windows.editionId}]` : ''} (NT ${windows.ntVersion}, build ${windows.build}, ${windows.installationType})`);
+    lines.push(`System root: ${windows.systemRoot}`);
     lines.push(`Control set: ${windows.currentControlSet} of ${windows.controlSets.join(', ')}`);
+    lines.push(`Drivers:     ${windows.hasDriverDatabase ? 'DriverDatabase' : 'no DriverDatabase (CriticalDeviceDatabase era)'}`);
+    lines.push(`Hibernation: ${windows.hibernated ? 'HIBERNATED (hiberfil.sys holds a saved system)' : 'not hibernated'}; fast startup ${windows.fastStartup ? 'ON' : 'off'}`);
+    lines.push(`Tools:       ${windows.vmwareToolsInstalled ? 'VMware Tools installed' : 'no VMware Tools'}`);
   }
   if (facts.vm) {
     const vm = facts.vm;

@@ -80,7 +80,13 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     for (const disk of report.outputs) io.stdout.write(`  disk ${disk.index + 1}: ${disk.path}\n`);
     for (const file of report.emitted) io.stdout.write(`  ${file.description}: ${file.path}\n`);
     io.stdout.write(`  report: ${join(outputDir, 'report.md')}\n`);
+    const verified = report.verify;
+    if (verified) {
+      const network = verified.network ? `network up (${verified.addresses.join(', ')})` : 'network not up';
+      io.stdout.write(`  verify: ${verified.booted ? 'booted' : 'did not boot'}, ${network}${verified.detail ? `: ${verified.detail}` : ''}\n`);
+    }
   }
-  return 0;
+  // A verify that was asked for and did not see the VM come up fails the run.
+  return report.verify && !(report.verify.booted && report.verify.network) ? 1 : 0;
 }
 

@@ -14,6 +14,7 @@ export const pluginEntrySchema = z.union([
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
+    $comment: z.string().optional(),
     plugins: z.array(pluginEntrySchema).optional().describe('plugins to enable, in order; without this key the built-in preset (every official plugin) applies'),
     output: z
       .object({

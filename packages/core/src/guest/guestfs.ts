@@ -65,4 +65,10 @@ export interface GuestFs {
    * Windows sees NTFS; `null` when no such path exists.
    */
   resolveCaseInsensitive(path: string): Promise<string | null>;
+  /**
+   * Up to `length` bytes of a file from `offset` (fewer at its end). Optional:
+   * lets callers look at the head of a huge file (hiberfil.sys) without
+   * reading all of it.
+   */
+  readRange?(path: string, offset: number, length: number): Promise<Buffer>;
 }

@@ -3,7 +3,9 @@ import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
 import { PlannedGuest, type GuestView } from '../plan/planned-guest.js';
 import type { VmDescription } from '../vm.js';
+import type { RegistryReader } from '../plan/planned-guest.js';
 import { inspectLinux } from './linux.js';
+import { inspectWindows } from './windows.js';
 
 /** What the guest-access layer already knows (libguestfs inspection). */
 export interface OsHints {
@@ -13,14 +15,40 @@ export interface OsHints {
   hostname?: string;
   /** Firmware seen from the partition table (GPT with an ESP → uefi). */
   firmware?: 'bios' | 'uefi';
+  /** Windows: system root as libguestfs found it, e.g. `/Windows`. */
+  windowsSystemRoot?: string;
 }
 
-export async function inspectGuestFacts(source: GuestFs | GuestView, options: { vm?: VmDescription; hints?: OsHints } = {}): Promise<GuestFacts> {
-  const guest: GuestView = 'readText' in source ? source : new PlannedGuest(source);
+/** Options of {@link inspectGuestFacts}. */
+export interface InspectGuestFactsOptions {
+  vm?: VmDescription;
+  hints?: OsHints;
+  /** The guest's registry (Windows guests); without it Windows facts are not read. */
+  registry?: RegistryReader;
+}
+
+/**
+ * Builds the core facts of a guest. Windows facts need `options.registry`;
+ * Linux facts are read from the files.
+ */
+export async function inspectGuestFacts(source: GuestFs | GuestView, options: InspectGuestFactsOptions = {}): Promise<GuestFacts> {
+  const guest: GuestView = 'readText' in source ? source : new PlannedGuest(source, options.registry);
   const hints = options.hints ?? {};
   const facts: GuestFacts = { os: { type: 'unknown', arch: hints.arch ?? 'unknown' }, firmware: hints.firmware ?? options.vm?.firmware ?? 'unknown', extensions: {}, ...(options.vm ? { vm: options.vm } : {}) };
   if (hints.type === 'windows') {
     facts.os = { type: 'windows', arch: hints.arch ?? 'unknown', ...(hints.productName ? { productName: hints.productName } : {}), ...(hints.hostname ? { hostname: hints.hostname } : {}) };
+    const readRange = 'readRange' in source ? source.readRange?.bind(source) : undefined;
+    const windows = await inspectWindows(guest, {
+      ...(hints.windowsSystemRoot ? { systemRoot: hints.windowsSystemRoot } : {}),
+      ...(readRange ? { readHead: (path: string, length: number) => readRange(path, 0, length) } : {}),
+    });
+    if (windows) {
+      facts.windows = windows;
+      facts.os.productName ??= windows.productName;
+    }
+    // Without a hint from the disks, the boot files on the system volume tell:
+    // \Boot\BCD is the BIOS boot manager's store (UEFI keeps it on the ESP).
+    if (facts.firmware === 'unknown') facts.firmware = (await guest.resolveCaseInsensitive('/Boot/BCD')) ? 'bios' : 'unknown';
     return facts;
   }
   const linux = await inspectLinux(guest);

@@ -25,6 +25,13 @@ describe('OS profiles', () => {
     expect(profileFor({ distro: 'gentoo', version: { major: 1, minor: 0 } })).toBeUndefined();
   });
 
+  it('lists installed packages by command where the database is not plain files', () => {
+    expect(profileFor({ distro: 'rhel', version: { major: 9, minor: 3 } })?.listPackages).toEqual(['rpm', '-qa', '--queryformat', '%{NAME}\\n']);
+    expect(profileFor({ distro: 'sles', version: { major: 15, minor: 5 } })?.listPackages?.[0]).toBe('rpm');
+    // dpkg keeps /var/lib/dpkg/status, which plugins read during plan.
+    expect(profileFor({ distro: 'debian', version: { major: 12, minor: 0 } })?.listPackages).toBeUndefined();
+  });
+
   it('has unique ids', () => {
     expect(new Set(OS_PROFILES.map((profile) => profile.id)).size).toBe(OS_PROFILES.length);
   });

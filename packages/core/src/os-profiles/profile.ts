@@ -46,6 +46,11 @@ export interface OsProfile {
   network: NetworkFlavour[];
   /** Removes packages offline (inside the appliance); `{packages}` is replaced by the names. */
   removePackages?: CommandTemplate;
-  /** Package names of hypervisor tools as this release calls them. */
+  /**
+   * Prints the names of installed packages, one per line, when run inside the
+   * appliance: for package databases that cannot be read as plain files (rpm).
+   */
+  listPackages?: CommandTemplate;
+  /** Package names of hypervisor tools as this release calls them; `*` matches any characters. */
   hypervisorPackages: { vmware: string[]; hyperv: string[]; virtualbox: string[] };
 }

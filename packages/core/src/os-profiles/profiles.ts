@@ -46,7 +46,7 @@ const grubDebian: BootloaderProfile = { grubConfig: '/boot/grub/grub.cfg', mkcon
 const grub2Rhel: BootloaderProfile = { grubConfig: '/boot/grub2/grub.cfg', mkconfig: ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'], bls: true };
 const grub2Suse: BootloaderProfile = { grubConfig: '/boot/grub2/grub.cfg', mkconfig: ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'], bls: false };
 
-const vmwareRpm = ['open-vm-tools', 'open-vm-tools-desktop', 'VMwareTools', 'kmod-vmware-tools'];
+const vmwareRpm = ['open-vm-tools', 'open-vm-tools-desktop', 'open-vm-tools-sdmp', 'open-vm-tools-salt-minion', 'VMwareTools', 'vmware-tools-*', 'kmod-vmware-tools*'];
 const vmwareDeb = ['open-vm-tools', 'open-vm-tools-desktop'];
 const hypervRpm = ['hyperv-daemons', 'hypervkvpd', 'hypervvssd', 'hypervfcopyd', 'WALinuxAgent'];
 const hypervDeb = ['hyperv-daemons', 'walinuxagent'];
@@ -54,6 +54,7 @@ const vboxDeb = ['virtualbox-guest-utils', 'virtualbox-guest-x11', 'virtualbox-g
 const vboxRpm = ['VirtualBox-guest-additions', 'virtualbox-guest-additions'];
 
 const dnfRemove = ['rpm', '-e', '--nodeps', '{packages}'];
+const rpmList = ['rpm', '-qa', '--queryformat', '%{NAME}\\n'];
 const aptRemove = ['dpkg', '--purge', '--force-depends', '{packages}'];
 
 function rhel(major: number, id = `rhel-${major}`, distros = ['rhel', 'centos', 'rocky', 'almalinux', 'ol']): OsProfile {
@@ -65,6 +66,7 @@ function rhel(major: number, id = `rhel-${major}`, distros = ['rhel', 'centos', 
     bootloader: { ...grub2Rhel, bls: major >= 8, ...(major >= 9 ? { efiStub: '/boot/efi/EFI/{vendor}/grub.cfg' } : {}) },
     network: major >= 9 ? ['networkmanager', 'ifcfg'] : ['ifcfg', 'networkmanager'],
     removePackages: dnfRemove,
+    listPackages: rpmList,
     hypervisorPackages: { vmware: vmwareRpm, hyperv: hypervRpm, virtualbox: vboxRpm },
   };
 }
@@ -91,6 +93,7 @@ function suse(id: string, major: number): OsProfile {
     bootloader: grub2Suse,
     network: ['wicked', 'ifcfg'],
     removePackages: dnfRemove,
+    listPackages: rpmList,
     hypervisorPackages: { vmware: vmwareRpm, hyperv: hypervRpm, virtualbox: vboxRpm },
   };
 }
@@ -123,6 +126,7 @@ const BASE_PROFILES: OsProfile[] = [
     bootloader: grubDebian,
     network: ['systemd-networkd', 'networkmanager'],
     removePackages: ['pacman', '-Rdd', '--noconfirm', '{packages}'],
+    listPackages: ['pacman', '-Qq'],
     hypervisorPackages: { vmware: ['open-vm-tools'], hyperv: ['hyperv'], virtualbox: ['virtualbox-guest-utils', 'virtualbox-guest-utils-nox'] },
   },
   {
@@ -133,6 +137,7 @@ const BASE_PROFILES: OsProfile[] = [
     bootloader: { grubConfig: '/boot/extlinux.conf', mkconfig: ['update-extlinux'], bls: false },
     network: ['ifupdown'],
     removePackages: ['apk', 'del', '{packages}'],
+    listPackages: ['apk', 'info'],
     hypervisorPackages: { vmware: ['open-vm-tools'], hyperv: ['hvtools'], virtualbox: ['virtualbox-guest-additions'] },
   },
 ];

@@ -72,6 +72,19 @@ export interface OsInspection {
   filesystems: string[];
 }
 
+/** An EFI system partition and what it holds. */
+export interface EfiSystemPartition {
+  /** Device of the ESP, e.g. `/dev/sda1`. */
+  device: string;
+  /** Guest path on the ESP of the Windows boot manager's store (`/EFI/Microsoft/Boot/BCD`), when present. */
+  windowsBcd?: string;
+}
+
+/** GPT partition type of an EFI system partition. */
+const ESP_GPT_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+/** MBR partition id of an EFI system partition. */
+const ESP_MBR_ID = 0xef;
+
 /** Above this size reads and writes go through a host temporary file (one libguestfs message holds at most 4 MiB). */
 const INLINE_TRANSFER_LIMIT = 2 * 1024 * 1024;
 
@@ -246,6 +259,51 @@ export class GuestfsAppliance implements GuestFs {
     }
   }
 
+  /**
+   * The EFI system partitions of the disks (by partition type) and whether
+   * each holds the Windows boot manager's BCD store. Each ESP is mounted
+   * read-only at `/` for a moment, so this must run before
+   * {@link mountGuest}: libguestfs inspection of a Windows guest reports only
+   * its system volume, and the ESP is what tells UEFI from BIOS.
+   * @throws {GuestFsError} when the guest is already mounted.
+   */
+  async efiSystemPartitions(): Promise<EfiSystemPartition[]> {
+    if (this.#mounted.length > 0) throw new GuestFsError('efiSystemPartitions must run before the guest is mounted', { code: 'GUESTFS_MOUNTED' });
+    const result: EfiSystemPartition[] = [];
+    for (const { mountpoint: device, device: type } of pairs(await this.#handle.call('guestfs_list_filesystems', []))) {
+      if (type !== 'vfat' || !(await this.#isEsp(device))) continue;
+      const esp: EfiSystemPartition = { device };
+      try {
+        await this.#handle.call('guestfs_mount_ro', [device, '/'], `mount ${device} read-only`);
+      } catch (error) {
+        this.#logger?.info({ device, error: String(error) }, 'ESP not readable');
+        result.push(esp);
+        continue;
+      }
+      try {
+        const bcd = await this.resolveCaseInsensitive('/EFI/Microsoft/Boot/BCD');
+        if (bcd) esp.windowsBcd = bcd;
+      } finally {
+        await this.#handle.call('guestfs_umount', ['/'], `unmount ${device}`);
+      }
+      result.push(esp);
+    }
+    return result;
+  }
+
+  async #isEsp(device: string): Promise<boolean> {
+    try {
+      const disk = await this.#handle.call('guestfs_part_to_dev', [device]);
+      const partnum = await this.#handle.call('guestfs_part_to_partnum', [device]);
+      const table = await this.#handle.call('guestfs_part_get_parttype', [disk]);
+      if (table === 'gpt') return (await this.#handle.call('guestfs_part_get_gpt_type', [disk, partnum])).toUpperCase() === ESP_GPT_TYPE;
+      if (table === 'msdos') return (await this.#handle.call('guestfs_part_get_mbr_id', [disk, partnum])) === ESP_MBR_ID;
+    } catch (error) {
+      this.#logger?.debug({ device, error: String(error) }, 'not a partition');
+    }
+    return false;
+  }
+
   /** Mount points this adapter mounted, in mount order. */
   get mountedPaths(): readonly string[] {
     return this.#mounted;
@@ -259,6 +317,21 @@ export class GuestfsAppliance implements GuestFs {
     const head = await this.#handle.call('guestfs_pread', [path, INLINE_TRANSFER_LIMIT + 1, 0], `read ${path}`);
     if (head.length <= INLINE_TRANSFER_LIMIT) return Buffer.from(head);
     return this.#withTempFile((file) => this.download(path, file).then(() => readFile(file)));
+  }
+
+  /** Up to `length` bytes of a file from `offset`, without reading the rest (one round trip per 2 MiB). */
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    checkGuestPath(path);
+    const chunks: Buffer[] = [];
+    let done = 0;
+    while (done < length) {
+      const count = Math.min(length - done, INLINE_TRANSFER_LIMIT);
+      const chunk = Buffer.from(await this.#handle.call('guestfs_pread', [path, count, offset + done], `read ${path}`));
+      chunks.push(chunk);
+      done += chunk.length;
+      if (chunk.length < count) break;
+    }
+    return Buffer.concat(chunks);
   }
 
   async writeFile(path: string, data: Buffer | string, options: { mode?: number } = {}): Promise<void> {

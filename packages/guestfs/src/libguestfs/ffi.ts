@@ -87,6 +87,8 @@ const CALLS = {
   guestfs_umount_all: int('guestfs_umount_all', ''),
   guestfs_sync: int('guestfs_sync', ''),
   guestfs_mount: int('guestfs_mount', ', const char *mountable, const char *mountpoint'),
+  guestfs_mount_ro: int('guestfs_mount_ro', ', const char *mountable, const char *mountpoint'),
+  guestfs_umount: int('guestfs_umount', ', const char *pathordevice'),
   guestfs_mountpoints: strs('guestfs_mountpoints', ''),
   guestfs_fstrim_argv: int('guestfs_fstrim_argv', ', const char *mountpoint, const guestfs_fstrim_argv *optargs'),
   guestfs_inspect_os: strs('guestfs_inspect_os', ''),
@@ -144,6 +146,8 @@ const CALLS = {
   guestfs_part_to_partnum: int('guestfs_part_to_partnum', ', const char *partition'),
   guestfs_part_get_parttype: str('guestfs_part_get_parttype', ', const char *device'),
   guestfs_part_get_gpt_guid: str('guestfs_part_get_gpt_guid', ', const char *device, int partnum'),
+  guestfs_part_get_gpt_type: str('guestfs_part_get_gpt_type', ', const char *device, int partnum'),
+  guestfs_part_get_mbr_id: int('guestfs_part_get_mbr_id', ', const char *device, int partnum'),
   guestfs_case_sensitive_path: str('guestfs_case_sensitive_path', ', const char *path'),
 } satisfies Record<string, CallSpec>;
 

@@ -1,0 +1,92 @@
+/**
+ * Puts the virtio drivers into the initramfs of every bootable kernel: it
+ * declares them in the guest's initramfs tool's own config and provides
+ * `initramfs.rebuild`, which runs that tool inside the appliance.
+ */
+import { definePlugin, packageManifest } from '@hyper2kvm/core';
+import { z } from 'zod';
+import { initramfsProfileFor } from './initramfs-profile.js';
+import { selectKernels } from './kernels.js';
+import { declareModules } from './modules-config.js';
+import { rebuildOne } from './rebuild.js';
+
+const manifest = packageManifest(import.meta.url);
+
+/** The deferred action this plugin requests and provides. */
+export const INITRAMFS_REBUILD = 'initramfs.rebuild';
+
+const options = z.object({}).strict();
+
+/** Parameters of `initramfs.rebuild`: kernel versions; absent means every kernel inspection found. */
+const rebuildParams = z.object({ kernels: z.array(z.string().min(1)).optional() });
+
+export default definePlugin({
+  name: manifest.name,
+  version: manifest.version,
+  engine: '^0.1.0',
+  description: 'Adds the virtio drivers to the initramfs of every kernel and rebuilds it with the guest’s own tool',
+  options,
+  appliesTo: (facts) => facts.os.type === 'linux' && facts.linux !== undefined,
+  apply(hooks, { logger }) {
+    hooks.plan.tapPromise(manifest.name, async (p) => {
+      const linux = p.facts.linux;
+      if (!linux) return;
+      const profile = initramfsProfileFor(linux);
+      if (!profile) {
+        p.report({
+          rule: 'unknown-initramfs-tool',
+          severity: 'error',
+          message: `no known initramfs tool found in ${linux.prettyName ?? linux.distro}, so the virtio drivers cannot be added to its initramfs`,
+          hint: 'install dracut or the distribution’s initramfs tool in the source VM, or add an OS profile for this release (npx nx g @hyper2kvm/generators:os-version)',
+        });
+        return;
+      }
+      if (linux.kernels.length === 0) {
+        p.report({ rule: 'no-kernel', severity: 'error', message: 'no kernel image found under /boot', hint: 'check that /boot is mounted in the source VM’s fstab' });
+        return;
+      }
+      const selection = selectKernels(linux.kernels);
+      if (selection.usable.length === 0) {
+        p.report({
+          rule: 'kernel-without-virtio',
+          severity: 'error',
+          message: `no kernel can boot from a virtio disk: ${linux.kernels.map((kernel) => kernel.version).join(', ')} ${linux.kernels.length === 1 ? 'has' : 'have'} neither a virtio_blk module nor virtio_blk built in`,
+          hint: 'install a kernel with virtio drivers in the source VM before migrating',
+        });
+        return;
+      }
+      for (const kernel of selection.withoutVirtio) {
+        p.report({
+          rule: 'kernel-without-virtio',
+          severity: 'warning',
+          message: `kernel ${kernel.version} has neither a virtio_blk module nor virtio_blk built in; it will not boot on KVM and is left as it is`,
+          hint: 'boot one of the other kernels, or remove this one',
+        });
+      }
+      if (selection.modules.length > 0) {
+        const config = profile.modulesConfig;
+        const current = await p.guest.readText(config.path);
+        await p.writeFile(config.path, declareModules(config, current, selection.modules), `load the virtio drivers from the initramfs (${profile.tool})`);
+      }
+      const kernels = selection.needRebuild.filter((kernel) => kernel.initramfsHasVirtio !== true).map((kernel) => kernel.version);
+      if (kernels.length > 0) p.requireAction(INITRAMFS_REBUILD, { kernels });
+    });
+
+    hooks.action.for(INITRAMFS_REBUILD).tapPromise(manifest.name, async ({ guest, facts, request }) => {
+      const linux = facts.linux;
+      const profile = linux ? initramfsProfileFor(linux) : undefined;
+      if (!linux || !profile) throw new Error('initramfs.rebuild needs a Linux guest with a known initramfs tool');
+      const params = rebuildParams.parse(request.params);
+      const versions = params.kernels ?? linux.kernels.map((kernel) => kernel.version);
+      for (const version of versions) {
+        const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version };
+        await rebuildOne(guest, profile, kernel, logger);
+      }
+    });
+  },
+});
+
+export { dracutDropIn, appendModuleLines, addWordsToVariable, declareModules } from './modules-config.js';
+export { selectKernels, hasVirtioBlock, type KernelSelection } from './kernels.js';
+export { initramfsProfileFor, rebuildCommand, templateValues } from './initramfs-profile.js';
+export { rebuildOne, lastLine, InitramfsRebuildError, PREVIOUS_IMAGE_SUFFIX, type RebuildResult } from './rebuild.js';

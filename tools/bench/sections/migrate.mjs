@@ -1,0 +1,72 @@
+// The whole migrate() API on the bench VMDK: per-step timings from the
+// report, appliance launches, the convert step against plain qemu-img, and
+// peak memory of Node and of the qemu processes it starts.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { median, nodePeakMiB, ProcessMemorySampler, time } from '../lib/util.mjs';
+
+export const name = 'migrate';
+export const title = 'migrate() API: per-step timings from the report (median)';
+
+/** Report timing keys in lifecycle order; nested ones are indented. */
+const STEPS = [
+  ['open', 0], ['source', 1], ['overlays', 1], ['launch', 1], ['osInspection', 1], ['mount', 1],
+  ['inspect', 0], ['plan', 0], ['fix', 0], ['release', 0], ['shutdown', 1], ['convert', 0], ['emit', 0], ['verify', 0],
+];
+
+export async function run(ctx) {
+  const image = await ctx.image();
+  const p = await ctx.product();
+  const baseline = await ctx.baseline();
+  const runs = [];
+  for (let i = 0; i < ctx.runs.migrate; i++) {
+    ctx.log(`migrate: run ${i + 1}/${ctx.runs.migrate}`);
+    const outputDir = join(ctx.scratch, `migrate-${i}`);
+    const workDir = join(ctx.scratch, `migrate-${i}-work`);
+    await mkdir(workDir, { recursive: true });
+    const sampler = new ProcessMemorySampler({ intervalMs: 200, match: [workDir] }).start();
+    let measured;
+    try {
+      measured = await time(() => p.migrate({ sources: [image.vmdk], outputDir, cwd: ctx.scratch, workDir }));
+    } finally {
+      runs.push({ memory: sampler.stop() });
+    }
+    const report = measured.value;
+    Object.assign(runs.at(-1), {
+      wall: measured.seconds,
+      status: report.status,
+      applianceLaunches: report.applianceLaunches,
+      timings: report.timings,
+      outputs: report.outputs.map(({ path, bytes, format }) => ({ path, bytes, format })),
+      nodePeakMiB: nodePeakMiB(),
+    });
+    await rm(outputDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const stepMedian = (key) => median(runs.map((r) => (r.timings[key] === undefined ? NaN : r.timings[key] / 1000)));
+  const convert = stepMedian('convert');
+  const ratio = convert / baseline.median;
+  const launches = [...new Set(runs.map((r) => r.applianceLaunches))];
+  const peak = (comm) => Math.max(0, ...runs.map((r) => r.memory[comm]?.peakMiB ?? 0));
+  const qemuSystem = Object.keys(Object.assign({}, ...runs.map((r) => r.memory))).filter((c) => c.startsWith('qemu-system'));
+  ctx.data.migrate = { runs, wallMedian: median(runs.map((r) => r.wall)), convertMedian: convert, baseline, ratio };
+  ctx.summary.push(`convert: hyper2kvm ${convert.toFixed(1)} s vs qemu-img ${baseline.median.toFixed(1)} s → ratio ${ratio.toFixed(2)} (target ≤ 1.05)`);
+  ctx.summary.push(`appliance launches per VM: ${launches.join(', ')}${launches.length === 1 && launches[0] === 1 ? ' (ok)' : ' (EXPECTED 1)'}`);
+
+  const rows = [{ step: 'migrate() wall', seconds: ctx.data.migrate.wallMedian, detail: `runs ${runs.map((r) => r.wall).join(', ')}; status ${runs.map((r) => r.status).join(', ')}` }];
+  const known = new Set(STEPS.map(([k]) => k));
+  for (const [key, depth] of [...STEPS, ...Object.keys(runs[0].timings).filter((k) => !known.has(k)).map((k) => [k, 0])]) {
+    const s = stepMedian(key);
+    if (Number.isNaN(s)) continue;
+    rows.push({ step: `${'  '.repeat(depth + 1)}${key}`, seconds: s, detail: key === 'convert' ? `runs ${runs.map((r) => r.timings.convert / 1000).join(', ')}; ratio ${ratio.toFixed(2)} vs qemu-img ${baseline.median.toFixed(2)} s` : '' });
+  }
+  rows.push(
+    { step: 'appliance launches', detail: runs.map((r) => r.applianceLaunches).join(', ') },
+    { step: 'output disk', detail: runs[0].outputs.map((o) => `${o.format} ${(o.bytes / 1024 ** 3).toFixed(2)} GiB`).join(', ') },
+    { step: 'peak RSS node (maxRSS)', detail: `${Math.max(...runs.map((r) => r.nodePeakMiB))} MiB (whole bench process so far)` },
+    ...qemuSystem.map((comm) => ({ step: `peak RSS ${comm} (appliance)`, detail: `${peak(comm)} MiB (VmHWM, sampled every 200 ms)` })),
+    { step: 'peak RSS qemu-img (largest of the run)', detail: peak('qemu-img') ? `${peak('qemu-img')} MiB` : 'not seen' },
+  );
+  if (qemuSystem.length === 0) rows.push({ step: 'peak RSS appliance', detail: 'no qemu-system process seen (sampling missed it?)' });
+  return rows;
+}
