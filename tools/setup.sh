@@ -17,6 +17,7 @@ DEBIAN_PACKAGES=(
   libvirt0              # the domain schemas virt-xml-validate uses
   libxml2-utils         # xmllint, used by virt-xml-validate
   debootstrap           # bootable Debian test guests
+  initramfs-tools-core  # lsinitramfs: checks the bootable guest's initramfs
   dosfstools            # FAT ESPs in test images
   mtools                # filling FAT images without mounting
   fdisk                 # sfdisk for test image partition tables

@@ -2,10 +2,11 @@
  * Programmatic `migrate`: inspect → plan → fixOffline → convert → emit
  * (→ verify) with one appliance. The CLI is a thin layer over this.
  */
+import { mkdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult } from '@hyper2kvm/core';
-import { convertDisk } from '@hyper2kvm/disk';
+import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
+import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
 import { writeFileAtomic } from './atomic-write.js';
 import { renderReportMarkdown, type RunReport } from './report.js';
 import { startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
@@ -29,8 +30,8 @@ export interface MigrateOptions extends CommonRunOptions {
 
 const CONVERTER = '@hyper2kvm/core:qemu-img-convert';
 
-function defaultName(run: RunContext, sources: string[]): string {
-  const fromVm = run.session.vm?.name?.trim();
+function defaultName(vmName: string | undefined, sources: string[]): string {
+  const fromVm = vmName?.trim();
   const raw = fromVm || basename(sources[0] ?? 'vm', extname(sources[0] ?? 'vm'));
   // Output file names must stay inside the output folder.
   return raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '') || 'vm';
@@ -42,8 +43,38 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
   const outputDir = resolve(options.cwd ?? process.cwd(), options.outputDir);
   const progress = options.onProgress ?? (() => undefined);
   progress({ step: 'open', message: 'opening the source' });
-  const run = await startRun(options);
-  const name = options.name ?? defaultName(run, options.sources);
+  // The bulk copy of each disk starts as soon as the source is open and
+  // overlaps launch, inspection, planning and the fix (see StagedConversion).
+  const staged = new Map<number, StagedConversion>();
+  const cancelStaged = async (): Promise<void> => {
+    await Promise.all([...staged.values()].map((conversion) => conversion.cancel()));
+  };
+  const startStaged = (vm: VmDescription, config: Hyper2kvmConfig): void => {
+    if (options.dryRun) return;
+    const format = options.format ?? config.output.format;
+    const stagedName = options.name ?? defaultName(vm.name, options.sources);
+    mkdirSync(outputDir, { recursive: true });
+    vm.disks.forEach((disk, index) => {
+      staged.set(
+        index,
+        StagedConversion.start({
+          source: disk,
+          to: join(outputDir, `${stagedName}-disk${index + 1}.${format}`),
+          format,
+          compress: options.compress ?? config.output.compress,
+          parallel: { coroutines: config.parallelism.convertCoroutines },
+        }),
+      );
+    });
+  };
+  let run: RunContext;
+  try {
+    run = await startRun({ ...options, onDisksReady: startStaged });
+  } catch (error) {
+    await cancelStaged();
+    throw error;
+  }
+  const name = options.name ?? defaultName(run.session.vm?.name, options.sources);
   const active = new Set(run.engine.activePlugins);
   const report: RunReport = {
     tool: { name: 'hyper2kvm', version: CORE_VERSION },
@@ -82,6 +113,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       return report;
     }
     if (isBlocked(plan)) {
+      await cancelStaged();
       report.status = 'blocked';
       const blocked = new BlockedError(`${name}: blocked by error findings, nothing was written: ${plan.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ')}`);
       report.error = { code: blocked.code, message: blocked.message };
@@ -104,15 +136,29 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       for (const job of context.jobs) {
         if (context.outputs.some((output) => output.index === job.index)) continue; // a plugin converted it
         const overlay = run.session.overlays[job.index]!;
-        const result = await convertDisk({
-          from: job.overlayPath,
-          fromFormat: 'qcow2',
-          to: job.outputPath,
-          format: context.format,
-          compress: context.compress,
-          parallel: { coroutines: run.config.parallelism.convertCoroutines },
-          onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
-        });
+        const early = staged.get(job.index);
+        let result: { path: string; bytes: number; sha256: string };
+        if (early && context.format === format && context.compress === compress) {
+          context.progress({ step: 'convert', disk: job.index + 1, percent: 0 });
+          const finished = await early.finish(job.overlayPath);
+          staged.delete(job.index);
+          run.timings[`copy${job.index + 1}`] = finished.stagedTimings.copy;
+          run.timings[`commit${job.index + 1}`] = finished.stagedTimings.commit;
+          run.timings[`checksum${job.index + 1}`] = finished.stagedTimings.checksum;
+          context.progress({ step: 'convert', disk: job.index + 1, percent: 100 });
+          result = finished;
+        } else {
+          await early?.cancel();
+          result = await convertDisk({
+            from: job.overlayPath,
+            fromFormat: 'qcow2',
+            to: job.outputPath,
+            format: context.format,
+            compress: context.compress,
+            parallel: { coroutines: run.config.parallelism.convertCoroutines },
+            onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
+          });
+        }
         context.outputs.push({ index: job.index, path: result.path, format: context.format, bytes: result.bytes, virtualSize: overlay.virtualSize, sha256: result.sha256 });
       }
     });
@@ -152,6 +198,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     await writeReport();
     return report;
   } catch (error) {
+    await cancelStaged();
     // A failed migration leaves no disk under a final name: a half-repaired VM must not look usable.
     await Promise.all(report.outputs.map((output) => rm(output.path, { force: true })));
     await Promise.all(report.emitted.map((file) => rm(file.path, { force: true })));

@@ -3,7 +3,7 @@
  * qcow2 overlay in front of each so the source is never written, and launch
  * ONE libguestfs appliance with all of them for the whole run.
  */
-import { InputError, type Logger } from '@hyper2kvm/core';
+import { InputError, type VmDescription, type Logger } from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import type { VmSession } from './open-vm.js';
@@ -11,6 +11,7 @@ import type { VmSession } from './open-vm.js';
 export interface OpenDiskVmOptions {
   workDir: string;
   accel?: 'auto' | 'kvm' | 'tcg';
+  onDisksReady?: (vm: VmDescription) => void;
   logger: Logger;
 }
 
@@ -26,6 +27,7 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
   };
   const vm = await step('source', () => openSource(paths));
   const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
+  options.onDisksReady?.(vm);
   options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
   const appliance = await step('launch', () =>
     GuestfsAppliance.launch({

@@ -30,6 +30,12 @@ export interface OpenVmOptions {
   workDir: string;
   accel?: 'auto' | 'kvm' | 'tcg';
   logger: Logger;
+  /**
+   * Called once the source disks are known and their overlays exist, before
+   * the appliance starts: work that only reads the source (the bulk copy of
+   * the conversion) can start here and overlap the repair.
+   */
+  onDisksReady?: (vm: VmDescription) => void;
 }
 
 export async function openVm(sources: string[], options: OpenVmOptions): Promise<VmSession> {

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type PluginEntry } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type PluginEntry, type VmDescription } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
 import { openVm, type VmSession } from './open-vm.js';
 
@@ -19,6 +19,8 @@ export interface CommonRunOptions {
   workDir?: string;
   /** Replaces the config's plugin list (batch groups); path specifiers absolute, package names resolve from `cwd`. */
   plugins?: PluginEntry[];
+  /** See `OpenVmOptions.onDisksReady`; receives the loaded config too. */
+  onDisksReady?: (vm: VmDescription, config: Hyper2kvmConfig) => void;
 }
 
 export interface RunContext {
@@ -58,7 +60,14 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
     if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
   };
   try {
-    session = await timed(timings, 'open', () => openVm(options.sources.map((source) => resolve(cwd, source)), { workDir, accel: loaded.config.accel, logger }));
+    session = await timed(timings, 'open', () =>
+      openVm(options.sources.map((source) => resolve(cwd, source)), {
+        workDir,
+        accel: loaded.config.accel,
+        logger,
+        ...(options.onDisksReady ? { onDisksReady: (vm: VmDescription) => options.onDisksReady?.(vm, loaded.config) } : {}),
+      }),
+    );
     Object.assign(timings, session.timings);
     const opened = session;
     const facts = await timed(timings, 'inspect', async () => {
