@@ -127,3 +127,11 @@ export function renderDomainXml(spec: DomainSpec): string {
 export function disksOf(outputs: OutputDisk[]): DomainSpec['disks'] {
   return [...outputs].sort((a, b) => a.index - b.index).map((output) => ({ path: output.path, format: output.format }));
 }
+
+/**
+ * The Windows bootstrap variant: same VM on SATA and e1000 (inbox drivers),
+ * named `<name>-bootstrap`, with the virtio-win ISO as a CD-ROM when known.
+ */
+export function bootstrapSpec(final: DomainSpec, virtioWinIso: string | undefined): DomainSpec {
+  return { ...final, name: `${final.name}-bootstrap`, diskBus: 'sata', nicModel: 'e1000', ...(virtioWinIso ? { cdrom: virtioWinIso } : {}) };
+}

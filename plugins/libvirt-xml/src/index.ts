@@ -5,7 +5,9 @@
  */
 import { definePlugin, packageManifest } from '@hyper2kvm/core';
 import { z } from 'zod';
-import { disksOf, guestDefaults, renderDomainXml, type DomainSpec } from './domain-xml.js';
+import { bootstrapSpec, disksOf, guestDefaults, renderDomainXml, type DomainSpec } from './domain-xml.js';
+
+const DEFAULT_VIRTIO_WIN_ISO = '/usr/share/virtio-win/virtio-win.iso';
 
 const manifest = packageManifest(import.meta.url);
 
@@ -18,6 +20,8 @@ const options = z
     vcpus: z.int().min(1).default(2),
     /** `auto`: virtio-blk, or what a plugin recorded in facts.extensions.storageBus. */
     diskBus: z.enum(['auto', 'virtio', 'scsi', 'sata']).default('auto'),
+    /** virtio-win ISO attached to the Windows bootstrap domain (default: $VIRTIO_WIN, then the Debian/Fedora path). */
+    virtioWinIso: z.string().min(1).optional(),
   })
   .strict();
 
@@ -48,6 +52,13 @@ export default definePlugin({
         ...guestDefaults(facts),
       };
       await context.writeOutput(`${context.name}.xml`, renderDomainXml(spec), 'libvirt domain');
+      if (facts.os.type === 'windows') {
+        // A first boot on devices Windows has inbox drivers for, with the virtio-win
+        // ISO at hand, lets it settle its drivers before the final virtio domain is used.
+        const iso = settings.virtioWinIso ?? process.env['VIRTIO_WIN'] ?? DEFAULT_VIRTIO_WIN_ISO;
+        const bootstrap = bootstrapSpec(spec, iso.endsWith('.iso') ? iso : undefined);
+        await context.writeOutput(`${context.name}-bootstrap.xml`, renderDomainXml(bootstrap), 'libvirt bootstrap domain (first boot: SATA, e1000, virtio-win ISO)');
+      }
     });
   },
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts, type GuestFacts } from '@hyper2kvm/core';
-import { escapeXml, guestDefaults, renderDomainXml, type DomainSpec } from '../src/domain-xml.js';
+import { bootstrapSpec, escapeXml, guestDefaults, renderDomainXml, type DomainSpec } from '../src/domain-xml.js';
 
 /** Validates with libvirt's own schema (Debian libvirt-clients + libvirt0 + libxml2-utils). */
 async function validate(xml: string): Promise<{ ok: boolean; output: string }> {
@@ -58,6 +58,15 @@ describe('libvirt domain XML', () => {
     expect(await validate(xml)).toMatchObject({ ok: true });
     expect(xml).toContain("<model type='e1000'/>");
     expect(xml).toContain("device='cdrom'");
+  });
+
+  it('derives the bootstrap domain from the final one', async () => {
+    const bootstrap = bootstrapSpec({ ...base, clock: 'localtime', video: 'vga' }, '/srv/virtio-win.iso');
+    expect(bootstrap).toMatchObject({ name: 'web01 <&>-bootstrap', diskBus: 'sata', nicModel: 'e1000', cdrom: '/srv/virtio-win.iso', nics: base.nics, disks: base.disks });
+    const xml = renderDomainXml(bootstrap);
+    expect(await validate(xml)).toMatchObject({ ok: true });
+    expect(xml).toContain("<target dev='sda' bus='sata'/>");
+    expect(bootstrapSpec(base, undefined).cdrom).toBeUndefined();
   });
 
   it('a broken document is caught by the validator (the check can fail)', async () => {
