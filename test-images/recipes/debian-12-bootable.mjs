@@ -45,7 +45,10 @@ After=network-online.target multi-user.target
 
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c '{ echo "${MARKER}: network-online"; ip -br addr | sed "s/^/${MARKER}-addr: /"; echo "${MARKER}: done"; } > /dev/ttyS0 2>&1'
+# Through the kernel log, not /dev/ttyS0: serial-getty's vhangup of ttyS0 can
+# revoke a descriptor opened just before it and swallow the lines. <2> gets
+# past Debian's console log level (kernel.printk = 4).
+ExecStart=/bin/sh -c '{ echo "${MARKER}: network-online"; ip -br addr | sed "s/^/${MARKER}-addr: /"; echo "${MARKER}: done"; } | while IFS= read -r line; do echo "<2>$line" > /dev/kmsg; done'
 
 [Install]
 WantedBy=multi-user.target

@@ -30,3 +30,4 @@ export * from './manifest.js';
 export type * from './os-profiles/profile.js';
 export * from './os-profiles/profiles.js';
 export * from './os-profiles/lookup.js';
+export * from './os-profiles/windows-versions.js';

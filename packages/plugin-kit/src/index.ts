@@ -1,2 +1,3 @@
 export { definePlugin, type PluginDefinition, type PluginHooks, type PluginContext, type PlanContext, type Hyper2kvmPlugin } from '@hyper2kvm/core';
 export * from './plan-harness.js';
+export * from './memory-registry.js';

@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type Plan, type VmDescription } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 /** A guest described inline: path → file content, or `{ symlink }`. */
@@ -23,6 +23,13 @@ export interface PlanHarnessOptions {
   vm?: VmDescription;
   /** Replaces inspected facts field by field. */
   facts?: Partial<GuestFacts>;
+  /**
+   * The guest's registry (Windows guests), e.g. a `MemoryRegistry`: inspection
+   * reads the Windows facts from it and plugins read it through `p.guest`.
+   */
+  registry?: RegistryReader;
+  /** What the guest-access layer would know (libguestfs inspection); with `registry`, defaults to a Windows x86_64 guest. */
+  hints?: OsHints;
 }
 
 export interface PlanOutcome {
@@ -55,9 +62,10 @@ export async function planWithPlugins(options: PlanHarnessOptions): Promise<Plan
   const entries = options.plugins.map((entry) => (Array.isArray(entry) ? { plugin: entry[0], rawOptions: entry[1] } : { plugin: entry, rawOptions: undefined }));
   const ordered = orderPlugins(entries.map(({ plugin, rawOptions }) => ({ name: plugin.name, enforce: plugin.enforce, before: plugin.before, after: plugin.after, plugin, options: plugin.options ? plugin.options.parse(rawOptions ?? {}) : rawOptions })), 'test');
   const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION });
-  const inspected = await inspectGuestFacts(guest, options.vm ? { vm: options.vm } : {});
+  const hints = options.hints ?? (options.registry ? { type: 'windows' as const, arch: 'x86_64' } : undefined);
+  const inspected = await inspectGuestFacts(guest, { ...(options.vm ? { vm: options.vm } : {}), ...(hints ? { hints } : {}), ...(options.registry ? { registry: options.registry } : {}) });
   const facts = await engine.inspect(guest, { ...inspected, ...options.facts });
-  const result = await engine.planWithView(guest, facts);
+  const result = await engine.planWithView(guest, facts, options.registry ? { registry: options.registry } : {});
   return {
     plan: result.plan,
     facts,

@@ -1,0 +1,76 @@
+/**
+ * migrate on the phony Windows Server 2022 image with the windows-virtio
+ * plugin and the fake virtio-win ISO, through the real appliance and
+ * qemu-img; the OUTPUT disk's SYSTEM and SOFTWARE hives are read back with
+ * hivexget.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { migrate, type RunReport } from '../src/index.js';
+import { ensureImage, sha256 } from './test-image.js';
+
+process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
+const LONG = 1_200_000;
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+
+let report: RunReport;
+let vmdk: string;
+let sourceHash: string;
+let hives: string;
+let guestFiles: string;
+
+async function hivexget(hive: string, key: string, value: string): Promise<string> {
+  return (await execa('hivexget', [join(hives, hive), key, value])).stdout.trim();
+}
+
+beforeAll(async () => {
+  const image = await ensureImage('windows-2022');
+  const virtioWin = await ensureImage('virtio-win');
+  vmdk = image.files.vmdk!;
+  sourceHash = await sha256(vmdk);
+  process.env['VIRTIO_WIN'] = virtioWin.files.iso!;
+  const outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-'));
+  report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'] });
+  const disk = report.outputs[0]!.path;
+  hives = await mkdtemp(join(tmpdir(), 'h2k-hives-'));
+  const env = { ...process.env, LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+  const { stdout } = await execa('guestfish', ['--ro', '-a', disk, '-m', '/dev/sda3', 'download', '/Windows/System32/config/SYSTEM', join(hives, 'SYSTEM'), ':', 'download', '/Windows/System32/config/SOFTWARE', join(hives, 'SOFTWARE'), ':', 'download', '/Windows/System32/drivers/viostor.sys', join(hives, 'viostor.sys'), ':', 'find', '/Windows/Drivers/VirtIO'], { env });
+  guestFiles = stdout;
+}, LONG);
+
+describe('migrate windows-2022 with windows-virtio', () => {
+  it('converts and leaves the source unchanged', async () => {
+    expect(report.status).toBe('converted');
+    expect(report.applianceLaunches).toBe(1);
+    expect(await sha256(vmdk)).toBe(sourceHash);
+  });
+
+  it('makes viostor a boot-start driver in both control sets', async () => {
+    for (const set of ['ControlSet001', 'ControlSet002']) {
+      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Start')).toBe('0');
+      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Type')).toBe('1');
+      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Group')).toBe('SCSI miniport');
+      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'ImagePath')).toBe('system32\\drivers\\viostor.sys');
+    }
+  });
+
+  it('binds both PCI IDs in the DriverDatabase and extends DevicePath', async () => {
+    for (const id of ['VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00', 'VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01']) {
+      expect(await hivexget('SYSTEM', `\\DriverDatabase\\DeviceIds\\PCI\\${id}`, 'viostor.inf')).not.toBe('');
+    }
+    expect(await hivexget('SYSTEM', '\\DriverDatabase\\DriverInfFiles\\viostor.inf', 'Active')).toMatch(/^viostor\.inf_amd64_[0-9a-f]{16}$/);
+    expect(await hivexget('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion', 'DevicePath')).toBe('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO');
+  });
+
+  it('puts the driver in System32\\drivers and stages the 2k22 packages', async () => {
+    const virtioWin = await ensureImage('virtio-win');
+    const tree = (virtioWin.files as { tree?: string }).tree!;
+    expect(await readFile(join(hives, 'viostor.sys'))).toEqual(await readFile(join(tree, 'viostor/2k22/amd64/viostor.sys')));
+    const staged = guestFiles.split('\n').filter(Boolean);
+    expect(staged).toEqual(expect.arrayContaining(['/viostor/viostor.inf', '/viostor/viostor.sys', '/NetKVM/netkvm.inf', '/fwcfg/fwcfg.inf']));
+    expect(staged.some((path) => /\.pdb$|sriov|qemufwcfg/i.test(path))).toBe(false);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * First boot on KVM for Windows guests: one batch script, run once as
+ * SYSTEM before logon through HKLM\SYSTEM\Setup (CmdLine, SetupType = 2),
+ * that installs the staged drivers with pnputil, the QEMU guest agent,
+ * uninstalls VMware Tools quietly, puts the old static IPv4 configuration
+ * on the virtio adapter, then unregisters itself.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { definePlugin, packageManifest, type PlanContext } from '@hyper2kvm/core';
+import { z } from 'zod';
+import { captureStaticInterfaces } from './network.js';
+import { firstbootScript } from './script.js';
+
+export { captureStaticInterfaces, type StaticInterface } from './network.js';
+export { firstbootScript, type FirstbootScript } from './script.js';
+
+const manifest = packageManifest(import.meta.url);
+
+const UNINSTALL_KEYS = ['Microsoft\\Windows\\CurrentVersion\\Uninstall', 'WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall'];
+
+const options = z
+  .object({
+    /** Windows folder of the staged drivers (windows-virtio stages them in `C:\Windows\Drivers\VirtIO`). */
+    driverDir: z.string().default('C:\\Windows\\Drivers\\VirtIO'),
+    /** An extracted virtio-win tree (directory); its `guest-agent/qemu-ga-*.msi` is installed at first boot. Default: `VIRTIO_WIN` when it is a directory. */
+    virtioWin: z.string().optional(),
+    /** Re-apply the old static IPv4 configuration on the virtio adapter. */
+    network: z.boolean().default(true),
+    /** Uninstall VMware Tools at first boot. */
+    uninstallVmwareTools: z.boolean().default(true),
+  })
+  .strict();
+
+/** `MsiExec.exe /X{GUID}` or `/I{GUID}` → a quiet uninstall; other uninstallers only through QuietUninstallString. */
+export function quietUninstall(uninstallString: string | undefined, quietString: string | undefined): string | null {
+  const msi = uninstallString?.match(/msiexec(?:\.exe)?\s+\/[IX]\s*(\{[0-9A-Fa-f-]{36}\})/i);
+  if (msi) return `MsiExec.exe /X${msi[1]} /qn /norestart`;
+  return quietString?.trim() || null;
+}
+
+async function vmwareToolsUninstall(p: PlanContext): Promise<string[]> {
+  const commands: string[] = [];
+  for (const base of UNINSTALL_KEYS) {
+    for (const entry of (await p.guest.registrySubkeys('SOFTWARE', base)) ?? []) {
+      const text = async (name: string) => {
+        const value = await p.guest.registryValue('SOFTWARE', `${base}\\${entry}`, name);
+        return value && (value.type === 'REG_SZ' || value.type === 'REG_EXPAND_SZ') ? value.data : undefined;
+      };
+      if (!/^VMware Tools\b/i.test((await text('DisplayName'))?.trim() ?? '')) continue;
+      const command = quietUninstall(await text('UninstallString'), await text('QuietUninstallString'));
+      if (command) commands.push(command);
+      else p.report({ rule: 'vmware-tools-no-quiet-uninstall', severity: 'warning', message: `VMware Tools (${entry}) has no quiet uninstall command; remove it by hand after the first boot.` });
+    }
+  }
+  return [...new Set(commands)];
+}
+
+function guestAgentMsi(virtioWin: string | undefined, arch: string): string | null {
+  const root = virtioWin ?? process.env['VIRTIO_WIN'];
+  if (!root) return null;
+  const path = join(root, 'guest-agent', /64/.test(arch) ? 'qemu-ga-x86_64.msi' : 'qemu-ga-i386.msi');
+  return existsSync(path) ? path : null;
+}
+
+export default definePlugin({
+  name: manifest.name,
+  version: manifest.version,
+  engine: '^0.1.0',
+  description: 'Windows first boot: pnputil driver install, QEMU guest agent, quiet VMware Tools removal, static IP re-applied on the virtio NIC',
+  options,
+  // After windows-virtio has staged the drivers.
+  enforce: 'post',
+  appliesTo: (facts) => facts.os.type === 'windows',
+  apply(hooks, { options: config }) {
+    hooks.plan.tapPromise('windows-firstboot', async (p) => {
+      const windows = p.facts.windows;
+      if (!windows) return;
+      const programFiles = (await p.guest.resolveCaseInsensitive('/Program Files')) ?? '/Program Files';
+      const guestFolder = `${programFiles}/hyper2kvm`;
+      const folder = 'C:\\Program Files\\hyper2kvm';
+      const msiHost = guestAgentMsi(config.virtioWin, p.facts.os.arch);
+      if (msiHost) p.upload(msiHost, `${guestFolder}/qemu-ga.msi`, 'QEMU guest agent, installed at first boot');
+      const uninstall = config.uninstallVmwareTools && windows.vmwareToolsInstalled ? await vmwareToolsUninstall(p) : [];
+      const statics = config.network ? await captureStaticInterfaces(p.guest, windows.currentControlSet) : [];
+      if (statics.length > 1) {
+        p.report({
+          rule: 'windows-several-static-adapters',
+          severity: 'warning',
+          message: `${statics.length} adapters had a static IPv4 configuration (${statics.map((s) => s.guid).join(', ')}); only the first (${statics[0]?.guid}) is re-applied, on the first virtio adapter.`,
+          hint: 'Configure the other adapters by hand after the first boot.',
+        });
+      }
+      const network = statics[0];
+      const script = firstbootScript({
+        folder,
+        driverDir: config.driverDir,
+        modernPnputil: Number.parseFloat(windows.ntVersion) >= 10,
+        ...(msiHost ? { guestAgentMsi: `${folder}\\qemu-ga.msi` } : {}),
+        uninstall,
+        ...(network ? { network } : {}),
+      });
+      p.mkdir(guestFolder, 'hyper2kvm first-boot folder');
+      await p.writeFile(`${guestFolder}/firstboot.cmd`, script, 'first-boot script (ASCII, CRLF) run once as SYSTEM before logon');
+      p.registrySet('SYSTEM', 'Setup', 'CmdLine', { type: 'REG_SZ', data: `cmd.exe /c "${folder}\\firstboot.cmd"` }, 'run the first-boot script once before logon');
+      p.registrySet('SYSTEM', 'Setup', 'SetupType', { type: 'REG_DWORD', data: 2 }, 'run Setup CmdLine at the next boot, then show the logon screen');
+      p.report({
+        rule: 'windows-firstboot',
+        severity: 'info',
+        message: `First boot runs ${folder}\\firstboot.cmd (log: ${folder}\\firstboot.log): drivers from ${config.driverDir}${msiHost ? ', QEMU guest agent' : ''}${uninstall.length > 0 ? ', VMware Tools removal' : ''}${network ? `, static IPv4 ${network.addresses.map((a) => a.ip).join(' ')} on the virtio adapter` : ''}.`,
+      });
+    });
+  },
+});
