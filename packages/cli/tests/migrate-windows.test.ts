@@ -74,3 +74,19 @@ describe('migrate windows-2022 with windows-virtio', () => {
     expect(staged.some((path) => /\.pdb$|sriov|qemufwcfg/i.test(path))).toBe(false);
   });
 });
+
+describe('migrate windows-2022: the emitted domains', () => {
+  it('writes the final virtio domain and a bootstrap domain (SATA, e1000, virtio-win ISO), both valid', async () => {
+    const names = report.emitted.map((file) => file.path.slice(file.path.lastIndexOf('/') + 1));
+    expect(names).toEqual(expect.arrayContaining([`${report.name}.xml`, `${report.name}-bootstrap.xml`]));
+    const final = await readFile(report.emitted.find((file) => file.path.endsWith(`${report.name}.xml`))!.path, 'utf8');
+    const bootstrapPath = report.emitted.find((file) => file.path.endsWith('-bootstrap.xml'))!.path;
+    const bootstrap = await readFile(bootstrapPath, 'utf8');
+    expect(final).toContain("bus='virtio'");
+    expect(bootstrap).toContain("<target dev='sda' bus='sata'/>");
+    expect(bootstrap).toContain("<model type='e1000'/>");
+    expect(bootstrap).toContain(`<source file='${process.env['VIRTIO_WIN']}'/>`);
+    const validation = await execa('virt-xml-validate', [bootstrapPath, 'domain'], { reject: false, all: true });
+    expect(validation.all).toContain('validates');
+  });
+});
