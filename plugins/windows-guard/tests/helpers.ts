@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_VERSION, Engine, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
-import { materializeGuest, type GuestTree } from '@hyper2kvm/plugin-kit';
+import { MemoryRegistry, materializeGuest, type GuestTree } from '@hyper2kvm/plugin-kit';
 import { inspectWindows } from '@hyper2kvm/core';
 
 export interface RecipeHive {
@@ -16,33 +16,9 @@ export interface RecipeHive {
   entries: { key: string; values?: Record<string, RegistryValue> }[];
 }
 
-/** Keys (lower case path) → values (lower case name) of each hive. */
+/** The recipes' hive data as a RegistryReader (plugin-kit's MemoryRegistry). */
 export function registryFrom(hives: Partial<Record<HiveName, RecipeHive>>): RegistryReader {
-  const keys = new Map<string, Map<string, RegistryValue>>();
-  const id = (hive: string, key: string): string => `${hive}\\${key}`.toLowerCase().replace(/\\+$/, '');
-  const names = new Map<string, string>();
-  for (const [hive, data] of Object.entries(hives)) {
-    keys.set(id(hive, ''), keys.get(id(hive, '')) ?? new Map());
-    for (const entry of data.entries) {
-      const parts = entry.key.split('\\');
-      for (let i = 1; i <= parts.length; i++) {
-        const path = parts.slice(0, i).join('\\');
-        if (!keys.has(id(hive, path))) keys.set(id(hive, path), new Map());
-        names.set(id(hive, path), parts[i - 1] ?? '');
-      }
-      const values = keys.get(id(hive, entry.key));
-      for (const [name, value] of Object.entries(entry.values ?? {})) values?.set(name.toLowerCase(), value);
-    }
-  }
-  return {
-    getValue: async (hive, key, name) => keys.get(id(hive, key))?.get(name.toLowerCase()) ?? null,
-    listSubkeys: async (hive, key) => {
-      const parent = id(hive, key);
-      if (!keys.has(parent)) return null;
-      const prefix = key === '' ? `${hive.toLowerCase()}\\` : `${parent}\\`;
-      return [...keys.keys()].filter((path) => path.startsWith(prefix) && !path.slice(prefix.length).includes('\\')).map((path) => names.get(path) ?? '');
-    },
-  };
+  return new MemoryRegistry(Object.fromEntries(Object.entries(hives).map(([hive, data]) => [hive, data.entries])));
 }
 
 export interface RunOutcome {
