@@ -8,7 +8,7 @@
 //
 // An image is built only when <cacheDir>/<name>-<hash>/ is missing, where the
 // hash covers the recipe and all builder code. See README.md.
-import { access, chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hashFiles, lockOrWait, makeBuildDir, MANIFEST, pruneCache, publish, readManifest, removeTree } from './lib/cache.mjs';
@@ -76,6 +76,24 @@ export async function listImages() {
 }
 
 /**
+ * Recipe files a recipe imports from its own folder (a variant built on
+ * another recipe, e.g. `import rhel9 from './rhel-9.mjs'`), recursively: they
+ * are part of what the image contains, so part of its hash.
+ * @param {string} path
+ * @param {Set<string>} [seen]
+ */
+async function importedRecipes(path, seen = new Set([path])) {
+  const text = await readFile(path, 'utf8');
+  for (const [, spec] of text.matchAll(/\bfrom\s+['"](\.\/[^'"/]+\.mjs)['"]/g)) {
+    const imported = join(dirname(path), spec);
+    if (seen.has(imported)) continue;
+    seen.add(imported);
+    await importedRecipes(imported, seen);
+  }
+  return [...seen];
+}
+
+/**
  * Load a recipe and compute its hash.
  * @param {string} name
  */
@@ -85,7 +103,7 @@ export async function loadRecipe(name) {
   if (recipe.name !== name) throw new Error(`${relative(HERE, path)}: name is "${recipe.name}", expected "${name}"`);
   const kind = KINDS[recipe.kind ?? 'linux'];
   if (!kind) throw new Error(`${name}: unknown kind ${recipe.kind}`);
-  const code = [path];
+  const code = await importedRecipes(path);
   for (const entry of kind.code) code.push(...(entry.endsWith('.mjs') ? [join(HERE, entry)] : await codeFiles(join(HERE, entry))));
   const hash = await hashFiles(code.filter((f) => !ORCHESTRATION.has(f)), HERE);
   return { recipe, kind, hash };

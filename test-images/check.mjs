@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
 import { ensureImage, listImages, DEFAULT_CACHE_DIR } from './build.mjs';
+import { readLvDevices } from './lib/lvm-layout.mjs';
 import { applianceEnv } from './lib/run.mjs';
 
 const failures = [];
@@ -31,10 +32,10 @@ function parseInspector(xml) {
   };
 }
 
-/** virt-inspector on one disk; every fact the recipe's `expect` names must match. */
-async function inspectGuest(name, disk, format, expect) {
+/** virt-inspector on the VM's disks together; every fact the recipe's `expect` names must match. */
+async function inspectGuest(name, disks, format, expect) {
   const started = Date.now();
-  const { stdout } = await execa('virt-inspector', ['--no-icon', `--format=${format}`, '-a', disk], { env: applianceEnv() });
+  const { stdout } = await execa('virt-inspector', ['--no-icon', `--format=${format}`, ...disks.flatMap((disk) => ['-a', disk])], { env: applianceEnv() });
   const facts = parseInspector(stdout);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const apps = facts.applications.length;
@@ -48,6 +49,23 @@ async function inspectGuest(name, disk, format, expect) {
     ok(sorted(facts.mountpoints) === sorted(expect.mountpoints), `${name}: mountpoints ${JSON.stringify(facts.mountpoints)}, expected ${JSON.stringify(expect.mountpoints)}`);
   }
   for (const app of expect.applications ?? []) ok(facts.applications.includes(app), `${name}: application ${app} not listed`);
+}
+
+/** `expect.lvDevices` ('vg/lv' -> PVs): which PVs each LV really has extents on, and that there are no other PVs. */
+async function checkLvDevices(name, disks, format, expected) {
+  const pvs = [...new Set(Object.values(expected).flat())].sort();
+  const found = await readLvDevices(disks, { format, pvs });
+  console.log(`  lvm: PVs ${found.pvs.join(' ')}; ${Object.entries(found.lvDevices).map(([lv, on]) => `${lv} on ${on.join('+')}`).join(', ')}`);
+  ok(JSON.stringify([...found.pvs].sort()) === JSON.stringify(pvs), `${name}: PVs are ${found.pvs.join(', ')}, expected ${pvs.join(', ')}`);
+  for (const [lv, on] of Object.entries(expected)) {
+    ok(JSON.stringify(found.lvDevices[lv]) === JSON.stringify([...on].sort()), `${name}: ${lv} is on ${found.lvDevices[lv]?.join(', ')}, expected ${on.join(', ')}`);
+  }
+}
+
+/** The image's disks of one format in VM order (vmdk, vmdk2, ...). */
+function disksOfFormat(files, format) {
+  const index = (key) => Number(key.slice(format.length) || 1);
+  return Object.keys(files).filter((key) => new RegExp(`^${format}\\d*$`).test(key)).sort((a, b) => index(a) - index(b)).map((key) => files[key]);
 }
 
 async function diskFormat(path) {
@@ -84,7 +102,7 @@ async function checkVirtioWin(image) {
     ok(paths.has(`/viostor/${os}/amd64/viostor.sys`), `virtio-win: /viostor/${os}/amd64/viostor.sys missing`);
     ok(paths.has(`/NetKVM/${os}/amd64/netkvm.inf`), `virtio-win: /NetKVM/${os}/amd64/netkvm.inf missing`);
   }
-  for (const p of ['/viostor/w7/x86/viostor.inf', '/vioserial/w10/amd64/vioser.sys', '/qemufwcfg/w10/amd64/qemufwcfg.inf', '/fwcfg/w10/amd64/fwcfg.inf', '/viostor/w10/amd64/viostor.pdb', '/sriov/2k22/amd64/vioprot.inf', '/guest-agent/qemu-ga-x86_64.msi', '/data/info.json']) {
+  for (const p of ['/viostor/w7/x86/viostor.inf', '/viostor/w10/x86/viostor.sys', '/vioserial/w10/amd64/vioser.sys', '/qemufwcfg/w10/amd64/qemufwcfg.inf', '/fwcfg/w10/amd64/fwcfg.inf', '/viostor/w10/amd64/viostor.pdb', '/sriov/2k22/amd64/vioprot.inf', '/guest-agent/qemu-ga-x86_64.msi', '/data/info.json']) {
     ok(paths.has(p), `virtio-win: ${p} missing`);
   }
 }
@@ -107,16 +125,19 @@ async function main(argv) {
       continue;
     }
     for (const [kind, path] of Object.entries(files)) {
-      if (kind === 'vmdk' || kind === 'vhdx') {
+      const format = /^(vmdk|vhdx)\d*$/.exec(kind)?.[1];
+      if (format) {
         const info = await diskFormat(path);
         console.log(`  ${kind}: ${info.format}${info.subformat ? ` (${info.subformat})` : ''}, ${info.virtualSize / 2 ** 20} MiB virtual`);
-        ok(info.format === kind, `${name}: ${path} is ${info.format}`);
+        ok(info.format === format, `${name}: ${path} is ${info.format}`);
       }
     }
     if (files.ova) await checkOva(name, files.ova);
-    if (files.vmx) console.log(`  vmx: ${(await execa('grep', ['-E', '^(firmware|numvcpus|memsize|scsi0:0.fileName|ethernet0.(virtualDev|address))', files.vmx])).stdout.split('\n').join('; ')}`);
-    const disk = files.vmdk ?? files.vhdx;
-    if (inspect && disk && recipe.expect) await inspectGuest(name, disk, files.vmdk ? 'vmdk' : 'vhdx', recipe.expect);
+    if (files.vmx) console.log(`  vmx: ${(await execa('grep', ['-E', '^(firmware|numvcpus|memsize|scsi0:[0-9]+.fileName|ethernet0.(virtualDev|address))', files.vmx])).stdout.split('\n').join('; ')}`);
+    const format = files.vmdk ? 'vmdk' : 'vhdx';
+    const disks = disksOfFormat(files, format);
+    if (inspect && disks.length && recipe.expect) await inspectGuest(name, disks, format, recipe.expect);
+    if (inspect && disks.length && recipe.expect?.lvDevices) await checkLvDevices(name, disks, format, recipe.expect.lvDevices);
   }
   if (failures.length) {
     console.log(`\nFAILED (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}`);

@@ -29,6 +29,13 @@ DEBIAN_PACKAGES=(
   rpm                   # an RPM database for the phony RHEL guest
   ntfs-3g               # NTFS for phony Windows guests
   ovmf                  # UEFI firmware for verify boots
+  cpio                  # initramfs archives in test images
+  zstd                  # reading zstd initramfs images (Debian 12, Fedora)
+  xz-utils              # reading xz/lzma initramfs images
+  bzip2                 # reading bzip2 initramfs images
+  lzop                  # reading lzo initramfs images
+  lz4                   # reading lz4 initramfs images
+  cryptsetup-bin        # LUKS headers of the encrypted-root test guest
 )
 
 missing=()

@@ -5,6 +5,7 @@
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, applianceEnv } from './run.mjs';
+import { luksCloseLines, luksOpenLines } from './luks.mjs';
 import { tarTree } from './tree.mjs';
 
 const MiB = 1024 * 1024;
@@ -71,9 +72,10 @@ function partitionNumbers(table, partitions) {
 
 /**
  * Write the partition table and read back where each partition landed.
+ * @param {string} diskDevice what the appliance (and the guest on VMware) calls the disk: /dev/sda, /dev/sdb, ...
  * @returns {Promise<Array<object>>} the partitions with number, device (/dev/sdaN), start and size in bytes
  */
-export async function partitionDisk(img, disk, partitions) {
+export async function partitionDisk(img, disk, partitions, diskDevice = '/dev/sda') {
   await run('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', '--wipe', 'always', img], {
     input: sfdiskScript(disk, partitions),
     stdin: undefined,
@@ -85,7 +87,7 @@ export async function partitionDisk(img, disk, partitions) {
   return partitions.map((p, i) => {
     const found = byNumber.get(numbers[i]);
     if (!found) throw new Error(`sfdisk did not create partition ${numbers[i]} of ${img}`);
-    return { ...p, number: numbers[i], device: `/dev/sda${numbers[i]}`, start: found.start * SECTOR, size: found.size * SECTOR };
+    return { ...p, number: numbers[i], device: `${diskDevice}${numbers[i]}`, start: found.start * SECTOR, size: found.size * SECTOR };
   });
 }
 
@@ -114,6 +116,9 @@ export async function fillExt(img, part, fs, dir) {
   if (fs.uuid) args.push('-U', fs.uuid);
   if (fs.label) args.push('-L', fs.label);
   await run('mke2fs', [...args, img, `${Math.floor(part.size / 1024)}k`]);
+  // Features mke2fs will not set (e.g. FEATURE_R30, a read-only-compatible
+  // feature no kernel knows yet: Linux then mounts the file system read-only only).
+  if (fs.features?.length) await run('debugfs', ['-w', '-R', `feature ${fs.features.join(' ')}`, `${img}?offset=${part.start}`]);
 }
 
 /**
@@ -166,46 +171,63 @@ export async function writeSwap(img, part, fs, workDir) {
 
 /** Whether a file system can be made on the host (not on LVM, a host-supported type). */
 export function isHostFillable(fs, onLvm) {
-  return !onLvm && HOST_FS.has(fs.type);
+  return !onLvm && !fs.fillUp && HOST_FS.has(fs.type);
 }
 
-/** guestfish lines that create a file system on a device and fill it from a tar. */
+/** More than any phony guest's file system holds: `fillUp` writes until ENOSPC. */
+const FILL_UP_BYTES = 2 ** 31 - 1;
+
+/** guestfish lines that create a file system on a device and fill it from a tar (and up to the brim with `fillUp`). */
 function applianceFsLines(device, fs, tar) {
   if (fs.type === 'swap') {
     const opts = [fs.uuid && `uuid:${fs.uuid}`, fs.label && `label:${fs.label}`].filter(Boolean);
     return [`mkswap ${device} ${opts.join(' ')}`.trim()];
   }
-  const lines = [`mkfs ${fs.type} ${device}${fs.label ? ` label:${fs.label}` : ''}`];
+  const lines = [`mkfs ${fs.type} ${device}${fs.label ? ` label:${fs.label}` : ''}${fs.blockSize ? ` blocksize:${fs.blockSize}` : ''}`];
   if (fs.uuid) lines.push(`set-uuid ${device} ${fs.uuid}`);
-  if (tar) lines.push(`mount ${device} /`, `tar-in "${tar}" /`, 'umount /');
+  if (tar || fs.fillUp) lines.push(`mount ${device} /`);
+  if (tar) lines.push(`tar-in "${tar}" /`);
+  // A full file system: one file grows until the kernel says ENOSPC (as root,
+  // so the reserved blocks go too); the leading "-" lets the script go on.
+  // Zeros: the blocks are the file's, yet the exported disk stays small.
+  if (fs.fillUp) lines.push(`-fill 0 ${FILL_UP_BYTES} "${fs.fillUp}"`);
+  if (tar || fs.fillUp) lines.push('umount /');
   return lines;
 }
 
 /**
  * Everything that needs a kernel, in ONE appliance launch: LVM (pvcreate,
- * vgcreate, lvcreate) and file systems the host cannot fill (XFS, or any file
- * system on an LV), each filled with tar-in.
- * @param {string} img
- * @param {{ lvm: Array<{ part: any, vg: string, lvs: any[] }>, volumes: Array<{ device: string, fs: any, dir?: string }> }} jobs
+ * vgcreate, lvcreate), LUKS volumes opened (their headers are already
+ * written, see luks.mjs) and file systems the host cannot fill (XFS, or any
+ * file system on an LV or in a LUKS volume), each filled with tar-in.
+ * @param {string | string[]} imgs the VM's disks in order (/dev/sda, /dev/sdb, ... in the appliance)
+ * @param {{ lvm: Array<{ vg: string, pvs: string[], lvs: any[] }>, luks?: Array<{ device: string, luks: any }>, volumes: Array<{ device: string, fs: any, dir?: string }> }} jobs
+ *   a VG's LVs are created in order; one without sizeMiB takes what is left,
+ *   which spans every PV when the sized ones filled the first
  * @param {string} workDir
  */
-export async function fillInAppliance(img, jobs, workDir) {
+export async function fillInAppliance(imgs, jobs, workDir) {
   const lines = ['run'];
-  for (const { part, vg, lvs } of jobs.lvm) {
-    lines.push(`pvcreate ${part.device}`, `vgcreate ${vg} ${part.device}`);
+  for (const { vg, pvs, lvs } of jobs.lvm) {
+    lines.push(...pvs.map((pv) => `pvcreate ${pv}`), `vgcreate ${vg} "${pvs.join(' ')}"`);
     const sized = lvs.filter((lv) => lv.sizeMiB);
     const rest = lvs.filter((lv) => !lv.sizeMiB);
     if (rest.length > 1) throw new Error(`VG ${vg}: only one LV may take the free space`);
     for (const lv of sized) lines.push(`lvcreate ${lv.name} ${vg} ${lv.sizeMiB}`);
     for (const lv of rest) lines.push(`lvcreate-free ${lv.name} ${vg} 100`);
   }
+  const luks = jobs.luks ?? [];
+  for (const volume of luks) lines.push(...luksOpenLines(volume));
   let n = 0;
   for (const { device, fs, dir } of jobs.volumes) {
     const tar = dir ? await tarTree(dir, join(workDir, `appliance-${n++}.tar`)) : undefined;
     lines.push(...applianceFsLines(device, fs, tar));
   }
+  for (const volume of luks) lines.push(...luksCloseLines(volume));
   lines.push('exit');
-  await run('guestfish', ['--format=raw', '-a', img], {
+  // LUKS passphrases come as script lines after their cryptsetup-open.
+  const keys = luks.length ? ['--keys-from-stdin'] : [];
+  await run('guestfish', [...keys, '--format=raw', ...[imgs].flat().flatMap((img) => ['-a', img])], {
     input: lines.join('\n') + '\n',
     stdin: undefined,
     env: applianceEnv(),

@@ -44,38 +44,56 @@ export async function toOva(raw, outDir, { name, vm, firmware }) {
   return ova;
 }
 
-/** A .vmx naming the VMDK (which must be exported first). */
-export async function writeVmx(out, { name, vm, firmware, vmdk }) {
-  await writeFile(out, vmxFile({ name, vm, firmware, vmdk }));
+/** A .vmx naming the VMDKs (which must be exported first), in disk order. */
+export async function writeVmx(out, { name, vm, firmware, vmdks }) {
+  await writeFile(out, vmxFile({ name, vm, firmware, vmdks }));
   return out;
 }
 
 /**
- * Every format the recipe's `export` list asks for, into outDir.
- * @returns {Promise<Record<string,string>>} format -> file name (relative to outDir)
+ * Where disk `index` (0-based) of a VM goes, as VMware names a VM's disks:
+ * NAME.vmdk, NAME_1.vmdk, ... The manifest key is the format, then format2, ...
  */
-export async function exportDisk(raw, outDir, recipe) {
+function diskFile(name, format, index) {
+  return { key: index === 0 ? format : `${format}${index + 1}`, file: index === 0 ? `${name}.${format}` : `${name}_${index}.${format}` };
+}
+
+/**
+ * Every format the recipe's `export` list asks for, into outDir.
+ * @param {string | string[]} raws the VM's raw disks, in order
+ * @returns {Promise<Record<string,string>>} format -> file name (relative to outDir); format2, ... for further disks
+ */
+export async function exportDisk(raws, outDir, recipe) {
   const { name, vm, firmware } = recipe;
+  const disks = [raws].flat();
   /** @type {Record<string,string>} */
   const files = {};
+  /** Each disk in one format: files[key] = its name. */
+  const eachDisk = async (format, convert) => {
+    for (const [index, raw] of disks.entries()) {
+      const { key, file } = diskFile(name, format, index);
+      await convert(raw, join(outDir, (files[key] = file)));
+    }
+  };
   for (const format of recipe.export) {
     switch (format) {
       case 'vmdk':
-        await toVmdk(raw, join(outDir, (files.vmdk = `${name}.vmdk`)));
+        await eachDisk('vmdk', (raw, out) => toVmdk(raw, out));
         break;
       case 'vmx':
         if (!files.vmdk) throw new Error(`${name}: 'vmx' must come after 'vmdk' in export`);
-        await writeVmx(join(outDir, (files.vmx = `${name}.vmx`)), { name, vm, firmware, vmdk: files.vmdk });
+        await writeVmx(join(outDir, (files.vmx = `${name}.vmx`)), { name, vm, firmware, vmdks: disks.map((_, i) => files[diskFile(name, 'vmdk', i).key]) });
         break;
       case 'ova':
-        await toOva(raw, outDir, { name, vm, firmware });
+        if (disks.length > 1) throw new Error(`${name}: 'ova' export is made for one disk only (this VM has ${disks.length})`);
+        await toOva(disks[0], outDir, { name, vm, firmware });
         files.ova = `${name}.ova`;
         break;
       case 'vhdx':
-        await toVhdx(raw, join(outDir, (files.vhdx = `${name}.vhdx`)));
+        await eachDisk('vhdx', (raw, out) => toVhdx(raw, out));
         break;
       case 'raw':
-        await run('cp', ['--sparse=always', raw, join(outDir, (files.raw = `${name}.raw`))]);
+        await eachDisk('raw', (raw, out) => run('cp', ['--sparse=always', raw, out]));
         break;
       default:
         throw new Error(`${name}: unknown export format ${format}`);

@@ -83,10 +83,11 @@ ${items.join('\n')}
 }
 
 /**
- * A .vmx beside a VMDK, as VMware Workstation/ESXi writes it.
- * @param {{ name: string, vm: any, firmware: string, vmdk: string }} o
+ * A .vmx beside its VMDKs, as VMware Workstation/ESXi writes it: the disks on
+ * scsi0 in order (scsi0:0, scsi0:1, ...).
+ * @param {{ name: string, vm: any, firmware: string, vmdks: string[] }} o
  */
-export function vmxFile({ name, vm, firmware, vmdk }) {
+export function vmxFile({ name, vm, firmware, vmdks }) {
   const lines = {
     '.encoding': 'UTF-8',
     'config.version': '8',
@@ -99,10 +100,10 @@ export function vmxFile({ name, vm, firmware, vmdk }) {
     memsize: String(vm.memoryMiB),
     'scsi0.present': 'TRUE',
     'scsi0.virtualDev': vm.scsi,
-    'scsi0:0.present': 'TRUE',
-    'scsi0:0.fileName': vmdk,
-    'scsi0:0.deviceType': 'scsi-hardDisk',
   };
+  vmdks.forEach((vmdk, unit) => {
+    Object.assign(lines, { [`scsi0:${unit}.present`]: 'TRUE', [`scsi0:${unit}.fileName`]: vmdk, [`scsi0:${unit}.deviceType`]: 'scsi-hardDisk' });
+  });
   if (firmware === 'efi') lines['uefi.secureBoot.enabled'] = vm.secureBoot ? 'TRUE' : 'FALSE';
   (vm.nics ?? []).forEach((nic, i) => {
     const p = `ethernet${i}`;

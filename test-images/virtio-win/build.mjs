@@ -3,6 +3,7 @@
 // Joliet so names keep their case.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pePlaceholder } from '../lib/pe.mjs';
 import { run } from '../lib/run.mjs';
 
 const PLACEHOLDER = 'hyper2kvm test-images placeholder\r\n';
@@ -63,6 +64,19 @@ export function infText(recipe, driver, arch) {
   return lines.join('\r\n');
 }
 
+/** PE machine of each virtio-win architecture directory that pePlaceholder can write. */
+const PE_ARCH = { amd64: 'x86_64', x86: 'i386' };
+
+/**
+ * A placeholder driver binary: a PE header of the directory's architecture
+ * (plain `MZ` for ARM64) followed by its own path, so every OS/architecture
+ * copy has different bytes and a test can tell which directory a file came from.
+ */
+function driverBinary(path, arch) {
+  const head = PE_ARCH[arch] ? pePlaceholder({ arch: PE_ARCH[arch], subsystem: 'native' }) : Buffer.from(`MZ${PLACEHOLDER}`, 'latin1');
+  return Buffer.concat([head, Buffer.from(`${path}\r\n`, 'latin1')]);
+}
+
 /** Files of one driver for one OS and architecture: { relative path: content }. */
 function driverFiles(recipe, driver, os, arch) {
   const dir = `${driver.dir}/${os}/${arch}`;
@@ -71,7 +85,7 @@ function driverFiles(recipe, driver, os, arch) {
     [`${dir}/${driver.name}.cat`]: `${PLACEHOLDER}catalog for ${driver.name}.inf\r\n`,
   };
   if (!driver.noSys) {
-    files[`${dir}/${driver.name}.sys`] = `MZ${PLACEHOLDER}`;
+    files[`${dir}/${driver.name}.sys`] = driverBinary(`${dir}/${driver.name}.sys`, arch);
     files[`${dir}/${driver.name}.pdb`] = PLACEHOLDER;
   }
   for (const extra of driver.extra ?? []) files[`${dir}/${extra}`] = extra.endsWith('.exe') || extra.endsWith('.dll') ? `MZ${PLACEHOLDER}` : PLACEHOLDER;
@@ -90,7 +104,8 @@ export function treeFiles(recipe) {
       }
     }
   }
-  for (const f of recipe.rootFiles) files[f] = f.endsWith('.txt') ? `virtio-win ${recipe.version}\r\n${PLACEHOLDER}` : `MZ${PLACEHOLDER}`;
+  // Each installer names itself, so the 32-bit and 64-bit guest agents differ.
+  for (const f of recipe.rootFiles) files[f] = f.endsWith('.txt') ? `virtio-win ${recipe.version}\r\n${PLACEHOLDER}` : `MZ${PLACEHOLDER}${f}\r\n`;
   files['data/info.json'] = JSON.stringify({ version: recipe.version, drivers: index }, null, 2) + '\n';
   return files;
 }

@@ -69,13 +69,18 @@ export function services({ modern }) {
   ];
 }
 
+/** DriverDatabase's architecture name (and driver store name tag) per architecture libguestfs reports. */
+const DRIVER_STORE_ARCH = { x86_64: 'amd64', i386: 'x86' };
+
 /**
  * SYSTEM hive entries.
- * @param {{ computerName: string, domain?: string, modern: boolean, controlSets?: number[], current?: number,
+ * @param {{ computerName: string, domain?: string, modern: boolean, arch?: 'x86_64'|'i386', controlSets?: number[], current?: number,
  *   hiberbootEnabled?: number, tcpip: { interface: string, ip: string, mask: string, gateway: string, dns: string[] },
  *   systemVolume: object }} o
  */
 export function systemHive(o) {
+  const storeArch = DRIVER_STORE_ARCH[o.arch ?? 'x86_64'];
+  if (!storeArch) throw new Error(`systemHive: unsupported arch ${o.arch}`);
   const sets = o.controlSets ?? [1, 2];
   const current = o.current ?? 1;
   const entries = [
@@ -123,12 +128,12 @@ export function systemHive(o) {
   if (o.modern) {
     // Windows 8 and later: PnP bindings live in the driver database.
     entries.push(
-      { key: 'DriverDatabase', values: { Architecture: sz('amd64'), Version: dword(0x000a0000) } },
+      { key: 'DriverDatabase', values: { Architecture: sz(storeArch), Version: dword(0x000a0000) } },
       { key: 'DriverDatabase\\DeviceIds\\PCI\\VEN_15AD&DEV_07C0', values: { 'pvscsii.inf': binary([0x01, 0xff, 0x00, 0x00]) } },
       { key: 'DriverDatabase\\DeviceIds\\PCI\\VEN_15AD&DEV_07B0', values: { 'vmxnet3.inf': binary([0x01, 0xff, 0x00, 0x00]) } },
       { key: 'DriverDatabase\\DeviceIds\\PCI\\CC_010601', values: { 'mshdc.inf': binary([0x01, 0xff, 0x00, 0x00]) } },
-      { key: 'DriverDatabase\\DriverInfFiles\\pvscsii.inf', values: { '': multiSz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b'), Active: sz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b') } },
-      { key: 'DriverDatabase\\DriverPackages\\pvscsii.inf_amd64_7b6a2e8c1f0d4a3b', values: { Provider: sz('VMware, Inc.'), Version: binary([0, 0xff, 9, 0, 0, 0, 0, 0]) } },
+      { key: 'DriverDatabase\\DriverInfFiles\\pvscsii.inf', values: { '': multiSz(`pvscsii.inf_${storeArch}_7b6a2e8c1f0d4a3b`), Active: sz(`pvscsii.inf_${storeArch}_7b6a2e8c1f0d4a3b`) } },
+      { key: `DriverDatabase\\DriverPackages\\pvscsii.inf_${storeArch}_7b6a2e8c1f0d4a3b`, values: { Provider: sz('VMware, Inc.'), Version: binary([0, 0xff, 9, 0, 0, 0, 0, 0]) } },
     );
   }
   return { root: 'CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}', entries };
@@ -258,7 +263,8 @@ export function systemVolumeFiles({ arch = 'x86_64', modern }) {
     files[`/Windows/System32/drivers/${name}.sys`] = { pe: { arch, subsystem: 'native' } };
   }
   return {
-    dirs: ['/Windows/System32/config', '/Windows/System32/DriverStore/FileRepository', '/Windows/Temp', '/Users/Public', '/ProgramData', '/Program Files (x86)'],
+    // 32-bit Windows has no WOW64, so no "Program Files (x86)".
+    dirs: ['/Windows/System32/config', '/Windows/System32/DriverStore/FileRepository', '/Windows/Temp', '/Users/Public', '/ProgramData', ...(arch === 'x86_64' ? ['/Program Files (x86)'] : [])],
     files,
   };
 }
