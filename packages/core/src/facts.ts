@@ -30,7 +30,11 @@ export interface KernelFacts {
   virtioBuiltIn: boolean;
   /** Virtio modules present under `/lib/modules/<version>` (names without `.ko*`). */
   virtioModules: string[];
-  /** The initramfs already carries virtio_blk (or it is built in). */
+  /**
+   * The initramfs already carries virtio_pci, virtio_blk and virtio_scsi (each
+   * one the kernel has as a module; see `initramfsHasVirtio()`). Absent when
+   * it could not be listed (unknown).
+   */
   initramfsHasVirtio?: boolean;
 }
 
@@ -72,6 +76,19 @@ export interface WindowsFacts {
   hibernated: boolean;
   fastStartup: boolean;
   vmwareToolsInstalled: boolean;
+  /**
+   * Guest path where the guest access shows the EFI system partition (UEFI:
+   * `\EFI\Microsoft\Boot\BCD`, `\EFI\BOOT\BOOTX64.EFI`), e.g. `/.hyper2kvm/esp`.
+   * Absent when no ESP is reachable.
+   */
+  espRoot?: string;
+  /**
+   * Guest path where the guest access shows the BIOS boot volume ("System
+   * Reserved": `\bootmgr`, `\Boot\BCD`) when it is another partition than
+   * C:, e.g. `/.hyper2kvm/system-reserved`. Absent when the boot files are on
+   * the system volume itself or not reachable.
+   */
+  bootVolumeRoot?: string;
 }
 
 /** Filled by plugins; augment with `declare module '@hyper2kvm/core'`. */

@@ -22,6 +22,7 @@ export * from './version.js';
 export * from './inspect/os-release.js';
 export * from './inspect/fstab.js';
 export * from './inspect/linux-kernels.js';
+export * from './inspect/initramfs-virtio.js';
 export * from './inspect/linux.js';
 export * from './inspect/guest-facts.js';
 export * from './inspect/windows.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, orderPlugins, type EnginePlugin } from '../src/index.js';
+import { BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, fixTimingKey, orderPlugins, type EnginePlugin } from '../src/index.js';
 import { MemoryGuest, testPlugin } from './helpers.js';
 
 function engineOf(...plugins: EnginePlugin['plugin'][]): Engine {
@@ -195,6 +195,43 @@ describe('deferred actions', () => {
       ['provider', 'vendor.custom ran'],
       ['provider', 'selinux.relabel ran'],
     ]);
+  });
+
+  it('records the wall time of the changes, the fixOffline taps and each action, also when an action fails', async () => {
+    const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+    const provider = testPlugin({
+      name: 'provider',
+      apply(hooks) {
+        hooks.fixOffline.tapPromise('provider', () => pause(30));
+        hooks.action.for('initramfs.rebuild').tapPromise('provider', () => pause(120));
+        hooks.action.for('grub.mkconfig').tapPromise('provider', async () => {
+          await pause(60);
+          throw new Error('grub-mkconfig exited 1');
+        });
+      },
+    });
+    const requester = testPlugin({
+      name: 'requester',
+      apply: (hooks) =>
+        hooks.plan.tapPromise('requester', async (p) => {
+          p.requireAction('grub.mkconfig');
+          p.requireAction('initramfs.rebuild');
+          await p.writeFile('/etc/fstab', 'new\n', 'x');
+        }),
+    });
+    const engine = engineOf(provider, requester);
+    const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    const timings: Record<string, number> = { plan: 5 };
+    const error = await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')), timings }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PluginError);
+    expect(Object.keys(timings)).toEqual(['plan', fixTimingKey('changes'), fixTimingKey('fixOffline'), 'fix.action:initramfs.rebuild', 'fix.action:grub.mkconfig']);
+    expect(timings['plan']).toBe(5);
+    // Each part's time covers its own pause (a timer may fire a millisecond early; a loaded host only adds).
+    expect(timings['fix.fixOffline']).toBeGreaterThanOrEqual(28);
+    expect(timings['fix.action:initramfs.rebuild']).toBeGreaterThanOrEqual(118);
+    expect(timings['fix.action:grub.mkconfig']).toBeGreaterThanOrEqual(58);
   });
 
   it('turns an action nobody provides into an error finding that blocks the fix (exit 3)', async () => {

@@ -164,4 +164,20 @@ describe('inspectGuestFacts for Windows', () => {
     expect(facts.firmware).toBe('bios');
     expect(facts.windows?.productName).toBe('Windows 7 Professional');
   });
+
+  it('records where the adapter shows the ESP and tells UEFI from the BCD store on it', async () => {
+    const guest = new MemoryGuest({ '/.hyper2kvm/esp/EFI/Microsoft/Boot/BCD': 'regf' });
+    const facts = await inspectGuestFacts(guest, { hints: { type: 'windows', windowsEspRoot: '/.hyper2kvm/esp' }, registry: new MemoryRegistry(server2022()) });
+    expect(facts.firmware).toBe('uefi');
+    expect(facts.windows?.espRoot).toBe('/.hyper2kvm/esp');
+    expect(facts.windows?.bootVolumeRoot).toBeUndefined();
+  });
+
+  it('records a separate System Reserved volume and tells BIOS from the \\Boot\\BCD on it', async () => {
+    const guest = new MemoryGuest({ '/.hyper2kvm/system-reserved/Boot/BCD': 'regf' });
+    const facts = await inspectGuestFacts(guest, { hints: { type: 'windows', windowsBootVolumeRoot: '/.hyper2kvm/system-reserved' }, registry: new MemoryRegistry(windows7()) });
+    expect(facts.firmware).toBe('bios');
+    expect(facts.windows?.bootVolumeRoot).toBe('/.hyper2kvm/system-reserved');
+    expect(facts.windows?.espRoot).toBeUndefined();
+  });
 });

@@ -135,14 +135,7 @@ export async function finalizeOutput(partial: string, target: string, options: {
   const since = (start: number): number => Math.round(performance.now() - start);
   const result = { sha256: '', sync: 0, checksum: 0 };
   const sync = async (): Promise<void> => {
-    const start = performance.now();
-    const handle = await open(partial, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    result.sync = since(start);
+    result.sync = await fsyncFile(partial);
   };
   const hash = async (): Promise<void> => {
     if (options.checksum === false) return;
@@ -153,6 +146,18 @@ export async function finalizeOutput(partial: string, target: string, options: {
   await Promise.all([sync(), hash()]);
   await rename(partial, target);
   return result;
+}
+
+/** fsync of one file; returns the ms it took. */
+export async function fsyncFile(path: string): Promise<number> {
+  const start = performance.now();
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return Math.round(performance.now() - start);
 }
 
 /** The qemu-img command line for a conversion (exported for logs and tests). */

@@ -13,7 +13,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Hyper2kvmError, type VmDiskDescription } from '@hyper2kvm/core';
-import { convertDisk, finalizeOutput, type ConvertOptions, type ConvertResult, type OutputFormat } from './convert.js';
+import { convertDisk, finalizeOutput, fsyncFile, type ConvertOptions, type ConvertResult, type OutputFormat } from './convert.js';
 import { qemuFilename } from './qemu-filename.js';
 import { runQemuImg } from './qemu-img.js';
 
@@ -33,6 +33,10 @@ export interface StagedConversionOptions {
 export interface StagedTimings {
   /** Stage one, overlapped with the repair. */
   copy: number;
+  /** fsync of stage one's output, overlapped with the repair. */
+  copySync: number;
+  /** How long finish() still had to wait for that fsync. */
+  copySyncWait: number;
   /** Stage two: rebase + commit of the overlay's changes. */
   commit: number;
   sync: number;
@@ -43,6 +47,8 @@ export class StagedConversion {
   readonly #options: StagedConversionOptions;
   readonly #abort = new AbortController();
   readonly #copy: Promise<ConvertResult>;
+  /** fsync of stage one's output, started when the copy ends (ms it took). */
+  readonly #copySynced: Promise<number>;
   readonly #partial: string;
   #settled = false;
 
@@ -60,8 +66,12 @@ export class StagedConversion {
       signal: this.#abort.signal,
       keepPartial: true,
     });
+    // Flushing the bulk copy while the repair still runs takes the flush off
+    // the step after the repair: the commit then only flushes its few clusters.
+    this.#copySynced = this.#copy.then(() => fsyncFile(this.#partial));
     // A failure surfaces in finish(); until then it must not be an unhandled rejection.
     this.#copy.catch(() => undefined);
+    this.#copySynced.catch(() => undefined);
   }
 
   /** Starts stage one now. */
@@ -79,10 +89,12 @@ export class StagedConversion {
     const target = resolve(this.#options.to);
     const started = performance.now();
     try {
+      const copySync = await this.#copySynced;
+      const waited = Math.round(performance.now() - started);
       // The output holds the same data as the source, so the overlay reads identically on top of it.
       await runQemuImg(['rebase', '-u', '-f', 'qcow2', '-b', this.#partial, '-F', this.#options.format, overlayPath]);
       await runQemuImg(['commit', '-f', 'qcow2', '-d', overlayPath]);
-      const commit = Math.round(performance.now() - started);
+      const commit = Math.round(performance.now() - started) - waited;
       const finished = await finalizeOutput(this.#partial, target, { ...(options.checksum === undefined ? {} : { checksum: options.checksum }), signal: this.#abort.signal });
       this.#settled = true;
       const stats = await stat(target);
@@ -92,7 +104,7 @@ export class StagedConversion {
         bytes: stats.blocks * 512,
         sha256: finished.sha256,
         timings: { qemuImg: copy.timings.qemuImg + commit, sync: finished.sync, checksum: finished.checksum },
-        stagedTimings: { copy: copy.timings.qemuImg, commit, sync: finished.sync, checksum: finished.checksum },
+        stagedTimings: { copy: copy.timings.qemuImg, copySync, copySyncWait: waited, commit, sync: finished.sync, checksum: finished.checksum },
       };
     } catch (error) {
       await this.cancel();

@@ -4,3 +4,4 @@ export * from './libguestfs/guest-path.js';
 export * from './libguestfs/appliance.js';
 export * from './directory/index.js';
 export * from './registry/guest-registry.js';
+export * from './initramfs/index.js';

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestFsError } from '@hyper2kvm/core';
 import { GuestfsAppliance, applianceLaunchCount } from '../src/index.js';
@@ -178,6 +179,27 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
     clearInterval(timer);
     const elapsed = performance.now() - started;
     expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 20 / 3));
+  });
+
+  it('passes fstrim through to the overlay: space the guest freed becomes zero clusters', async () => {
+    // Bytes at the top of the overlay, by kind (qemu-img -U: the appliance holds the image open).
+    const overlayBytes = async (): Promise<{ data: number; zero: number }> => {
+      const { stdout } = await execa('qemu-img', ['map', '-U', '--output=json', '-f', 'qcow2', image.overlay]);
+      const extents = JSON.parse(stdout) as { length: number; depth: number; data: boolean; zero: boolean }[];
+      const top = extents.filter((extent) => extent.depth === 0);
+      return { data: top.filter((e) => e.data).reduce((sum, e) => sum + e.length, 0), zero: top.filter((e) => e.zero && !e.data).reduce((sum, e) => sum + e.length, 0) };
+    };
+    const files = ['/scratch-1', '/scratch-2', '/scratch-3'];
+    for (const file of files) await appliance.writeFile(file, randomBytes(2 * 1024 * 1024));
+    await appliance.sync();
+    const written = await overlayBytes();
+    expect(written.data).toBeGreaterThanOrEqual(6 * 1024 * 1024);
+    for (const file of files) await appliance.remove(file);
+    await appliance.fstrim();
+    await appliance.sync();
+    const trimmed = await overlayBytes();
+    expect(written.data - trimmed.data).toBeGreaterThanOrEqual(6 * 1024 * 1024);
+    expect(trimmed.zero).toBeGreaterThanOrEqual(6 * 1024 * 1024);
   });
 
   it('answers 100 small reads', async () => {

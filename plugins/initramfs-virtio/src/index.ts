@@ -3,7 +3,7 @@
  * declares them in the guest's initramfs tool's own config and provides
  * `initramfs.rebuild`, which runs that tool inside the appliance.
  */
-import { definePlugin, packageManifest } from '@hyper2kvm/core';
+import { definePlugin, packageManifest, VIRTIO_BOOT_MODULES } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { initramfsProfileFor } from './initramfs-profile.js';
 import { selectKernels } from './kernels.js';
@@ -68,7 +68,21 @@ export default definePlugin({
         const current = await p.guest.readText(config.path);
         await p.writeFile(config.path, declareModules(config, current, selection.modules), `load the virtio drivers from the initramfs (${profile.tool})`);
       }
-      const kernels = selection.needRebuild.filter((kernel) => kernel.initramfsHasVirtio !== true).map((kernel) => kernel.version);
+      // The initramfs keeps its own copy of /etc/crypttab, which stable-device-names may rewrite: an
+      // encrypted guest gets its images rebuilt even when they already carry virtio.
+      const keepsCrypttab = hasEntries(await p.guest.readText('/etc/crypttab'));
+      for (const kernel of selection.initramfsReady) {
+        const carries = VIRTIO_BOOT_MODULES.filter((module) => kernel.virtioModules.includes(module)).join(', ');
+        p.report({
+          rule: 'initramfs-has-virtio',
+          severity: 'info',
+          message: keepsCrypttab
+            ? `the initramfs of kernel ${kernel.version} (${kernel.initramfs ?? 'no image'}) already carries ${carries}, but it is rebuilt so that its copy of /etc/crypttab follows the guest's`
+            : `the initramfs of kernel ${kernel.version} (${kernel.initramfs ?? 'no image'}) already carries ${carries}; it is not rebuilt`,
+        });
+      }
+      const rebuilt = new Set([...selection.needRebuild, ...(keepsCrypttab ? selection.initramfsReady : [])]);
+      const kernels = linux.kernels.filter((kernel) => rebuilt.has(kernel)).map((kernel) => kernel.version);
       if (kernels.length > 0) p.requireAction(INITRAMFS_REBUILD, { kernels });
     });
 
@@ -85,6 +99,11 @@ export default definePlugin({
     });
   },
 });
+
+/** True when a crypttab has at least one entry (not only comments and blank lines). */
+function hasEntries(crypttab: string | null): boolean {
+  return (crypttab ?? '').split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+}
 
 export { dracutDropIn, appendModuleLines, addWordsToVariable, declareModules } from './modules-config.js';
 export { selectKernels, hasVirtioBlock, type KernelSelection } from './kernels.js';

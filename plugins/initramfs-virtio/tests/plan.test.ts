@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planWithPlugins, type GuestTree, type PlanOutcome } from '@hyper2kvm/plugin-kit';
 import initramfsVirtio from '../src/index.js';
@@ -12,12 +14,22 @@ const VIRTIO_KO = {
   virtio_rng: 'kernel/drivers/char/hw_random/virtio-rng.ko.zst',
 };
 
+/** The newc cpio writer the test images use. */
+const { cpioArchive } = (await import(fileURLToPath(new URL('../../../test-images/lib/content.mjs', import.meta.url)))) as { cpioArchive(files: Record<string, string>): Buffer };
+
+/** A real initramfs image: an uncompressed early microcode archive, then a gzip'd archive with these modules of `version`. */
+function initramfsImage(version: string, modules: string[]): Buffer {
+  const early = cpioArchive({ 'kernel/x86/microcode/GenuineIntel.bin': 'microcode' });
+  const files = Object.fromEntries(modules.map((path) => [`usr/lib/modules/${version}/${path}`, 'module']));
+  return Buffer.concat([early, gzipSync(cpioArchive({ init: '#!/bin/sh\n', ...files }))]);
+}
+
 /** A kernel under /boot with its modules: `loadable` become modules.dep lines, `builtIn` symbols go into its config. */
-function kernel(version: string, options: { loadable?: (keyof typeof VIRTIO_KO)[]; builtIn?: string[]; initramfs?: string } = {}): GuestTree {
+function kernel(version: string, options: { loadable?: (keyof typeof VIRTIO_KO)[]; builtIn?: string[]; initramfs?: string; image?: Buffer } = {}): GuestTree {
   const loadable = options.loadable ?? [];
   return {
     [`/boot/vmlinuz-${version}`]: 'kernel image',
-    [options.initramfs ?? `/boot/initrd.img-${version}`]: 'old initramfs',
+    [options.initramfs ?? `/boot/initrd.img-${version}`]: options.image ?? 'old initramfs',
     [`/boot/config-${version}`]: ['CONFIG_MODULES=y', ...(options.builtIn ?? []).map((symbol) => `${symbol}=y`)].join('\n') + '\n',
     [`/lib/modules/${version}/modules.dep`]: ['kernel/drivers/scsi/vmw_pvscsi.ko:', ...loadable.map((name) => `${VIRTIO_KO[name]}:`)].join('\n') + '\n',
     [`/lib/modules/${version}/modules.builtin`]: '',
@@ -62,6 +74,56 @@ describe('initramfs-virtio on initramfs-tools (Ubuntu 22.04)', () => {
     });
     expect(result.plan.changes).toEqual([]);
     expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['6.1.0-18-amd64'] } }]);
+    // 'old initramfs' is no image at all: unknown, so rebuilt.
+    expect(result.facts.linux!.kernels[0]!.initramfsHasVirtio).toBeUndefined();
+  });
+});
+
+describe('initramfs-virtio on kernels whose initramfs already carries virtio', () => {
+  const debian = {
+    '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
+    '/usr/sbin/update-initramfs': '#!/bin/sh\n',
+    '/etc/initramfs-tools/modules': 'virtio_blk\nvirtio_pci\nvirtio_scsi\n',
+  };
+  const withVirtio = initramfsImage('6.1.0-18-amd64', [VIRTIO_KO.virtio_pci, VIRTIO_KO.virtio_blk, VIRTIO_KO.virtio_scsi, 'kernel/drivers/scsi/vmw_pvscsi.ko']);
+  const vmwareOnly = initramfsImage('6.1.0-17-amd64', ['kernel/drivers/scsi/vmw_pvscsi.ko', 'kernel/drivers/message/fusion/mptspi.ko', VIRTIO_KO.virtio_blk]);
+
+  it('rebuilds only the kernel whose initramfs lacks them, and says why the other is left alone', async () => {
+    const result = await plan({
+      ...debian,
+      ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi'], image: withVirtio }),
+      ...kernel('6.1.0-17-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi'], image: vmwareOnly }),
+    });
+    expect(result.facts.linux!.kernels.map((k) => [k.version, k.initramfsHasVirtio])).toEqual([
+      ['6.1.0-18-amd64', true],
+      ['6.1.0-17-amd64', false],
+    ]);
+    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['6.1.0-17-amd64'] } }]);
+    expect(result.plan.findings).toEqual([
+      {
+        plugin: initramfsVirtio.name,
+        rule: 'initramfs-has-virtio',
+        severity: 'info',
+        message: 'the initramfs of kernel 6.1.0-18-amd64 (/boot/initrd.img-6.1.0-18-amd64) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt',
+      },
+    ]);
+    expect(result.text).toContain('already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt');
+  });
+
+  it('requests no rebuild at all when every initramfs carries them, but still declares the modules for later rebuilds', async () => {
+    const result = await plan({ ...debian, ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi', 'virtio_net'], image: withVirtio }) });
+    expect(result.plan.actions).toEqual([]);
+    expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe('virtio_blk\nvirtio_pci\nvirtio_scsi\n# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_net\n');
+  });
+
+  it('still rebuilds an encrypted guest, whose initramfs keeps a copy of /etc/crypttab', async () => {
+    const result = await plan({
+      ...debian,
+      '/etc/crypttab': '# <target> <source> <key> <options>\nsda2_crypt UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f none luks,discard\n',
+      ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi'], image: withVirtio }),
+    });
+    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['6.1.0-18-amd64'] } }]);
+    expect(result.plan.findings).toEqual([expect.objectContaining({ rule: 'initramfs-has-virtio', message: expect.stringContaining('but it is rebuilt so that its copy of /etc/crypttab follows') })]);
   });
 });
 

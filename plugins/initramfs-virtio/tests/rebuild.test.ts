@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_VERSION, Engine, orderPlugins, type KernelFacts } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, type KernelFacts } from '@hyper2kvm/core';
 import initramfsVirtio, { PREVIOUS_IMAGE_SUFFIX } from '../src/index.js';
 import { openBootableGuest, recordingLogger, type BootableGuest } from './bootable-guest.js';
 
@@ -46,6 +46,17 @@ describe('initramfs-virtio on the bootable Debian 12 guest', () => {
     expect(kernel.virtioModules).toEqual(expect.arrayContaining(['virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_pci']));
     expect(kernel.initramfs).toBe(`/boot/initrd.img-${kernel.version}`);
     expect(hasModule(await initramfsFiles(kernel.initramfs!), 'virtio_blk')).toBe(false);
+    // Inspection listed the real zstd image and found no virtio in it.
+    expect(kernel.initramfsHasVirtio).toBe(false);
+  }, LONG);
+
+  it('lists the initramfs in about a second: the cost inspection adds per kernel', async () => {
+    const started = performance.now();
+    const files = await guest.appliance.listInitramfs(kernel.initramfs!);
+    const seconds = Math.round(performance.now() - started) / 1000;
+    console.info(`listInitramfs of ${kernel.initramfs} (${(await guest.appliance.stat(kernel.initramfs!))!.size} bytes, ${files.length} files): ${seconds} s`);
+    expect(files).toEqual(expect.arrayContaining(['init', `usr/lib/modules/${kernel.version}/modules.dep`]));
+    expect(files.some((file) => /\/vmw_pvscsi\.ko(\.\w+)?$/.test(file))).toBe(true);
   }, LONG);
 
   it('puts the previous image back when the guest’s tool fails, with the tool’s last line in the error', async () => {
@@ -87,5 +98,13 @@ describe('initramfs-virtio on the bootable Debian 12 guest', () => {
     expect(await guest.appliance.exists(`${image}${PREVIOUS_IMAGE_SUFFIX}`)).toBe(false);
     const steps = records.filter((record) => record.plugin === initramfsVirtio.name).map((record) => record.msg);
     expect(steps).toEqual([`kept the previous initramfs as ${image}${PREVIOUS_IMAGE_SUFFIX}`, `built ${image}`, `removed ${image}${PREVIOUS_IMAGE_SUFFIX}`]);
+  }, LONG);
+
+  it('inspects the rebuilt initramfs as carrying virtio, and a second plan leaves it alone', async () => {
+    const facts = await engine.inspect(guest.appliance, await inspectGuestFacts(guest.appliance, { hints: { type: 'linux', arch: guest.facts.os.arch } }));
+    expect(facts.linux!.kernels.map((k) => [k.version, k.initramfsHasVirtio])).toEqual([[kernel.version, true]]);
+    const plan = await engine.plan(guest.appliance, facts);
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings).toEqual([expect.objectContaining({ rule: 'initramfs-has-virtio', severity: 'info', message: expect.stringContaining(`kernel ${kernel.version} (${kernel.initramfs}) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt`) })]);
   }, LONG);
 });

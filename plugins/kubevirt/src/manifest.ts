@@ -31,7 +31,7 @@ export function kubevirtObjects(name: string, facts: GuestFacts, outputs: Output
   const dataVolumes = disks.map((disk) => ({
     apiVersion: 'cdi.kubevirt.io/v1beta1',
     kind: 'DataVolume',
-    metadata: { ...metadata(`${vmName}-disk${disk.index + 1}`), annotations: { 'hyper2kvm.io/source-image': disk.path, 'hyper2kvm.io/source-sha256': disk.sha256 } },
+    metadata: { ...metadata(`${vmName}-disk${disk.index + 1}`), annotations: { 'hyper2kvm.io/source-image': disk.path, ...(disk.sha256 ? { 'hyper2kvm.io/source-sha256': disk.sha256 } : {}) } },
     spec: {
       source: { upload: {} },
       storage: {

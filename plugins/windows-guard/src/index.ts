@@ -23,9 +23,10 @@ const BIOS_BCD = '/Boot/BCD';
 const options = z
   .object({
     /**
-     * Guest paths where an EFI system partition is reachable (its root). The
-     * ESP is not mounted in the guest by default, so this is empty unless
-     * the guest access mounts it somewhere.
+     * More guest paths where an EFI system partition is reachable (its
+     * root), looked at after the one the guest access mounts
+     * (`facts.windows.espRoot`). Only needed when the ESP is mounted some
+     * other way, e.g. in a guest folder.
      */
     espRoots: z.array(z.string()).default([]),
     /** Set CrashControl\AutoReboot = 0 in every control set. */
@@ -46,11 +47,19 @@ declare module '@hyper2kvm/core' {
   }
 }
 
-async function findStores(guest: Pick<GuestFs, 'resolveCaseInsensitive'>, espRoots: string[]): Promise<{ paths: string[]; espRoot?: string }> {
+/**
+ * The BCD stores reachable in the guest: `\Boot\BCD` on the system volume
+ * and on a separate BIOS boot volume (System Reserved), and
+ * `\EFI\Microsoft\Boot\BCD` on the ESP; `espRoot` is the first ESP root
+ * that holds `\EFI\Microsoft\Boot`.
+ */
+async function findStores(guest: Pick<GuestFs, 'resolveCaseInsensitive'>, biosRoots: string[], espRoots: string[]): Promise<{ paths: string[]; espRoot?: string }> {
   const paths: string[] = [];
   let espRoot: string | undefined;
-  const bios = await guest.resolveCaseInsensitive(BIOS_BCD);
-  if (bios) paths.push(bios);
+  for (const root of biosRoots) {
+    const bios = await guest.resolveCaseInsensitive(`${root}${BIOS_BCD}`);
+    if (bios) paths.push(bios);
+  }
   for (const root of espRoots) {
     const resolvedRoot = await guest.resolveCaseInsensitive(root);
     if (!resolvedRoot || !(await guest.resolveCaseInsensitive(`${resolvedRoot}/EFI/Microsoft/Boot`))) continue;
@@ -83,8 +92,8 @@ async function planBcd(p: PlanContext, facts: GuestFacts): Promise<void> {
     p.report({
       rule: 'bcd-not-found',
       severity: 'warning',
-      message: `No BCD store is reachable through the guest access (looked for ${BIOS_BCD} on the system volume${firmware === 'uefi' ? ' and \\EFI\\Microsoft\\Boot\\BCD on a mounted ESP' : ''}); it is neither backed up nor checked.`,
-      hint: 'The store is on the System Reserved partition or the ESP, which is not mounted here; it is not modified by hyper2kvm.',
+      message: `No BCD store is reachable through the guest access (looked for ${BIOS_BCD} on the system volume and a System Reserved volume${firmware === 'uefi' ? ' and \\EFI\\Microsoft\\Boot\\BCD on the ESP' : ''}); it is neither backed up nor checked.`,
+      hint: 'The store is on a partition the guest access did not find or could not mount; it is not modified by hyper2kvm.',
     });
   } else {
     p.report({
@@ -140,14 +149,32 @@ async function ensureFallbackLoader(p: PlanContext, espRoot: string | undefined)
   await p.writeFile(`${bootDir}/BOOTX64.EFI`, await p.guest.readFile(bootmgfw), 'fallback UEFI boot loader (copy of bootmgfw.efi) so OVMF boots Windows without NVRAM entries');
 }
 
-/** Copies every BCD store found to `<backupDir>/bcd/`, named after its guest path. */
+/**
+ * File name of a store's backup: its path on its volume, `/` → `_`, prefixed
+ * with the volume when it is not C: (`Boot_BCD`, `ESP_EFI_Microsoft_Boot_BCD`,
+ * `SystemReserved_Boot_BCD`).
+ */
+export function backupNameOf(path: string, roots: { espRoot?: string | undefined; bootVolumeRoot?: string | undefined }): string {
+  let volume = '';
+  let rest = path;
+  for (const [root, label] of [[roots.espRoot, 'ESP'], [roots.bootVolumeRoot, 'SystemReserved']] as const) {
+    if (root && path.startsWith(`${root}/`)) {
+      volume = `${label}_`;
+      rest = path.slice(root.length);
+      break;
+    }
+  }
+  return volume + rest.replace(/^\/+/, '').replace(/[/\\]/g, '_');
+}
+
+/** Copies every BCD store found to `<backupDir>/bcd/`, named after its volume and path. */
 async function backupStores(context: FixContext): Promise<void> {
   const guard = context.facts.extensions['windows-guard'] as WindowsGuardFacts | undefined;
   if (!guard || guard.stores.length === 0) return;
   const dir = join(context.backupDir, 'bcd');
   await mkdir(dir, { recursive: true });
   for (const store of guard.stores) {
-    const name = store.path.replace(/^\/+/, '').replace(/[/\\]/g, '_');
+    const name = backupNameOf(store.path, { espRoot: guard.espRoot, bootVolumeRoot: context.facts.windows?.bootVolumeRoot });
     await writeFile(join(dir, name), await context.guest.readFile(store.path));
     context.logger.info({ store: store.path, backup: join(dir, name) }, 'BCD store backed up');
   }
@@ -164,7 +191,11 @@ export default definePlugin({
   apply(hooks, { options: config }) {
     hooks.inspect.tapPromise('windows-guard', async ({ guest, facts }) => {
       if (facts.os.type !== 'windows') return;
-      const { paths, espRoot } = await findStores(guest, config.espRoots);
+      const windows = facts.windows;
+      // '' is the system volume (C:); the others are where the guest access shows the boot volumes.
+      const biosRoots = ['', ...(windows?.bootVolumeRoot ? [windows.bootVolumeRoot] : [])];
+      const espRoots = [...new Set([...(windows?.espRoot ? [windows.espRoot] : []), ...config.espRoots])];
+      const { paths, espRoot } = await findStores(guest, biosRoots, espRoots);
       const stores: WindowsGuardFacts['stores'] = [];
       for (const path of paths) {
         try {

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORE_VERSION, Engine, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue, type WindowsFacts } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 import { MemoryRegistry, materializeGuest, type GuestTree } from '@hyper2kvm/plugin-kit';
 import { inspectWindows } from '@hyper2kvm/core';
@@ -37,7 +37,7 @@ export async function runPlan(options: {
   registry: RegistryReader;
   firmware: 'bios' | 'uefi';
   filesystems?: GuestFilesystem[];
-  facts?: Partial<GuestFacts>;
+  facts?: Partial<Omit<GuestFacts, 'windows'>> & { windows?: Partial<WindowsFacts> };
 }): Promise<RunOutcome> {
   const root = await materializeGuest(options.guest);
   const guest = new DirectoryGuest(root, { filesystems: options.filesystems ?? [] });
@@ -54,7 +54,10 @@ export async function runPlan(options: {
   };
   const windows = await inspectWindows(view);
   const base: GuestFacts = { os: { type: 'windows', arch: 'x86_64' }, firmware: options.firmware, ...(windows ? { windows } : {}), extensions: {} };
-  const facts = await engine.inspect(guest, { ...base, ...options.facts });
+  // facts.windows is merged, so a test can add to the facts read from the registry.
+  const { windows: moreWindows, ...more } = options.facts ?? {};
+  const merged = base.windows || moreWindows ? { windows: { ...base.windows, ...moreWindows } as WindowsFacts } : {};
+  const facts = await engine.inspect(guest, { ...base, ...more, ...merged });
   const { plan } = await engine.planWithView(guest, facts, { registry });
   return { plan, facts, root, engine, guest, cleanup: () => rm(root, { recursive: true, force: true }) };
 }

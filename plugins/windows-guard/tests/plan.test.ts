@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildHive } from '@hyper2kvm/registry';
-import windowsGuard from '../src/index.js';
+import windowsGuard, { backupNameOf } from '../src/index.js';
 import { registryFrom, runPlan, tempDir, type RecipeHive } from './helpers.js';
 // @ts-expect-error plain JavaScript recipe modules
 import * as shared from '../../../test-images/recipes/_shared/windows.mjs';
@@ -97,6 +97,34 @@ describe('windows-guard on Windows 7 (BIOS, BCD on the system volume)', () => {
   });
 });
 
+describe('windows-guard with a System Reserved partition (BIOS)', () => {
+  it('reads and checks the \\Boot\\BCD of the boot volume the guest access mounted', async () => {
+    const bcd = await bcdBytes(hives(win10hib, 'reserved')['/Boot/BCD'] as RecipeHive);
+    const run = await runPlan({
+      plugins: [windowsGuard],
+      firmware: 'bios',
+      registry: registryOf(win10hib),
+      guest: { '/Windows/System32/cmd.exe': 'MZ', '/.hyper2kvm/system-reserved/Boot/BCD': bcd, '/.hyper2kvm/system-reserved/bootmgr': 'MZ' },
+      facts: { windows: { bootVolumeRoot: '/.hyper2kvm/system-reserved' } },
+    });
+    cleanups.push(run.cleanup);
+    // Fast startup blocks the fix; the store is still found and its default entry boots C: (no bcd-default-elsewhere).
+    expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['windows-fast-startup', 'error'],
+      ['bcd-stores', 'info'],
+    ]);
+    expect(run.plan.findings[1]?.message).toContain('/.hyper2kvm/system-reserved/Boot/BCD');
+  });
+
+  it('names backups after their volume', () => {
+    const roots = { espRoot: '/.hyper2kvm/esp', bootVolumeRoot: '/.hyper2kvm/system-reserved' };
+    expect(backupNameOf('/Boot/BCD', roots)).toBe('Boot_BCD');
+    expect(backupNameOf('/.hyper2kvm/esp/EFI/Microsoft/Boot/BCD', roots)).toBe('ESP_EFI_Microsoft_Boot_BCD');
+    expect(backupNameOf('/.hyper2kvm/system-reserved/Boot/BCD', roots)).toBe('SystemReserved_Boot_BCD');
+    expect(backupNameOf('/esp/EFI/Microsoft/Boot/BCD', {})).toBe('esp_EFI_Microsoft_Boot_BCD');
+  });
+});
+
 describe('windows-guard on Windows Server 2022 (UEFI)', () => {
   const esp = async (withFallback: boolean) => ({
     '/Windows/System32/cmd.exe': 'MZ',
@@ -113,6 +141,20 @@ describe('windows-guard on Windows Server 2022 (UEFI)', () => {
     expect(writes).toEqual([expect.objectContaining({ kind: 'file.write', path: '/esp/EFI/Boot/BOOTX64.EFI', before: null, after: Buffer.from('MZ bootmgfw') })]);
     const guard = run.facts.extensions['windows-guard'] as { stores: { defaultEntry: { device: unknown } }[] };
     expect(guard.stores[0]?.defaultEntry.device).toEqual({ kind: 'gpt', partition: '8D7C6B5A-4938-4F7E-AF9E-8D7C6B5A4938', disk: '4A3B2C1D-5E6F-4708-9A1B-2C3D4E5F6071' });
+  });
+
+  it('uses the ESP the guest access mounted (facts.windows.espRoot) without configuration', async () => {
+    const tree = Object.fromEntries(Object.entries(await esp(false)).map(([path, content]) => [path.replace(/^\/esp\//, '/.hyper2kvm/esp/'), content]));
+    const run = await runPlan({ plugins: [windowsGuard], firmware: 'uefi', registry: registryOf(win2022), guest: tree, facts: { windows: { espRoot: '/.hyper2kvm/esp' } } });
+    cleanups.push(run.cleanup);
+    expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([['bcd-stores', 'info']]);
+    expect(run.plan.changes.filter((change) => change.kind === 'file.write').map((change) => (change as { path: string }).path)).toEqual(['/.hyper2kvm/esp/EFI/Boot/BOOTX64.EFI']);
+    const backupDir = await tempDir();
+    cleanups.push(() => rm(backupDir, { recursive: true, force: true }));
+    // Registry edits need a registry writer; the file changes and the backup do not.
+    await run.engine.fix(run.guest, run.facts, { ...run.plan, changes: run.plan.changes.filter((change) => change.kind === 'file.write') }, { backupDir });
+    expect(await readFile(join(backupDir, 'bcd', 'ESP_EFI_Microsoft_Boot_BCD'))).toEqual(tree['/.hyper2kvm/esp/EFI/Microsoft/Boot/BCD']);
+    expect(await readFile(join(run.root, '.hyper2kvm', 'esp', 'EFI', 'Boot', 'BOOTX64.EFI'), 'latin1')).toBe('MZ bootmgfw');
   });
 
   it('leaves an existing fallback loader alone', async () => {

@@ -8,6 +8,8 @@ import { basename, extname, join, resolve } from 'node:path';
 import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
 import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
 import { writeFileAtomic } from './atomic-write.js';
+import { jsonText } from '../output.js';
+import { blockedMessage } from './blocked-message.js';
 import { renderReportMarkdown, type RunReport } from './report.js';
 import { startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
 
@@ -19,6 +21,8 @@ export interface MigrateOptions extends CommonRunOptions {
   /** Overrides the config's output format. */
   format?: 'qcow2' | 'raw';
   compress?: boolean;
+  /** Overrides the config's `output.checksum`: SHA-256 of each output disk in the report. */
+  checksum?: boolean;
   /** Stop after planning; nothing is written except nothing. */
   dryRun?: boolean;
   /** Boot the result headless and report whether it came up. */
@@ -99,7 +103,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     // Deferred actions add findings about what they did while the plan is applied.
     if (plan) report.plan = planToJson(plan);
     await mkdir(outputDir, { recursive: true });
-    await writeFileAtomic(join(outputDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(join(outputDir, 'report.json'), jsonText(report));
     await writeFileAtomic(join(outputDir, 'report.md'), renderReportMarkdown(report, plan));
   };
   try {
@@ -115,7 +119,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     if (isBlocked(plan)) {
       await cancelStaged();
       report.status = 'blocked';
-      const blocked = new BlockedError(`${name}: blocked by error findings, nothing was written: ${plan.findings.filter((f) => f.severity === 'error').map((f) => f.message).join('; ')}`);
+      const blocked = new BlockedError(blockedMessage(name, plan.findings));
       report.error = { code: blocked.code, message: blocked.message };
       await writeReport();
       throw blocked;
@@ -124,7 +128,8 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     progress({ step: 'fix' });
     const facts = run.facts;
     const appliedPlan = plan;
-    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup'), ...(run.session.registry ? { registry: run.session.registry } : {}) }));
+    // The engine adds fix.changes, fix.fixOffline and fix.action:<key> (initramfs rebuild, grub…) beside fix.
+    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup'), timings: run.timings, ...(run.session.registry ? { registry: run.session.registry } : {}) }));
     await timed(run.timings, 'release', () => run.session.release());
 
     const format = options.format ?? run.config.output.format;
@@ -138,11 +143,13 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
         const overlay = run.session.overlays[job.index]!;
         const early = staged.get(job.index);
         let result: { path: string; bytes: number; sha256: string };
+        const checksum = options.checksum ?? run.config.output.checksum;
         if (early && context.format === format && context.compress === compress) {
           context.progress({ step: 'convert', disk: job.index + 1, percent: 0 });
-          const finished = await early.finish(job.overlayPath);
+          const finished = await early.finish(job.overlayPath, { checksum });
           staged.delete(job.index);
           run.timings[`copy${job.index + 1}`] = finished.stagedTimings.copy;
+          run.timings[`copySyncWait${job.index + 1}`] = finished.stagedTimings.copySyncWait;
           run.timings[`commit${job.index + 1}`] = finished.stagedTimings.commit;
           run.timings[`checksum${job.index + 1}`] = finished.stagedTimings.checksum;
           context.progress({ step: 'convert', disk: job.index + 1, percent: 100 });
@@ -156,10 +163,11 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
             format: context.format,
             compress: context.compress,
             parallel: { coroutines: run.config.parallelism.convertCoroutines },
+            checksum,
             onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
           });
         }
-        context.outputs.push({ index: job.index, path: result.path, format: context.format, bytes: result.bytes, virtualSize: overlay.virtualSize, sha256: result.sha256 });
+        context.outputs.push({ index: job.index, path: result.path, format: context.format, bytes: result.bytes, virtualSize: overlay.virtualSize, ...(result.sha256 ? { sha256: result.sha256 } : {}) });
       }
     });
     progress({ step: 'convert', percent: 0 });

@@ -3,7 +3,7 @@
  * qcow2 overlay in front of each so the source is never written, and launch
  * ONE libguestfs appliance with all of them for the whole run.
  */
-import { InputError, type VmDescription, type Logger } from '@hyper2kvm/core';
+import { BlockedError, GuestFsError, InputError, type Hyper2kvmError, type Logger, type OsHints, type VmDescription } from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import type { VmSession } from './open-vm.js';
@@ -49,13 +49,18 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
   };
   try {
     const inspection = await step('osInspection', () => appliance.inspectOs());
-    if (!inspection) throw new InputError(paths.join(', '), 'no operating system found on the disks (no recognisable root file system)', { code: 'NO_ROOT' });
+    if (!inspection) throw await noOperatingSystem(appliance, paths);
     if (inspection.otherRoots.length > 0) options.logger.warn(`several operating systems found; using the one on ${inspection.root}`);
     const type = inspection.type === 'linux' || inspection.type === 'windows' ? inspection.type : 'unknown';
-    // Windows: libguestfs mounts only the system volume; the ESP (looked
-    // into before mounting) tells UEFI from BIOS.
+    // Windows: libguestfs inspection reports only the system volume; the ESP
+    // (looked into before mounting) tells UEFI from BIOS, and mountGuest shows
+    // the boot volume (ESP or System Reserved) beside C: (see bootVolumeHints).
     const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(appliance)) : undefined;
-    await step('mount', () => appliance.mountGuest(inspection));
+    await step('mount', () => appliance.mountGuest(inspection)).catch((error: unknown) => {
+      // Name the source: a guest device (/dev/sda1) alone does not say which VM.
+      if (error instanceof GuestFsError && error.code === 'GUESTFS_ROOT_READ_ONLY') throw new InputError(paths.join(', '), error.message, { code: 'ROOT_READ_ONLY', cause: error });
+      throw error;
+    });
     if (type === 'windows') {
       registry = new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir });
     }
@@ -69,6 +74,7 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
         ...(inspection.hostname && inspection.hostname !== 'unknown' ? { hostname: inspection.hostname } : {}),
         ...(windowsFirmware ? { firmware: windowsFirmware } : {}),
         ...(inspection.windowsSystemRoot ? { windowsSystemRoot: inspection.windowsSystemRoot } : {}),
+        ...bootVolumeHints(appliance),
       },
       ...(registry ? { registry } : {}),
       overlays: overlays.map((overlay) => ({ path: overlay.overlayPath, virtualSize: overlay.disk.virtualSize })),
@@ -85,6 +91,29 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
     await release().catch(() => undefined);
     throw error;
   }
+}
+
+/** Where the appliance shows a Windows guest's ESP or System Reserved volume (mounted beside C:). */
+function bootVolumeHints(appliance: GuestfsAppliance): Pick<OsHints, 'windowsEspRoot' | 'windowsBootVolumeRoot'> {
+  const esp = appliance.bootVolumes.find((volume) => volume.kind === 'esp');
+  const reserved = appliance.bootVolumes.find((volume) => volume.kind === 'system-reserved');
+  return { ...(esp ? { windowsEspRoot: esp.root } : {}), ...(reserved ? { windowsBootVolumeRoot: reserved.root } : {}) };
+}
+
+/**
+ * Why inspection found no operating system: an encrypted root blocks the run
+ * (nothing can be repaired without its key), anything else is a bad source.
+ */
+async function noOperatingSystem(appliance: GuestfsAppliance, paths: string[]): Promise<Hyper2kvmError> {
+  const files = paths.join(', ');
+  const encrypted = await appliance.luksVolumes();
+  if (encrypted.length > 0) {
+    const volumes = `LUKS volume${encrypted.length > 1 ? 's' : ''} ${encrypted.join(', ')}`;
+    return new BlockedError(
+      `${files}: encrypted-root-no-key: the root file system is on ${volumes} and no key was given; hyper2kvm cannot repair an encrypted root offline without its key (decrypt the volume first), nothing was written`,
+    );
+  }
+  return new InputError(files, 'no operating system found on the disks (no recognisable root file system)', { code: 'NO_ROOT' });
 }
 
 /** UEFI when an EFI system partition holds the Windows boot manager's BCD store, BIOS otherwise. */

@@ -14,7 +14,7 @@ export interface RunReport {
   facts: GuestFacts | null;
   plugins: { name: string; version: string; active: boolean }[];
   plan: ReturnType<typeof planToJson> | null;
-  /** Wall time per step in milliseconds. */
+  /** Wall time per step in milliseconds; `fix.*` keys split `fix` into its parts (see `fixTimingKey` in @hyper2kvm/core). */
   timings: Record<string, number>;
   applianceLaunches: number;
   outputs: OutputDisk[];
@@ -42,7 +42,7 @@ export function renderReportMarkdown(report: RunReport, plan: Plan | null): stri
   const facts = report.facts;
   if (facts) out.push(`- **Guest:** ${facts.os.productName ?? facts.os.type} (${facts.os.arch}), firmware ${facts.firmware}${facts.os.hostname ? `, hostname ${facts.os.hostname}` : ''}`);
   out.push(`- **Source:** ${report.source.files.join(', ')}`);
-  for (const output of report.outputs) out.push(`- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk, sha256 ${output.sha256.slice(0, 16)}…)`);
+  for (const output of report.outputs) out.push(`- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk${output.sha256 ? `, sha256 ${output.sha256.slice(0, 16)}…` : ''})`);
   for (const file of report.emitted) out.push(`- **${file.description}:** ${file.path}`);
   if (report.verify) out.push(`- **Verify:** ${report.verify.booted ? 'booted' : 'did not boot'}, network ${report.verify.network ? `up (${report.verify.addresses.join(', ')})` : 'down'}`);
   out.push(`- **Appliance launches:** ${report.applianceLaunches}`);

@@ -125,6 +125,8 @@ export async function runVm(options: RunVmOptions): Promise<VmOutcome> {
       outputDir: vm.outputDir,
       logger,
       dryRun: options.dryRun,
+      // The state file proves a VM done by its outputs' checksums, so a later run can skip it.
+      checksum: true,
       onProgress: options.onProgress,
       onPlan: (plan) => {
         findings = [...plan.findings];
@@ -151,7 +153,7 @@ export async function runVm(options: RunVmOptions): Promise<VmOutcome> {
   let diskBytes = 0;
   if (report && status === 'converted') {
     for (const disk of report.outputs) {
-      outputs.push({ path: disk.path, bytes: disk.bytes, sha256: disk.sha256 });
+      outputs.push({ path: disk.path, bytes: disk.bytes, sha256: disk.sha256 ?? (await sha256File(disk.path)) });
       diskBytes += disk.bytes;
     }
     for (const file of report.emitted) outputs.push({ path: file.path, bytes: (await stat(file.path)).size, sha256: await sha256File(file.path) });

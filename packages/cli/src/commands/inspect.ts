@@ -28,7 +28,8 @@ export function describeFacts(facts: GuestFacts): string {
     lines.push(`Initramfs:   ${linux.initramfsTool}`);
     for (const kernel of linux.kernels) {
       const virtio = kernel.virtioBuiltIn ? 'virtio built in' : kernel.virtioModules.length ? `virtio modules: ${kernel.virtioModules.join(' ')}` : 'NO virtio';
-      lines.push(`Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs}` : ' no initramfs'}`);
+      const carries = kernel.initramfsHasVirtio === undefined ? 'unknown' : kernel.initramfsHasVirtio ? 'yes' : 'no';
+      lines.push(`Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs} (virtio in it: ${carries})` : ' no initramfs'}`);
     }
     const flavours = Object.entries(linux.network).map(([flavour, files]) => `${flavour} (${files.join(', ')})`);
     lines.push(`Network:     ${flavours.length ? flavours.join('; ') : 'no configuration found'}`);

@@ -23,6 +23,7 @@ Options:
   --name NAME          VM name (default: from the OVF/VMX, else the first disk's name)
   --format FORMAT      qcow2 (default) or raw
   --compress           zstd-compressed qcow2
+  --checksum           SHA-256 of each converted disk in the report (one more read of the output)
   --virtio-win PATH    virtio-win ISO or folder (Windows guests)
   --dry-run            stop after planning and print the plan
   --verify             boot the result headless and report whether it came up
@@ -34,6 +35,7 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     name: { type: 'string' },
     format: { type: 'string' },
     compress: { type: 'boolean', default: false },
+    checksum: { type: 'boolean' },
     'virtio-win': { type: 'string' },
     'dry-run': { type: 'boolean', default: false },
     verify: { type: 'boolean', default: false },
@@ -64,6 +66,7 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     dryRun,
     verify: values.verify === true,
     compress: values.compress === true,
+    ...(values.checksum === true ? { checksum: true } : {}),
     ...(format ? { format } : {}),
     ...(name ? { name } : {}),
     ...(values.config ? { configFile: values.config } : {}),

@@ -58,7 +58,8 @@ export interface OutputDisk {
   format: 'qcow2' | 'raw';
   bytes: number;
   virtualSize: number;
-  sha256: string;
+  /** SHA-256 of the file, hex; present when checksums were asked for (`output.checksum`, `--checksum`). */
+  sha256?: string;
 }
 
 export interface ProgressEvent {

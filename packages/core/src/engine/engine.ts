@@ -124,18 +124,21 @@ export class Engine {
   /**
    * Applies the plan to the writable guest: file and registry changes, then
    * `fixOffline` taps, then each deferred action once. Refuses a blocked plan.
+   * With `options.timings`, records each part's wall time in it as it ends
+   * (see {@link fixTimingKey}), so a failed fix still shows where time went.
    */
-  async fix(guest: GuestFs, facts: GuestFacts, plan: Plan, options: { backupDir: string; registry?: RegistryWriter }): Promise<void> {
+  async fix(guest: GuestFs, facts: GuestFacts, plan: Plan, options: { backupDir: string; registry?: RegistryWriter; timings?: Record<string, number> }): Promise<void> {
     if (isBlocked(plan)) {
       const errors = plan.findings.filter((finding) => finding.severity === 'error');
       throw new BlockedError(`blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}`).join('; ')}`);
     }
-    await applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) });
-    await this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger });
+    const timings = options.timings ?? {};
+    await timePart(timings, fixTimingKey('changes'), () => applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }));
+    await timePart(timings, fixTimingKey('fixOffline'), () => this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }));
     for (const request of orderActions(plan.actions)) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
       const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
-      await this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger });
+      await timePart(timings, fixTimingKey('action', request.key), () => this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }));
     }
   }
 
@@ -192,6 +195,27 @@ export class Engine {
       })),
       verify: view(this.#hooks.verify, 'verify', same),
     };
+  }
+}
+
+/**
+ * The key under which `Engine.fix` records a part's wall time (ms):
+ * `fix.changes` (file, registry and upload changes), `fix.fixOffline` (every
+ * `fixOffline` tap) and `fix.action:<key>` per deferred action
+ * (`fix.action:initramfs.rebuild`). The prefix keeps them apart from the
+ * lifecycle steps when they share a report's timings.
+ */
+export function fixTimingKey(part: 'changes' | 'fixOffline' | 'action', actionKey?: string): string {
+  return part === 'action' ? `fix.action:${actionKey ?? ''}` : `fix.${part}`;
+}
+
+/** Runs `fn`, adding its wall time in ms to `timings[key]` even when it throws. */
+async function timePart<T>(timings: Record<string, number>, key: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[key] = Math.round((timings[key] ?? 0) + performance.now() - started);
   }
 }
 

@@ -71,4 +71,12 @@ export interface GuestFs {
    * reading all of it.
    */
   readRange?(path: string, offset: number, length: number): Promise<Buffer>;
+  /**
+   * Names of the files an initramfs image holds, as stored in its cpio
+   * archives (early uncompressed ones, then the compressed main one), e.g.
+   * `usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block/virtio_blk.ko`.
+   * Lists only, extracts nothing. Optional: inspection uses it to tell
+   * whether an initramfs already carries the virtio drivers.
+   */
+  listInitramfs?(path: string): Promise<string[]>;
 }

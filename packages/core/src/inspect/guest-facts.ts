@@ -17,6 +17,10 @@ export interface OsHints {
   firmware?: 'bios' | 'uefi';
   /** Windows: system root as libguestfs found it, e.g. `/Windows`. */
   windowsSystemRoot?: string;
+  /** Windows: guest path where the adapter shows the EFI system partition (becomes `facts.windows.espRoot`). */
+  windowsEspRoot?: string;
+  /** Windows: guest path where the adapter shows a separate BIOS boot volume (becomes `facts.windows.bootVolumeRoot`). */
+  windowsBootVolumeRoot?: string;
 }
 
 /** Options of {@link inspectGuestFacts}. */
@@ -45,13 +49,16 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
     if (windows) {
       facts.windows = windows;
       facts.os.productName ??= windows.productName;
+      if (hints.windowsEspRoot) windows.espRoot = hints.windowsEspRoot;
+      if (hints.windowsBootVolumeRoot) windows.bootVolumeRoot = hints.windowsBootVolumeRoot;
     }
-    // Without a hint from the disks, the boot files on the system volume tell:
-    // \Boot\BCD is the BIOS boot manager's store (UEFI keeps it on the ESP).
-    if (facts.firmware === 'unknown') facts.firmware = (await guest.resolveCaseInsensitive('/Boot/BCD')) ? 'bios' : 'unknown';
+    // Without a hint from the disks, where the boot manager's store is tells:
+    // \Boot\BCD (on C: or System Reserved) is BIOS, \EFI\Microsoft\Boot\BCD on the ESP is UEFI.
+    if (facts.firmware === 'unknown') facts.firmware = await firmwareFromBootFiles(guest, hints);
     return facts;
   }
-  const linux = await inspectLinux(guest);
+  const listInitramfs = 'listInitramfs' in source ? source.listInitramfs?.bind(source) : undefined;
+  const linux = await inspectLinux(guest, listInitramfs ? { listInitramfs } : {});
   if (linux) {
     const { hostname, arch, ...linuxFacts } = linux;
     facts.linux = linuxFacts;
@@ -62,4 +69,12 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
     }
   }
   return facts;
+}
+
+async function firmwareFromBootFiles(guest: GuestView, hints: OsHints): Promise<GuestFacts['firmware']> {
+  if (hints.windowsEspRoot && (await guest.resolveCaseInsensitive(`${hints.windowsEspRoot}/EFI/Microsoft/Boot/BCD`))) return 'uefi';
+  for (const root of ['', ...(hints.windowsBootVolumeRoot ? [hints.windowsBootVolumeRoot] : [])]) {
+    if (await guest.resolveCaseInsensitive(`${root}/Boot/BCD`)) return 'bios';
+  }
+  return 'unknown';
 }

@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import type { KernelFacts } from '../facts.js';
 import type { GuestView } from '../plan/planned-guest.js';
+import { initramfsHasVirtio, initramfsModules, moduleNameOf } from './initramfs-virtio.js';
 
 /** Virtio modules worth having in an initramfs, most important first. */
 export const VIRTIO_MODULES = ['virtio', 'virtio_ring', 'virtio_pci', 'virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_console', 'virtio_rng', 'virtio_balloon'];
@@ -23,21 +24,20 @@ const initramfsPatterns = ['/boot/initrd.img-{v}', '/boot/initramfs-{v}.img', '/
 
 /** Module names (`virtio_blk`) found in modules.dep / modules.builtin or on disk. */
 async function modulesOf(guest: GuestView, modulesDir: string): Promise<{ loadable: Set<string>; builtIn: Set<string> }> {
-  const nameOf = (path: string): string => posix.basename(path).replace(/\.ko(\.(xz|gz|zst))?$/, '').replace(/-/g, '_');
   const loadable = new Set<string>();
   const builtIn = new Set<string>();
   const dep = await guest.readText(`${modulesDir}/modules.dep`);
   if (dep !== null) {
     for (const line of dep.split('\n')) {
       const path = line.split(':')[0];
-      if (path) loadable.add(nameOf(path));
+      if (path) loadable.add(moduleNameOf(path));
     }
   }
   const builtin = await guest.readText(`${modulesDir}/modules.builtin`);
-  if (builtin !== null) for (const line of builtin.split('\n')) if (line.trim()) builtIn.add(nameOf(line.trim()));
+  if (builtin !== null) for (const line of builtin.split('\n')) if (line.trim()) builtIn.add(moduleNameOf(line.trim()));
   if (dep === null) {
     for (const dir of ['drivers/virtio', 'drivers/block', 'drivers/scsi', 'drivers/net', 'drivers/char', 'drivers/char/hw_random']) {
-      for (const path of await guest.glob(`${modulesDir}/kernel/${dir}/virtio*.ko*`)) loadable.add(nameOf(path));
+      for (const path of await guest.glob(`${modulesDir}/kernel/${dir}/virtio*.ko*`)) loadable.add(moduleNameOf(path));
     }
   }
   return { loadable, builtIn };
@@ -52,8 +52,17 @@ async function configBuiltIns(guest: GuestView, version: string): Promise<Set<st
   return builtIn;
 }
 
-/** Every kernel image under /boot with its modules folder and initramfs. */
-export async function findKernels(guest: GuestView): Promise<KernelFacts[]> {
+/** Options of {@link findKernels}. */
+export interface FindKernelsOptions {
+  /**
+   * Lists the files of an initramfs image (the adapter's `listInitramfs`).
+   * Without it, or when it fails, `initramfsHasVirtio` stays unknown.
+   */
+  listInitramfs?: (path: string) => Promise<string[]>;
+}
+
+/** Every kernel image under /boot with its modules folder and initramfs, and whether that initramfs has virtio. */
+export async function findKernels(guest: GuestView, options: FindKernelsOptions = {}): Promise<KernelFacts[]> {
   const images = [...(await guest.glob('/boot/vmlinuz-*')), ...(await guest.glob('/boot/vmlinux-*'))].filter((path) => !/\.(old|bak|hmac)$/.test(path) && !path.includes('rescue'));
   const moduleDirs = (await guest.exists('/lib/modules')) ? await guest.readdir('/lib/modules') : [];
   const kernels: KernelFacts[] = [];
@@ -70,13 +79,19 @@ export async function findKernels(guest: GuestView): Promise<KernelFacts[]> {
     const modulesDir = `/lib/modules/${version}`;
     const { loadable, builtIn } = (await guest.exists(modulesDir)) ? await modulesOf(guest, modulesDir) : { loadable: new Set<string>(), builtIn: new Set<string>() };
     for (const module of await configBuiltIns(guest, version)) builtIn.add(module);
-    kernels.push({
+    const kernel: KernelFacts = {
       version,
       image,
       ...(initramfs ? { initramfs } : {}),
       virtioBuiltIn: builtIn.has('virtio_blk'),
       virtioModules: VIRTIO_MODULES.filter((module) => loadable.has(module)),
-    });
+    };
+    if (initramfs && options.listInitramfs) {
+      const files = await options.listInitramfs(initramfs).catch(() => null);
+      // An image that cannot be listed stays unknown: the caller rebuilds it as if it had no virtio.
+      if (files) kernel.initramfsHasVirtio = initramfsHasVirtio(initramfsModules(files, version), kernel);
+    }
+    kernels.push(kernel);
   }
   return kernels.sort((a, b) => compareKernelVersions(b.version, a.version));
 }

@@ -5,7 +5,7 @@
 import type { Bootloader, HypervisorTools, InitramfsTool, LinuxFacts, NetworkFlavour } from '../facts.js';
 import type { GuestView } from '../plan/planned-guest.js';
 import { parseFstab } from './fstab.js';
-import { findKernels } from './linux-kernels.js';
+import { findKernels, type FindKernelsOptions } from './linux-kernels.js';
 import { familyOf, parseShellAssignments, parseVersion } from './os-release.js';
 
 /** Where each network flavour keeps its files. */
@@ -102,8 +102,8 @@ async function detectHostname(guest: GuestView): Promise<string | undefined> {
   return sysconfig ? parseShellAssignments(sysconfig)['HOSTNAME'] : undefined;
 }
 
-/** Linux facts, or `null` when the guest has no recognisable Linux root. */
-export async function inspectLinux(guest: GuestView): Promise<(LinuxFacts & { hostname?: string; arch: string }) | null> {
+/** Linux facts, or `null` when the guest has no recognisable Linux root. `options.listInitramfs` tells what each initramfs holds. */
+export async function inspectLinux(guest: GuestView, options: FindKernelsOptions = {}): Promise<(LinuxFacts & { hostname?: string; arch: string }) | null> {
   const osRelease = (await guest.readText('/etc/os-release')) ?? (await guest.readText('/usr/lib/os-release'));
   let id: string;
   let idLike: string[] = [];
@@ -133,7 +133,7 @@ export async function inspectLinux(guest: GuestView): Promise<(LinuxFacts & { ho
   }
   const fstabText = (await guest.readText('/etc/fstab')) ?? '';
   const boot = await detectBootloader(guest);
-  const kernels = await findKernels(guest);
+  const kernels = await findKernels(guest, options);
   let initramfsTool: InitramfsTool = 'unknown';
   for (const [tool, markers] of INITRAMFS_TOOL_MARKERS) {
     if (await anyExists(guest, markers)) {

@@ -8,6 +8,7 @@ import { chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, rename, rm,
 import { join, posix } from 'node:path';
 import { execa } from 'execa';
 import { GuestFsError, globToRegExp, normalizeGuestPath, type GuestCommandResult, type GuestFilesystem, type GuestFs, type GuestStat } from '@hyper2kvm/core';
+import { listInitramfsImage } from '../initramfs/list-initramfs.js';
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -81,6 +82,11 @@ export class DirectoryGuest implements GuestFs {
 
   readFile(path: string): Promise<Buffer> {
     return this.#wrap('read', path, async () => readFile(await this.hostPath(path, true)));
+  }
+
+  /** Names of the files in an initramfs image (see {@link listInitramfsImage}). */
+  async listInitramfs(path: string): Promise<string[]> {
+    return listInitramfsImage(await this.readFile(path), path);
   }
 
   writeFile(path: string, data: Buffer | string, options: { mode?: number } = {}): Promise<void> {

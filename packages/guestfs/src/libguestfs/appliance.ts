@@ -9,8 +9,10 @@ import { GuestFsError, InputError } from '@hyper2kvm/core';
 import type { GuestCommandResult, GuestFilesystem, GuestFs, GuestStat } from '@hyper2kvm/core';
 import { detectAccelerator } from '../accel.js';
 import type { Accelerator } from '../accel.js';
+import { listInitramfsImage, MAX_INITRAMFS_BYTES } from '../initramfs/list-initramfs.js';
 import { checkGuestPath, checkHostPath } from './guest-path.js';
-import { ADD_DRIVE_FORMAT, ADD_DRIVE_READONLY, ENOENT, GuestfsCallError, GuestfsHandle } from './ffi.js';
+import { VolumeLayout } from './volume-layout.js';
+import { ADD_DRIVE_DISCARD, ADD_DRIVE_FORMAT, ADD_DRIVE_READONLY, ENOENT, GuestfsCallError, GuestfsHandle } from './ffi.js';
 
 /** A disk to attach to the appliance. */
 export interface ApplianceDisk {
@@ -80,6 +82,28 @@ export interface EfiSystemPartition {
   windowsBcd?: string;
 }
 
+/** Guest path where {@link GuestfsAppliance.mountGuest} shows a Windows guest's EFI system partition. */
+export const WINDOWS_ESP_ROOT = '/.hyper2kvm/esp';
+/** Guest path where it shows a Windows guest's separate BIOS boot volume ("System Reserved"). */
+export const WINDOWS_SYSTEM_RESERVED_ROOT = '/.hyper2kvm/system-reserved';
+
+/** A Windows boot volume mounted beside the system volume. */
+export interface BootVolume {
+  /**
+   * `esp`: the EFI system partition (UEFI: `\EFI\Microsoft\Boot\BCD`, `\EFI\BOOT\BOOTX64.EFI`);
+   * `system-reserved`: the active NTFS partition of an MBR disk holding the BIOS boot manager
+   * (`\bootmgr`, `\Boot\BCD`) when it is not the system volume.
+   */
+  kind: 'esp' | 'system-reserved';
+  /** Device, e.g. `/dev/sda1`. */
+  device: string;
+  /** Guest path where its root appears: {@link WINDOWS_ESP_ROOT} or {@link WINDOWS_SYSTEM_RESERVED_ROOT}. */
+  root: string;
+}
+
+/** Appliance folder (made with `mkmountpoint`, outside every guest disk) holding one mount point per volume. */
+const APPLIANCE_VOLUMES = '/volumes';
+
 /** GPT partition type of an EFI system partition. */
 const ESP_GPT_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 /** MBR partition id of an EFI system partition. */
@@ -127,7 +151,13 @@ export class GuestfsAppliance implements GuestFs {
 
   readonly #handle: GuestfsHandle;
   readonly #logger: ApplianceLogger | undefined;
+  /** Guest paths of the mounted volumes and mount points, in mount order. */
   #mounted: string[] = [];
+  /** Maps guest paths to appliance paths: the identity unless Windows boot volumes are mounted beside C:. */
+  #layout = VolumeLayout.identity();
+  #bootVolumes: BootVolume[] = [];
+  /** What {@link efiSystemPartitions} found, looked at once. */
+  #esps: Promise<EfiSystemPartition[]> | undefined;
   #closing: Promise<void> | null = null;
 
   private constructor(
@@ -168,10 +198,13 @@ export class GuestfsAppliance implements GuestFs {
       }
       for (const disk of options.disks) {
         checkHostPath(disk.path, 'disk');
+        // Discard lets fstrim turn the guest's free space into zero clusters of the overlay, so the output stays sparse.
+        const writable = disk.readonly !== true;
         const optargs = {
-          bitmask: ADD_DRIVE_READONLY | ADD_DRIVE_FORMAT,
-          readonly: disk.readonly === true ? 1 : 0,
+          bitmask: ADD_DRIVE_READONLY | ADD_DRIVE_FORMAT | (writable ? ADD_DRIVE_DISCARD : 0),
+          readonly: writable ? 0 : 1,
           format: disk.format,
+          ...(writable ? { discard: 'besteffort' } : {}),
         };
         try {
           await handle.call('guestfs_add_drive_opts_argv', [disk.path, optargs], `add drive ${disk.path}`);
@@ -237,25 +270,157 @@ export class GuestfsAppliance implements GuestFs {
   }
 
   /**
+   * Disks and partitions that hold a LUKS volume, e.g. `/dev/sda2`.
+   * Inspection and the file-system listing skip them: without the key,
+   * nothing inside (a root file system, LVM) is visible. Used to tell an
+   * encrypted root from a disk with no operating system at all.
+   */
+  async luksVolumes(): Promise<string[]> {
+    const devices = await this.#handle.call('guestfs_list_devices', [], 'list disks');
+    const partitions = await this.#handle.call('guestfs_list_partitions', [], 'list partitions');
+    const found: string[] = [];
+    for (const device of [...devices, ...partitions]) {
+      try {
+        if ((await this.#handle.call('guestfs_vfs_type', [device])) === 'crypto_LUKS') found.push(device);
+      } catch (error) {
+        // A disk with a partition table, or nothing blkid knows: not LUKS.
+        this.#logger?.debug({ device, error: String(error) }, 'no file system type');
+      }
+    }
+    return found;
+  }
+
+  /**
    * Mounts the guest read-write: the root at `/`, then the other mount points
-   * parents first (`/boot` before `/boot/efi`). For Windows, inspection
-   * reports only the system volume, mounted at `/`. LVM volumes need nothing
+   * parents first (`/boot` before `/boot/efi`). LVM volumes need nothing
    * here: the appliance activates every volume group when it starts.
    * A non-root mount point that fails is logged and skipped.
+   *
+   * For Windows, inspection reports only the system volume (C:), mounted at
+   * `/`. The boot volume, when it is another partition, is mounted beside it
+   * and shown under a reserved guest path (see {@link bootVolumes}): the EFI
+   * system partition at {@link WINDOWS_ESP_ROOT}, a System Reserved partition
+   * at {@link WINDOWS_SYSTEM_RESERVED_ROOT}. Nothing is created on C: for
+   * that: each volume gets its own mount point in the appliance's root, and
+   * this adapter maps guest paths onto them. A boot volume that does not
+   * mount is logged and skipped.
    */
   async mountGuest(inspection: OsInspection): Promise<void> {
+    const bootVolumes = inspection.type === 'windows' ? await this.#findWindowsBootVolumes(inspection.root) : [];
+    if (bootVolumes.length > 0) {
+      const system = `${APPLIANCE_VOLUMES}/system`;
+      await this.#handle.call('guestfs_mkmountpoint', [APPLIANCE_VOLUMES], `make mount point ${APPLIANCE_VOLUMES}`);
+      await this.#handle.call('guestfs_mkmountpoint', [system], `make mount point ${system}`);
+      this.#layout = VolumeLayout.systemAt(system);
+    }
     for (const { mountpoint, device } of inspection.mountpoints) {
       if (!mountpoint.startsWith('/')) continue;
       try {
-        await this.#handle.call('guestfs_mount', [device, mountpoint], `mount ${device} on ${mountpoint}`);
+        await this.#handle.call('guestfs_mount', [device, this.#layout.toAppliance(mountpoint)], `mount ${device} on ${mountpoint}`);
         this.#mounted.push(mountpoint);
       } catch (error) {
-        if (mountpoint === '/') throw error;
+        if (mountpoint === '/') throw await this.#rootMountFailure(device, error);
         this.#logger?.info({ mountpoint, device, error: String(error) }, 'mount point skipped');
       }
     }
     if (!this.#mounted.includes('/')) {
       throw new GuestFsError(`no root file system to mount for ${inspection.root}`, { code: 'GUESTFS_NO_ROOT' });
+    }
+    for (const volume of bootVolumes) await this.#mountBootVolume(volume.kind, volume.device);
+  }
+
+  /**
+   * Why the root file system would not mount read-write. When it mounts
+   * read-only, the kernel refuses to write it (a feature it can only read,
+   * as from a newer kernel, or damage it will not write over): a clear error
+   * with code `GUESTFS_ROOT_READ_ONLY`. Otherwise the mount error as it is.
+   */
+  async #rootMountFailure(device: string, error: unknown): Promise<unknown> {
+    const at = this.#layout.toAppliance('/');
+    try {
+      await this.#handle.call('guestfs_mount_ro', [device, at], `mount ${device} read-only`);
+    } catch {
+      return error;
+    }
+    await this.#handle.call('guestfs_umount', [at], `unmount ${device}`).catch(() => undefined);
+    return new GuestFsError(
+      `the root file system ${device} mounts only read-only (the kernel refuses to write it: a feature it can only read, or damage; check it with fsck from a newer e2fsprogs/xfsprogs), so it cannot be repaired`,
+      { code: 'GUESTFS_ROOT_READ_ONLY', cause: error },
+    );
+  }
+
+  /** Windows boot volumes mounted by {@link mountGuest}, with the guest path of each. Empty for other guests. */
+  get bootVolumes(): readonly BootVolume[] {
+    return this.#bootVolumes;
+  }
+
+  /**
+   * The partitions holding a Windows guest's boot manager, when not the
+   * system volume: the EFI system partition (the one holding the BCD store
+   * if there are several) and the active NTFS partition of an MBR disk that
+   * holds `\Boot\BCD` or `\bootmgr`. Looked into read-only, before mounting.
+   */
+  async #findWindowsBootVolumes(systemDevice: string): Promise<Omit<BootVolume, 'root'>[]> {
+    const found: Omit<BootVolume, 'root'>[] = [];
+    const esps = await this.efiSystemPartitions();
+    const esp = esps.find((candidate) => candidate.windowsBcd !== undefined) ?? esps[0];
+    if (esp) found.push({ kind: 'esp', device: esp.device });
+    for (const { mountpoint: device, device: type } of pairs(await this.#handle.call('guestfs_list_filesystems', []))) {
+      if (type !== 'ntfs' || device === systemDevice || !(await this.#isActiveMbrPartition(device))) continue;
+      const holdsBootManager = await this.#peek(device, async () =>
+        (await this.resolveCaseInsensitive('/Boot/BCD')) !== null || (await this.resolveCaseInsensitive('/bootmgr')) !== null,
+      );
+      if (holdsBootManager === true) {
+        found.push({ kind: 'system-reserved', device });
+        break;
+      }
+    }
+    return found;
+  }
+
+  async #mountBootVolume(kind: BootVolume['kind'], device: string): Promise<void> {
+    const root = kind === 'esp' ? WINDOWS_ESP_ROOT : WINDOWS_SYSTEM_RESERVED_ROOT;
+    const appliancePath = `${APPLIANCE_VOLUMES}/${kind}`;
+    try {
+      await this.#handle.call('guestfs_mkmountpoint', [appliancePath], `make mount point ${appliancePath}`);
+      await this.#handle.call('guestfs_mount', [device, appliancePath], `mount ${device} on ${root}`);
+    } catch (error) {
+      this.#logger?.info({ kind, device, error: String(error) }, 'boot volume skipped');
+      return;
+    }
+    this.#layout = this.#layout.with({ guestRoot: root, appliancePath });
+    this.#mounted.push(root);
+    this.#bootVolumes.push({ kind, device, root });
+    this.#logger?.debug({ kind, device, root }, 'boot volume mounted');
+  }
+
+  /**
+   * Mounts `device` read-only at `/` for the time of `look`, then unmounts
+   * it. Returns `null` (logged) when the device does not mount.
+   */
+  async #peek<T>(device: string, look: () => Promise<T>): Promise<T | null> {
+    try {
+      await this.#handle.call('guestfs_mount_ro', [device, '/'], `mount ${device} read-only`);
+    } catch (error) {
+      this.#logger?.info({ device, error: String(error) }, 'file system not readable');
+      return null;
+    }
+    try {
+      return await look();
+    } finally {
+      await this.#handle.call('guestfs_umount', ['/'], `unmount ${device}`);
+    }
+  }
+
+  async #isActiveMbrPartition(device: string): Promise<boolean> {
+    try {
+      const disk = await this.#handle.call('guestfs_part_to_dev', [device]);
+      const partnum = await this.#handle.call('guestfs_part_to_partnum', [device]);
+      if ((await this.#handle.call('guestfs_part_get_parttype', [disk])) !== 'msdos') return false;
+      return await this.#handle.call('guestfs_part_get_bootable', [disk, partnum]);
+    } catch (error) {
+      this.#logger?.debug({ device, error: String(error) }, 'not a partition');
+      return false;
     }
   }
 
@@ -264,29 +429,26 @@ export class GuestfsAppliance implements GuestFs {
    * each holds the Windows boot manager's BCD store. Each ESP is mounted
    * read-only at `/` for a moment, so this must run before
    * {@link mountGuest}: libguestfs inspection of a Windows guest reports only
-   * its system volume, and the ESP is what tells UEFI from BIOS.
+   * its system volume, and the ESP is what tells UEFI from BIOS. The answer
+   * is kept (nothing writes to the disks before the guest is mounted), so
+   * {@link mountGuest} does not look again.
    * @throws {GuestFsError} when the guest is already mounted.
    */
   async efiSystemPartitions(): Promise<EfiSystemPartition[]> {
     if (this.#mounted.length > 0) throw new GuestFsError('efiSystemPartitions must run before the guest is mounted', { code: 'GUESTFS_MOUNTED' });
+    this.#esps ??= this.#scanEfiSystemPartitions().catch((error: unknown) => {
+      this.#esps = undefined;
+      throw error;
+    });
+    return (await this.#esps).map((esp) => ({ ...esp }));
+  }
+
+  async #scanEfiSystemPartitions(): Promise<EfiSystemPartition[]> {
     const result: EfiSystemPartition[] = [];
     for (const { mountpoint: device, device: type } of pairs(await this.#handle.call('guestfs_list_filesystems', []))) {
       if (type !== 'vfat' || !(await this.#isEsp(device))) continue;
-      const esp: EfiSystemPartition = { device };
-      try {
-        await this.#handle.call('guestfs_mount_ro', [device, '/'], `mount ${device} read-only`);
-      } catch (error) {
-        this.#logger?.info({ device, error: String(error) }, 'ESP not readable');
-        result.push(esp);
-        continue;
-      }
-      try {
-        const bcd = await this.resolveCaseInsensitive('/EFI/Microsoft/Boot/BCD');
-        if (bcd) esp.windowsBcd = bcd;
-      } finally {
-        await this.#handle.call('guestfs_umount', ['/'], `unmount ${device}`);
-      }
-      result.push(esp);
+      const bcd = await this.#peek(device, () => this.resolveCaseInsensitive('/EFI/Microsoft/Boot/BCD'));
+      result.push(bcd ? { device, windowsBcd: bcd } : { device });
     }
     return result;
   }
@@ -304,29 +466,46 @@ export class GuestfsAppliance implements GuestFs {
     return false;
   }
 
-  /** Mount points this adapter mounted, in mount order. */
+  /** Guest paths of the mount points and boot volumes this adapter mounted, in mount order. */
   get mountedPaths(): readonly string[] {
     return this.#mounted;
   }
 
+  /** Checks a guest path and returns where it is in the appliance (see volume-layout.ts). */
+  #at(path: string, what?: string): string {
+    return this.#layout.toAppliance(checkGuestPath(path, what));
+  }
+
   async readFile(path: string): Promise<Buffer> {
-    checkGuestPath(path);
+    const at = this.#at(path);
     // One daemon round trip (guestfs_read_file goes through a temporary file
     // on the library side). Reading one byte more than the inline limit tells
     // whether the whole file came back.
-    const head = await this.#handle.call('guestfs_pread', [path, INLINE_TRANSFER_LIMIT + 1, 0], `read ${path}`);
+    const head = await this.#handle.call('guestfs_pread', [at, INLINE_TRANSFER_LIMIT + 1, 0], `read ${path}`);
     if (head.length <= INLINE_TRANSFER_LIMIT) return Buffer.from(head);
     return this.#withTempFile((file) => this.download(path, file).then(() => readFile(file)));
   }
 
+  /**
+   * Names of the files in an initramfs image. The image is read out (one
+   * round trip per 2 MiB) and listed on the host, which decompresses far
+   * faster than the appliance under TCG; nothing is extracted.
+   * @throws {InputError} naming the image when it cannot be listed.
+   */
+  async listInitramfs(path: string): Promise<string[]> {
+    const image = await this.readRange(path, 0, MAX_INITRAMFS_BYTES + 1);
+    if (image.length > MAX_INITRAMFS_BYTES) throw new InputError(path, `initramfs larger than ${MAX_INITRAMFS_BYTES} bytes, not listed`);
+    return listInitramfsImage(image, path);
+  }
+
   /** Up to `length` bytes of a file from `offset`, without reading the rest (one round trip per 2 MiB). */
   async readRange(path: string, offset: number, length: number): Promise<Buffer> {
-    checkGuestPath(path);
+    const at = this.#at(path);
     const chunks: Buffer[] = [];
     let done = 0;
     while (done < length) {
       const count = Math.min(length - done, INLINE_TRANSFER_LIMIT);
-      const chunk = Buffer.from(await this.#handle.call('guestfs_pread', [path, count, offset + done], `read ${path}`));
+      const chunk = Buffer.from(await this.#handle.call('guestfs_pread', [at, count, offset + done], `read ${path}`));
       chunks.push(chunk);
       done += chunk.length;
       if (chunk.length < count) break;
@@ -335,12 +514,12 @@ export class GuestfsAppliance implements GuestFs {
   }
 
   async writeFile(path: string, data: Buffer | string, options: { mode?: number } = {}): Promise<void> {
-    checkGuestPath(path);
+    const at = this.#at(path);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     if (bytes.length <= INLINE_TRANSFER_LIMIT) {
       // koffi turns an empty array into NULL, which guestfs_write refuses: give it a real pointer.
       const content = bytes.length === 0 ? new Uint8Array(1) : new Uint8Array(bytes);
-      await this.#handle.call('guestfs_write', [path, content, bytes.length], `write ${path}`);
+      await this.#handle.call('guestfs_write', [at, content, bytes.length], `write ${path}`);
     } else {
       await this.#withTempFile(async (file) => {
         await writeFile(file, bytes);
@@ -352,15 +531,14 @@ export class GuestfsAppliance implements GuestFs {
 
   /** True when the path exists (a symlink counts when its target exists, as `fs.existsSync`). */
   async exists(path: string): Promise<boolean> {
-    checkGuestPath(path);
-    return this.#handle.call('guestfs_exists', [path], `check ${path}`);
+    return this.#handle.call('guestfs_exists', [this.#at(path)], `check ${path}`);
   }
 
   async stat(path: string): Promise<GuestStat | null> {
-    checkGuestPath(path);
+    const at = this.#at(path);
     let raw: Record<string, number | bigint>;
     try {
-      raw = await this.#handle.call('guestfs_lstatns', [path], `stat ${path}`);
+      raw = await this.#handle.call('guestfs_lstatns', [at], `stat ${path}`);
     } catch (error) {
       if (error instanceof GuestfsCallError && isNotFound(error)) return null;
       throw error;
@@ -370,69 +548,73 @@ export class GuestfsAppliance implements GuestFs {
   }
 
   async readdir(path: string): Promise<string[]> {
-    checkGuestPath(path);
-    const names = await this.#handle.call('guestfs_ls', [path], `list ${path}`);
+    const names = await this.#handle.call('guestfs_ls', [this.#at(path)], `list ${path}`);
     return names.sort();
   }
 
   async readlink(path: string): Promise<string> {
-    checkGuestPath(path);
-    return this.#handle.call('guestfs_readlink', [path], `readlink ${path}`);
+    return this.#handle.call('guestfs_readlink', [this.#at(path)], `readlink ${path}`);
   }
 
+  /** Matches of a shell glob. A boot volume's reserved prefix must be spelt out, not matched by a wildcard. */
   async glob(pattern: string): Promise<string[]> {
-    checkGuestPath(pattern, 'glob pattern');
-    const matches = await this.#handle.call('guestfs_glob_expand', [pattern], `glob ${pattern}`);
+    const matches = await this.#handle.call('guestfs_glob_expand', [this.#at(pattern, 'glob pattern')], `glob ${pattern}`);
     // glob_expand marks directories with a trailing slash.
-    return matches.map((match) => (match.length > 1 && match.endsWith('/') ? match.slice(0, -1) : match)).sort();
+    return matches.map((match) => this.#layout.toGuest(match.length > 1 && match.endsWith('/') ? match.slice(0, -1) : match)).sort();
   }
 
   async mkdirp(path: string): Promise<void> {
-    checkGuestPath(path);
-    await this.#handle.call('guestfs_mkdir_p', [path], `mkdir -p ${path}`);
+    await this.#handle.call('guestfs_mkdir_p', [this.#at(path)], `mkdir -p ${path}`);
   }
 
   async remove(path: string): Promise<void> {
-    checkGuestPath(path);
-    if (path === '/') throw new GuestFsError('refusing to remove the guest root', { code: 'GUESTFS_BAD_PATH' });
-    await this.#handle.call('guestfs_rm_rf', [path], `remove ${path}`);
+    const at = this.#at(path);
+    if (this.#layout.isVolumeRoot(path)) throw new GuestFsError(`refusing to remove ${path}: it is the root of a mounted volume`, { code: 'GUESTFS_BAD_PATH' });
+    await this.#handle.call('guestfs_rm_rf', [at], `remove ${path}`);
   }
 
   async rename(from: string, to: string): Promise<void> {
-    checkGuestPath(from);
-    checkGuestPath(to);
-    await this.#handle.call('guestfs_mv', [from, to], `rename ${from} to ${to}`);
+    const [atFrom, atTo] = [this.#at(from), this.#at(to)];
+    if (this.#layout.isVolumeRoot(from) || this.#layout.isVolumeRoot(to)) {
+      throw new GuestFsError(`refusing to rename ${from} to ${to}: a volume root cannot move`, { code: 'GUESTFS_BAD_PATH' });
+    }
+    await this.#handle.call('guestfs_mv', [atFrom, atTo], `rename ${from} to ${to}`);
   }
 
   async chmod(path: string, mode: number): Promise<void> {
-    checkGuestPath(path);
-    await this.#handle.call('guestfs_chmod', [mode & 0o7777, path], `chmod ${mode.toString(8)} ${path}`);
+    await this.#handle.call('guestfs_chmod', [mode & 0o7777, this.#at(path)], `chmod ${mode.toString(8)} ${path}`);
   }
 
   async symlink(target: string, path: string): Promise<void> {
-    checkGuestPath(path);
+    const at = this.#at(path);
     if (target.length === 0 || target.includes('\0')) {
       throw new GuestFsError(`symlink target ${JSON.stringify(target)} is empty or contains NUL`, { code: 'GUESTFS_BAD_PATH' });
     }
-    await this.#handle.call('guestfs_ln_sf', [target, path], `symlink ${path} -> ${target}`);
+    await this.#handle.call('guestfs_ln_sf', [target, at], `symlink ${path} -> ${target}`);
   }
 
   async upload(hostPath: string, guestPath: string): Promise<void> {
     checkHostPath(hostPath);
-    checkGuestPath(guestPath);
-    await this.#handle.call('guestfs_upload', [hostPath, guestPath], `upload ${hostPath} to ${guestPath}`);
+    await this.#handle.call('guestfs_upload', [hostPath, this.#at(guestPath)], `upload ${hostPath} to ${guestPath}`);
   }
 
   async download(guestPath: string, hostPath: string): Promise<void> {
-    checkGuestPath(guestPath);
+    const at = this.#at(guestPath);
     checkHostPath(hostPath);
-    await this.#handle.call('guestfs_download', [guestPath, hostPath], `download ${guestPath} to ${hostPath}`);
+    await this.#handle.call('guestfs_download', [at, hostPath], `download ${guestPath} to ${hostPath}`);
   }
 
-  /** Runs `argv` inside the mounted guest (chrooted); the guest must have the program. */
+  /**
+   * Runs `argv` inside the mounted guest (chrooted); the guest must have the
+   * program. Refused while Windows boot volumes are mounted beside the system
+   * volume: the chroot would be the appliance's folder of mount points.
+   */
   async command(argv: string[]): Promise<GuestCommandResult> {
     if (argv.length === 0 || argv.some((arg) => typeof arg !== 'string' || arg.includes('\0'))) {
       throw new GuestFsError('command needs a program and arguments without NUL bytes', { code: 'GUESTFS_BAD_COMMAND' });
+    }
+    if (!this.#layout.isIdentity) {
+      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a Windows guest mounted with its boot volumes`, { code: 'COMMAND_UNSUPPORTED' });
     }
     const stdout = await this.#handle.call('guestfs_command', [[...argv, null]], `command ${argv.join(' ')}`);
     return { stdout };
@@ -457,10 +639,9 @@ export class GuestfsAppliance implements GuestFs {
   }
 
   async resolveCaseInsensitive(path: string): Promise<string | null> {
-    checkGuestPath(path);
     let resolved: string;
     try {
-      resolved = await this.#handle.call('guestfs_case_sensitive_path', [path], `resolve ${path}`);
+      resolved = this.#layout.toGuest(await this.#handle.call('guestfs_case_sensitive_path', [this.#at(path)], `resolve ${path}`));
     } catch (error) {
       if (error instanceof GuestfsCallError) return null;
       throw error;
@@ -473,7 +654,7 @@ export class GuestfsAppliance implements GuestFs {
   async fstrim(): Promise<void> {
     for (const mountpoint of this.#mounted) {
       try {
-        await this.#handle.call('guestfs_fstrim_argv', [mountpoint, { bitmask: 0, offset: 0, length: 0, minimumfreeextent: 0 }]);
+        await this.#handle.call('guestfs_fstrim_argv', [this.#layout.toAppliance(mountpoint), { bitmask: 0, offset: 0, length: 0, minimumfreeextent: 0 }]);
       } catch (error) {
         this.#logger?.debug({ mountpoint, error: String(error) }, 'fstrim skipped');
       }

@@ -64,6 +64,7 @@ export const ADD_DRIVE_READONLY = 1 << 0;
 export const ADD_DRIVE_FORMAT = 1 << 1;
 export const ADD_DRIVE_PROTOCOL = 1 << 5;
 export const ADD_DRIVE_SERVER = 1 << 6;
+export const ADD_DRIVE_DISCARD = 1 << 10;
 
 const str = (name: string, params: string) => ({ prototype: `void *${name}(void *g${params})`, result: 'string' }) as const;
 const strs = (name: string, params: string) => ({ prototype: `void *${name}(void *g${params})`, result: 'strings' }) as const;
@@ -89,6 +90,7 @@ const CALLS = {
   guestfs_mount: int('guestfs_mount', ', const char *mountable, const char *mountpoint'),
   guestfs_mount_ro: int('guestfs_mount_ro', ', const char *mountable, const char *mountpoint'),
   guestfs_umount: int('guestfs_umount', ', const char *pathordevice'),
+  guestfs_mkmountpoint: int('guestfs_mkmountpoint', ', const char *exemptpath'),
   guestfs_mountpoints: strs('guestfs_mountpoints', ''),
   guestfs_fstrim_argv: int('guestfs_fstrim_argv', ', const char *mountpoint, const guestfs_fstrim_argv *optargs'),
   guestfs_inspect_os: strs('guestfs_inspect_os', ''),
@@ -140,6 +142,9 @@ const CALLS = {
   guestfs_download: int('guestfs_download', ', const char *remotefilename, const char *filename'),
   guestfs_command: str('guestfs_command', ', const char **arguments'),
   guestfs_list_filesystems: strs('guestfs_list_filesystems', ''),
+  guestfs_list_devices: strs('guestfs_list_devices', ''),
+  guestfs_list_partitions: strs('guestfs_list_partitions', ''),
+  guestfs_vfs_type: str('guestfs_vfs_type', ', const char *mountable'),
   guestfs_vfs_uuid: str('guestfs_vfs_uuid', ', const char *mountable'),
   guestfs_vfs_label: str('guestfs_vfs_label', ', const char *mountable'),
   guestfs_part_to_dev: str('guestfs_part_to_dev', ', const char *partition'),
@@ -148,6 +153,7 @@ const CALLS = {
   guestfs_part_get_gpt_guid: str('guestfs_part_get_gpt_guid', ', const char *device, int partnum'),
   guestfs_part_get_gpt_type: str('guestfs_part_get_gpt_type', ', const char *device, int partnum'),
   guestfs_part_get_mbr_id: int('guestfs_part_get_mbr_id', ', const char *device, int partnum'),
+  guestfs_part_get_bootable: bool('guestfs_part_get_bootable', ', const char *device, int partnum'),
   guestfs_case_sensitive_path: str('guestfs_case_sensitive_path', ', const char *path'),
 } satisfies Record<string, CallSpec>;
 
