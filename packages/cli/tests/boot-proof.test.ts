@@ -63,7 +63,7 @@ describe('the boot proof on debian-12-bootable', () => {
 
   it('after migrate --verify: booted with the network up at 10.0.2.15', async () => {
     outputDir = await mkdtemp(join(tmpdir(), 'h2k-boot-proof-'));
-    const migrated = await run(['migrate', vmdk, '--output', outputDir, '--verify', '--json']);
+    const migrated = await run(['migrate', vmdk, '--output', outputDir, '--verify', '--checksum', '--json']);
     const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
     // Shown on failure: what the guest printed last.
     const why = JSON.stringify({ status: report.status, error: report.error, verify: report.verify }, null, 2);

@@ -57,6 +57,8 @@ describe('inspect windows-2022 (UEFI, Server 2022)', () => {
       hibernated: false,
       fastStartup: false,
       vmwareToolsInstalled: true,
+      // The ESP, mounted beside C: by the guest access.
+      espRoot: '/.hyper2kvm/esp',
     });
   });
 
@@ -126,6 +128,8 @@ describe('inspect windows-10-hibernated (BIOS, Windows 10 22H2, fast startup)', 
       hibernated: true,
       fastStartup: true,
       vmwareToolsInstalled: true,
+      // The System Reserved partition (\bootmgr, \Boot\BCD), mounted beside C: by the guest access.
+      bootVolumeRoot: '/.hyper2kvm/system-reserved',
     });
     expect(describeFacts(facts)).toContain('Hibernation: HIBERNATED (hiberfil.sys holds a saved system); fast startup ON');
     expect(inspected.sourceUnchanged).toBe(true);

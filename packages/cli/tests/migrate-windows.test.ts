@@ -11,20 +11,17 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate, type RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { readWindowsOutput, type WindowsOutput } from './windows-output.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const LONG = 1_200_000;
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const STAGING = '/Windows/Drivers/VirtIO';
 
 let report: RunReport;
 let vmdk: string;
 let sourceHash: string;
-let hives: string;
-let guestFiles: string;
-
-async function hivexget(hive: string, key: string, value: string): Promise<string> {
-  return (await execa('hivexget', [join(hives, hive), key, value])).stdout.trim();
-}
+let output: WindowsOutput;
 
 beforeAll(async () => {
   const image = await ensureImage('windows-2022');
@@ -34,11 +31,8 @@ beforeAll(async () => {
   process.env['VIRTIO_WIN'] = virtioWin.files.iso!;
   const outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-'));
   report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'] });
-  const disk = report.outputs[0]!.path;
-  hives = await mkdtemp(join(tmpdir(), 'h2k-hives-'));
-  const env = { ...process.env, LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
-  const { stdout } = await execa('guestfish', ['--ro', '-a', disk, '-m', '/dev/sda3', 'download', '/Windows/System32/config/SYSTEM', join(hives, 'SYSTEM'), ':', 'download', '/Windows/System32/config/SOFTWARE', join(hives, 'SOFTWARE'), ':', 'download', '/Windows/System32/drivers/viostor.sys', join(hives, 'viostor.sys'), ':', 'find', '/Windows/Drivers/VirtIO'], { env });
-  guestFiles = stdout;
+  const disk = report.outputs[0]!;
+  output = await readWindowsOutput({ disk: disk.path, format: disk.format, systemVolume: '/dev/sda3', files: ['/Windows/System32/drivers/viostor.sys'], listings: [STAGING] });
 }, LONG);
 
 describe('migrate windows-2022 with windows-virtio', () => {
@@ -50,27 +44,27 @@ describe('migrate windows-2022 with windows-virtio', () => {
 
   it('makes viostor a boot-start driver in both control sets', async () => {
     for (const set of ['ControlSet001', 'ControlSet002']) {
-      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Start')).toBe('0');
-      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Type')).toBe('1');
-      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'Group')).toBe('SCSI miniport');
-      expect(await hivexget('SYSTEM', `\\${set}\\Services\\viostor`, 'ImagePath')).toBe('system32\\drivers\\viostor.sys');
+      expect(await output.value('SYSTEM', `\\${set}\\Services\\viostor`, 'Start')).toBe('0');
+      expect(await output.value('SYSTEM', `\\${set}\\Services\\viostor`, 'Type')).toBe('1');
+      expect(await output.value('SYSTEM', `\\${set}\\Services\\viostor`, 'Group')).toBe('SCSI miniport');
+      expect(await output.value('SYSTEM', `\\${set}\\Services\\viostor`, 'ImagePath')).toBe('system32\\drivers\\viostor.sys');
     }
   });
 
   it('binds both PCI IDs in the DriverDatabase and extends DevicePath', async () => {
     for (const id of ['VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00', 'VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01']) {
-      expect(await hivexget('SYSTEM', `\\DriverDatabase\\DeviceIds\\PCI\\${id}`, 'viostor.inf')).not.toBe('');
+      expect(await output.value('SYSTEM', `\\DriverDatabase\\DeviceIds\\PCI\\${id}`, 'viostor.inf')).not.toBe('');
     }
-    expect(await hivexget('SYSTEM', '\\DriverDatabase\\DriverInfFiles\\viostor.inf', 'Active')).toMatch(/^viostor\.inf_amd64_[0-9a-f]{16}$/);
-    expect(await hivexget('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion', 'DevicePath')).toBe('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO');
+    expect(await output.value('SYSTEM', '\\DriverDatabase\\DriverInfFiles\\viostor.inf', 'Active')).toMatch(/^viostor\.inf_amd64_[0-9a-f]{16}$/);
+    expect(await output.value('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion', 'DevicePath')).toBe('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO');
   });
 
   it('puts the driver in System32\\drivers and stages the 2k22 packages', async () => {
     const virtioWin = await ensureImage('virtio-win');
     const tree = (virtioWin.files as { tree?: string }).tree!;
-    expect(await readFile(join(hives, 'viostor.sys'))).toEqual(await readFile(join(tree, 'viostor/2k22/amd64/viostor.sys')));
-    const staged = guestFiles.split('\n').filter(Boolean);
-    expect(staged).toEqual(expect.arrayContaining(['/viostor/viostor.inf', '/viostor/viostor.sys', '/NetKVM/netkvm.inf', '/fwcfg/fwcfg.inf']));
+    expect(await output.read('/Windows/System32/drivers/viostor.sys')).toEqual(await readFile(join(tree, 'viostor/2k22/amd64/viostor.sys')));
+    const staged = output.listing(STAGING);
+    expect(staged).toEqual(expect.arrayContaining(['viostor/viostor.inf', 'viostor/viostor.sys', 'NetKVM/netkvm.inf', 'fwcfg/fwcfg.inf']));
     expect(staged.some((path) => /\.pdb$|sriov|qemufwcfg/i.test(path))).toBe(false);
   });
 });

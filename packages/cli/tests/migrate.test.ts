@@ -44,7 +44,7 @@ describe('migrate ubuntu-2204.ova', () => {
 
   beforeAll(async () => {
     outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-'));
-    result = await run(['migrate', ova, '--output', outputDir, '--json', '--config', PHONY_CONFIG]);
+    result = await run(['migrate', ova, '--output', outputDir, '--json', '--checksum', '--config', PHONY_CONFIG]);
     report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
   }, LONG);
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface TestImage {
   dir: string;
-  files: { vmdk?: string; ova?: string; vhdx?: string; vmx?: string; iso?: string };
+  /** `vmdk2`: the second disk of a two-disk image (VM order). */
+  files: { vmdk?: string; vmdk2?: string; ova?: string; vhdx?: string; vmx?: string; iso?: string; tree?: string };
   recipe: unknown;
 }
 
