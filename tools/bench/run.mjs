@@ -2,7 +2,7 @@
 // hyper2kvm benchmarks.
 //
 //   npm run bench                         # setup, then every default section
-//   node tools/bench/run.mjs [section…]   # only the named sections (image, convert, migrate, inspect, virt-v2v)
+//   node tools/bench/run.mjs [section…]   # only the named sections (--list shows them)
 //   node tools/bench/run.mjs --list
 //   options: --runs N (conversions and migrations per measurement, default 3 / 2),
 //            --rebuild (rebuild the cached image), --json (print the results JSON too)

@@ -35,9 +35,11 @@ export function median(values) {
 
 /**
  * Runs a command (argument array, no shell). Resolves with { stdout, stderr,
- * seconds }; rejects with the command line and stderr tail on failure.
+ * seconds, code }; rejects with the command line and stderr tail on failure,
+ * unless `reject` is false (then a failure resolves too, with its exit code).
+ * `quiet: false` echoes its stdout to our stderr as it comes.
  */
-export function run(cmd, args, { env, cwd, input, quiet = true } = {}) {
+export function run(cmd, args, { env, cwd, input, quiet = true, reject: rejectFailure = true } = {}) {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
     const child = spawn(cmd, args, { cwd, env: env ? { ...process.env, ...env } : process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
@@ -52,7 +54,7 @@ export function run(cmd, args, { env, cwd, input, quiet = true } = {}) {
     child.on('error', (error) => reject(new Error(`${cmd}: ${error.message}`)));
     child.on('close', (code, signal) => {
       const seconds = secondsSince(start);
-      if (code === 0) resolvePromise({ stdout, stderr, seconds });
+      if (code === 0 || !rejectFailure) resolvePromise({ stdout, stderr, seconds, code: code ?? signal });
       else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}\n${stderr.trim().split('\n').slice(-10).join('\n')}`));
     });
   });
@@ -175,4 +177,14 @@ export function printTable(title, rows, out = process.stdout) {
   const line = (c) => `  ${String(c[0]).padEnd(widths[0])}  ${String(c[1]).padStart(widths[1])}  ${c[2]}`.trimEnd();
   out.write(`\n${title}\n${line(head)}\n  ${'-'.repeat(widths[0])}  ${'-'.repeat(widths[1])}  ${'-'.repeat(Math.max(6, widths[2]))}\n`);
   for (const c of cells) out.write(`${line(c)}\n`);
+}
+
+/** An `onProgress` for migrate() that logs each step once, as it starts. */
+export function stepLogger(log, prefix) {
+  let last;
+  return (event) => {
+    if (event.step === last) return;
+    last = event.step;
+    log(`${prefix}: ${event.step}`);
+  };
 }

@@ -15,7 +15,7 @@ export const title = 'migrate() API: per-step timings from the report (median)';
 /** Report timing keys in lifecycle order; nested ones are indented. */
 const STEPS = [
   ['open', 0], ['source', 1], ['overlays', 1], ['launch', 1], ['osInspection', 1], ['mount', 1],
-  ['inspect', 0], ['plan', 0], ['fix', 0], ['release', 0], ['shutdown', 1], ['convert', 0], ['copy1', 1], ['commit1', 1], ['checksum1', 1], ['emit', 0], ['verify', 0],
+  ['inspect', 0], ['plan', 0], ['fix', 0], ['release', 0], ['shutdown', 1], ['convert', 0], ['copy1', 1], ['copySyncWait1', 1], ['commit1', 1], ['checksum1', 1], ['emit', 0], ['verify', 0],
 ];
 
 export async function run(ctx) {
@@ -54,7 +54,12 @@ export async function run(ctx) {
   const peak = (comm) => Math.max(0, ...runs.map((r) => r.memory[comm]?.peakMiB ?? 0));
   const qemuSystem = Object.keys(Object.assign({}, ...runs.map((r) => r.memory))).filter((c) => c.startsWith('qemu-system'));
   ctx.data.migrate = { runs, wallMedian: median(runs.map((r) => r.wall)), convertMedian: convert, baseline, ratio };
-  ctx.summary.push(`convert: hyper2kvm ${convert.toFixed(1)} s vs qemu-img ${baseline.median.toFixed(1)} s → ratio ${ratio.toFixed(2)} (target ≤ 1.05)`);
+  // The whole conversion work, wherever it ran: the bulk copy (overlapped with the repair) plus the step after it.
+  const work = stepMedian('copy1') + convert;
+  const workRatio = work / (baseline.median + baseline.fsyncMedian);
+  ctx.data.migrate.work = { seconds: work, ratio: workRatio };
+  ctx.summary.push(`convert step (after the repair, on the critical path): hyper2kvm ${convert.toFixed(2)} s vs qemu-img ${baseline.median.toFixed(2)} s → ratio ${ratio.toFixed(2)} (target ≤ 1.05)`);
+  ctx.summary.push(`conversion work in total (bulk copy during the repair + convert step): ${work.toFixed(2)} s vs qemu-img + fsync ${(baseline.median + baseline.fsyncMedian).toFixed(2)} s → ratio ${workRatio.toFixed(2)}`);
   ctx.summary.push(`appliance launches per VM: ${launches.join(', ')}${launches.length === 1 && launches[0] === 1 ? ' (ok)' : ' (EXPECTED 1)'}`);
 
   const rows = [{ step: 'migrate() wall', seconds: ctx.data.migrate.wallMedian, detail: `runs ${runs.map((r) => r.wall).join(', ')}; status ${runs.map((r) => r.status).join(', ')}` }];
