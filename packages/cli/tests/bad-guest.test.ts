@@ -9,9 +9,9 @@
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type RunReport } from '../src/index.js';
+import type { RunReport } from '../src/index.js';
+import { runCli } from './run-cli.js';
 import { ensureImage, sha256 } from './test-image.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
@@ -35,13 +35,7 @@ async function migrateImage(image: string): Promise<Migration> {
   const ova = (files.ova ?? files.vmdk)!;
   const sourceHash = await sha256(ova);
   const outputDir = join(await mkdtemp(join(tmpdir(), 'h2k-bad-guest-')), 'out');
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const err: Buffer[] = [];
-  stdout.resume();
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(['migrate', ova, '--output', outputDir, '--config', PHONY_CONFIG], { stdout, stderr, cwd: outputDir, interactive: false });
-  const text = Buffer.concat(err).toString();
+  const { code, stderr: text } = await runCli(['migrate', ova, '--output', outputDir, '--config', PHONY_CONFIG], outputDir);
   return { ova, sourceHash, outputDir, code, error: text.trim().split('\n').at(-1) ?? '', stderr: text };
 }
 

@@ -2,19 +2,10 @@
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { runCli } from './run-cli.js';
 
-async function run(argv: string[], cwd: string): Promise<{ code: number; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const err: Buffer[] = [];
-  stdout.resume();
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd, interactive: false });
-  return { code, stderr: Buffer.concat(err).toString() };
-}
+const run = runCli;
 
 /** A tar header for one member, enough for a hostile OVA. */
 function tarMember(name: string, content: string): Buffer {

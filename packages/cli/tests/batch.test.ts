@@ -7,27 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type BatchEvent, type BatchResult, type BatchStateDocument, type RunReport } from '../src/index.js';
+import type { BatchEvent, BatchResult, BatchStateDocument, RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { runCli } from './run-cli.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const LONG = 900_000;
 const cliDir = join(import.meta.dirname, '..');
 const repoRoot = join(cliDir, '..', '..');
 
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = runCli;
 
 const events = (stderr: string): BatchEvent[] =>
   stderr

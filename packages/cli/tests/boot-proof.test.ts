@@ -9,25 +9,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type RunReport } from '../src/index.js';
+import type { RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { type CliResult, runCli } from './run-cli.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 const LONG = 1_500_000;
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd: repoRoot, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = (argv: string[]): Promise<CliResult> => runCli(argv, repoRoot);
 
 interface VerifyJson {
   booted: boolean;

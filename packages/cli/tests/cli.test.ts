@@ -1,25 +1,14 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '@hyper2kvm/core';
-import { main } from '../src/index.js';
+import { type CliResult, runCli } from './run-cli.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
-/** Runs the CLI in-process, capturing its output. */
-async function run(argv: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = (argv: string[], cwd = repoRoot): Promise<CliResult> => runCli(argv, cwd);
 
 const storagePlugin = `
 import { z } from 'zod';

@@ -6,10 +6,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GuestFacts } from '@hyper2kvm/core';
-import { main } from '../src/index.js';
+import { runCli } from './run-cli.js';
 import { describeFacts } from '../src/commands/inspect.js';
 import { ensureImage } from './test-image.js';
 
@@ -24,13 +23,11 @@ let facts: GuestFacts;
 
 beforeAll(async () => {
   const { files } = await ensureImage(IMAGE);
-  const stdout = new PassThrough();
-  const out: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
   // An empty folder as cwd: no config file, the built-in preset.
   const cwd = await mkdtemp(join(tmpdir(), 'hyper2kvm-inspect-initramfs-'));
-  code = await main(['inspect', '--json', files.vmdk!], { stdout, stderr: new PassThrough(), cwd, interactive: false });
-  facts = (JSON.parse(Buffer.concat(out).toString()) as { facts: GuestFacts }).facts;
+  const result = await runCli(['inspect', '--json', files.vmdk!], cwd);
+  code = result.code;
+  facts = (JSON.parse(result.stdout) as { facts: GuestFacts }).facts;
 }, INSPECT_TIMEOUT_MS);
 
 describe(`inspect --json ${IMAGE}`, () => {

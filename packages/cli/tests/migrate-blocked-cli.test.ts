@@ -7,10 +7,9 @@
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { runCli } from './run-cli.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const LONG = 900_000;
@@ -20,17 +19,7 @@ let vmdk: string;
 let sourceHash: string;
 let outputDir: string;
 
-/** Runs the CLI in-process (as cli.test.ts does), capturing its output. */
-async function run(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = runCli;
 
 beforeAll(async () => {
   const image = await ensureImage('windows-10-hibernated');

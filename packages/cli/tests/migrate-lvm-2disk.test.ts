@@ -7,12 +7,12 @@
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type InspectResult, type RunReport } from '../src/index.js';
+import type { InspectResult, RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { type CliResult, runCli } from './run-cli.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const LONG = 600_000;
@@ -35,16 +35,7 @@ async function readLvDevices(disks: string[], options: { format: string; pvs: st
   return helper.readLvDevices(disks, options);
 }
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd: tmpdir(), interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = (argv: string[]): Promise<CliResult> => runCli(argv, tmpdir());
 
 let vmx: string;
 let disks: string[];

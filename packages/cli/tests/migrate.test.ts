@@ -6,11 +6,11 @@
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, type RunReport } from '../src/index.js';
+import type { RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
+import { type CliResult, runCli } from './run-cli.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
@@ -18,16 +18,7 @@ const LONG = 600_000;
 /** Phony guests cannot run their own initramfs and grub tools: see the fixture. */
 const PHONY_CONFIG = join(import.meta.dirname, 'fixtures', 'phony-guest.config.json');
 
-async function run(argv: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await main(argv, { stdout, stderr, cwd, interactive: false });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const run = (argv: string[], cwd = repoRoot): Promise<CliResult> => runCli(argv, cwd);
 
 let ova: string;
 let sourceHash: string;
