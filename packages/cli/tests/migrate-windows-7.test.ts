@@ -20,6 +20,7 @@ const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
 const STAGING = '/Windows/Drivers/VirtIO';
 const FIRSTBOOT = '/Program Files/hyper2kvm/firstboot.cmd';
+const GUEST_AGENT = '/Program Files/hyper2kvm/qemu-ga.msi';
 const CONTROL_SETS = ['ControlSet001', 'ControlSet002'];
 const VIOSTOR_IDS = ['VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00', 'VEN_1AF4&DEV_1042&SUBSYS_11001AF4&REV_01'];
 const SCSI_ADAPTER_CLASS = '{4D36E97B-E325-11CE-BFC1-08002BE10318}';
@@ -51,7 +52,7 @@ beforeAll(async () => {
     disk: disk.path,
     format: disk.format,
     systemVolume: '/dev/sda1',
-    files: ['/Windows/System32/drivers/viostor.sys', FIRSTBOOT, ...staging.map((file) => `${STAGING}/${file.staged}`)],
+    files: ['/Windows/System32/drivers/viostor.sys', FIRSTBOOT, GUEST_AGENT, ...staging.map((file) => `${STAGING}/${file.staged}`)],
     listings: [STAGING],
   });
 }, LONG);
@@ -123,6 +124,11 @@ describe('migrate windows-7: first boot (windows-firstboot)', () => {
     expect(text).toContain('MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D} /qn /norestart');
     expect(text).toContain('static 192.168.10.57 255.255.255.0 192.168.10.1 1');
     expect(text).toContain('static 192.168.10.2 primary');
+    expect(text).toContain('msiexec /i "C:\\Program Files\\hyper2kvm\\qemu-ga.msi" /qn /norestart');
+  });
+
+  it('takes the 64-bit QEMU guest agent out of the virtio-win ISO', async () => {
+    expect(await output.read(GUEST_AGENT)).toEqual(await readFile(join(tree, 'guest-agent/qemu-ga-x86_64.msi')));
   });
 
   it('runs it once before logon through SYSTEM\\Setup', async () => {

@@ -5,9 +5,8 @@
  * uninstalls VMware Tools quietly, puts the old static IPv4 configuration
  * on the virtio adapter, then unregisters itself.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { definePlugin, packageManifest, type PlanContext } from '@hyper2kvm/core';
+import { openVirtioWin, virtioWinPath, type VirtioWinSource } from '@hyper2kvm/virtio-win';
 import { z } from 'zod';
 import { captureStaticInterfaces } from './network.js';
 import { firstbootScript } from './script.js';
@@ -23,7 +22,7 @@ const options = z
   .object({
     /** Windows folder of the staged drivers (windows-virtio stages them in `C:\Windows\Drivers\VirtIO`). */
     driverDir: z.string().default('C:\\Windows\\Drivers\\VirtIO'),
-    /** An extracted virtio-win tree (directory); its `guest-agent/qemu-ga-*.msi` is installed at first boot. Default: `VIRTIO_WIN` when it is a directory. */
+    /** virtio-win ISO or folder; its `guest-agent/qemu-ga-*.msi` is installed at first boot. Default: `VIRTIO_WIN`, then `/usr/share/virtio-win/virtio-win.iso`. */
     virtioWin: z.string().optional(),
     /** Re-apply the old static IPv4 configuration on the virtio adapter. */
     network: z.boolean().default(true),
@@ -56,11 +55,17 @@ async function vmwareToolsUninstall(p: PlanContext): Promise<string[]> {
   return [...new Set(commands)];
 }
 
-function guestAgentMsi(virtioWin: string | undefined, arch: string): string | null {
-  const root = virtioWin ?? process.env['VIRTIO_WIN'];
-  if (!root) return null;
-  const path = join(root, 'guest-agent', /64/.test(arch) ? 'qemu-ga-x86_64.msi' : 'qemu-ga-i386.msi');
-  return existsSync(path) ? path : null;
+/** virtio-win ships the agent for x86 only; other architectures get none. */
+const GUEST_AGENT_MSI: Record<string, string> = { x86_64: 'qemu-ga-x86_64.msi', amd64: 'qemu-ga-x86_64.msi', i386: 'qemu-ga-i386.msi', i686: 'qemu-ga-i386.msi', x86: 'qemu-ga-i386.msi' };
+
+/** The guest agent installer for the guest's architecture, fetched from the virtio-win source (host path), if it has one. */
+async function fetchGuestAgent(source: VirtioWinSource | null, arch: string): Promise<string | null> {
+  const msi = GUEST_AGENT_MSI[arch];
+  if (!source || !msi) return null;
+  const wanted = `guest-agent/${msi}`;
+  const relative = (await source.list()).find((path) => path.toLowerCase() === wanted);
+  if (!relative) return null;
+  return (await source.fetch([relative])).get(relative) ?? null;
 }
 
 export default definePlugin({
@@ -73,13 +78,15 @@ export default definePlugin({
   enforce: 'post',
   appliesTo: (facts) => facts.os.type === 'windows',
   apply(hooks, { options: config }) {
+    let virtioWin: VirtioWinSource | null = null;
     hooks.plan.tapPromise('windows-firstboot', async (p) => {
       const windows = p.facts.windows;
       if (!windows) return;
       const programFiles = (await p.guest.resolveCaseInsensitive('/Program Files')) ?? '/Program Files';
       const guestFolder = `${programFiles}/hyper2kvm`;
       const folder = 'C:\\Program Files\\hyper2kvm';
-      const msiHost = guestAgentMsi(config.virtioWin, p.facts.os.arch);
+      virtioWin ??= await openVirtioWin(virtioWinPath(config.virtioWin));
+      const msiHost = await fetchGuestAgent(virtioWin, p.facts.os.arch);
       if (msiHost) p.upload(msiHost, `${guestFolder}/qemu-ga.msi`, 'QEMU guest agent, installed at first boot');
       const uninstall = config.uninstallVmwareTools && windows.vmwareToolsInstalled ? await vmwareToolsUninstall(p) : [];
       const statics = config.network ? await captureStaticInterfaces(p.guest, windows.currentControlSet) : [];
@@ -109,6 +116,11 @@ export default definePlugin({
         severity: 'info',
         message: `First boot runs ${folder}\\firstboot.cmd (log: ${folder}\\firstboot.log): drivers from ${config.driverDir}${msiHost ? ', QEMU guest agent' : ''}${uninstall.length > 0 ? ', VMware Tools removal' : ''}${network ? `, static IPv4 ${network.addresses.map((a) => a.ip).join(' ')} on the virtio adapter` : ''}.`,
       });
+    });
+
+    // A file extracted from an ISO is needed until the plan is applied (fixOffline); emit comes after.
+    hooks.emit.tapPromise('windows-firstboot', async () => {
+      await virtioWin?.dispose();
     });
   },
 });

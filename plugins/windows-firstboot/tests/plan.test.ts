@@ -1,8 +1,10 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import windowsFirstboot, { quietUninstall } from '../src/index.js';
 import { registryFrom, runPlan, tempDir, type RecipeHive } from './helpers.js';
+// @ts-expect-error plain JavaScript module
+import { ensureImage } from '../../../test-images/build.mjs';
 // @ts-expect-error plain JavaScript recipe modules
 import win2022 from '../../../test-images/recipes/windows-2022.mjs';
 // @ts-expect-error plain JavaScript recipe modules
@@ -125,6 +127,18 @@ describe('windows-firstboot on Windows 7', () => {
       ...TAIL,
     ]))).toBe(true);
   });
+});
+
+describe('windows-firstboot with the virtio-win ISO', () => {
+  it('extracts the guest agent for the guest\'s architecture from the ISO and uploads it', async () => {
+    const image = (await ensureImage('virtio-win')) as { files: { iso: string; tree: string } };
+    const run = await runPlan({ plugins: [[windowsFirstboot, { virtioWin: image.files.iso }]], firmware: 'uefi', registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
+    cleanups.push(run.cleanup);
+    const upload = run.plan.changes.find((change) => change.kind === 'upload') as { hostPath: string; guestPath: string };
+    expect(upload.guestPath).toBe('/Program Files/hyper2kvm/qemu-ga.msi');
+    expect(upload.hostPath.startsWith(image.files.iso)).toBe(false);
+    expect(await readFile(upload.hostPath)).toEqual(await readFile(join(image.files.tree, 'guest-agent', 'qemu-ga-x86_64.msi')));
+  }, 300_000);
 });
 
 describe('quietUninstall', () => {

@@ -18,7 +18,7 @@ const APPLICATION_DEVICE = '11000001';
 /** Where a BCD device element points. */
 export type BcdDevice =
   | { kind: 'gpt'; partition: string; disk: string }
-  | { kind: 'mbr'; offset: bigint; signature: number }
+  | { kind: 'mbr'; offset: number; signature: number }
   /** `boot`: the partition the boot manager was loaded from. */
   | { kind: 'boot' }
   | { kind: 'other'; type: number };
@@ -49,17 +49,25 @@ export function decodeBcdDevice(blob: Buffer): BcdDevice {
   if (type !== 6 || blob.length < 0x4c) return { kind: 'other', type };
   const table = blob.readUInt32LE(0x38);
   if (table === 0) return { kind: 'gpt', partition: guidFromBytes(blob.subarray(0x20, 0x30)), disk: guidFromBytes(blob.subarray(0x3c, 0x4c)) };
-  if (table === 1) return { kind: 'mbr', offset: blob.readBigUInt64LE(0x20), signature: blob.readUInt32LE(0x3c) };
+  if (table === 1) return { kind: 'mbr', offset: partitionOffset(blob, 0x20), signature: blob.readUInt32LE(0x3c) };
   return { kind: 'other', type };
 }
 
 /** A volume as SYSTEM `MountedDevices` names it. */
-export type MountedVolume = { kind: 'gpt'; partition: string } | { kind: 'mbr'; offset: bigint; signature: number };
+export type MountedVolume = { kind: 'gpt'; partition: string } | { kind: 'mbr'; offset: number; signature: number };
+
+/**
+ * A partition's byte offset (a 64-bit field). Kept as a number so the facts
+ * serialise as JSON: offsets up to 8 PiB are exact in a double.
+ */
+function partitionOffset(blob: Buffer, at: number): number {
+  return Number(blob.readBigUInt64LE(at));
+}
 
 /** Decodes a `MountedDevices` value: `DMIO:ID:` + partition GUID (GPT) or signature + offset (MBR). */
 export function decodeMountedDevice(blob: Buffer): MountedVolume | null {
   if (blob.length === 24 && blob.subarray(0, 8).toString('latin1') === 'DMIO:ID:') return { kind: 'gpt', partition: guidFromBytes(blob.subarray(8, 24)) };
-  if (blob.length === 12) return { kind: 'mbr', signature: blob.readUInt32LE(0), offset: blob.readBigUInt64LE(4) };
+  if (blob.length === 12) return { kind: 'mbr', signature: blob.readUInt32LE(0), offset: partitionOffset(blob, 4) };
   return null;
 }
 

@@ -72,7 +72,7 @@ describe('windows-guard on Windows 7 (BIOS, BCD on the system volume)', () => {
       },
     ]);
     expect(run.facts.extensions['windows-guard']).toEqual({
-      stores: [{ path: '/Boot/BCD', defaultEntry: { guid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}', description: 'Windows 7', device: { kind: 'mbr', offset: 1048576n, signature: 0x5e1d7c3a } } }],
+      stores: [{ path: '/Boot/BCD', defaultEntry: { guid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}', description: 'Windows 7', device: { kind: 'mbr', offset: 1048576, signature: 0x5e1d7c3a } } }],
     });
     expect(autoReboot(run.plan).map((change) => [change.key, change.name, change.value])).toEqual([
       ['ControlSet001\\Control\\CrashControl', 'AutoReboot', { type: 'REG_DWORD', data: 0 }],

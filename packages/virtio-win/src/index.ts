@@ -1,0 +1,1 @@
+export { DEFAULT_VIRTIO_WIN, openVirtioWin, parseIsoListing, virtioWinPath, type VirtioWinSource } from './source.js';
