@@ -80,11 +80,13 @@ describe('inspect the two disks of rhel-9-lvm-2disk together', () => {
     expect(inspected.facts.firmware).toBe('uefi');
   });
 
-  it('finds no operating system on the first disk alone: the root LV needs the second', async () => {
+  it('says the second disk is missing when given the first alone: VG rhel lists a PV on none of the disks given', async () => {
     const alone = await run(['inspect', disks[0]!, '--json']);
     expect(alone.code).toBe(1);
-    expect(JSON.parse(alone.stdout)).toMatchObject({ error: { code: 'NO_ROOT' } });
-    expect(alone.stderr.trim().split('\n').at(-1)).toMatch(/rhel-9-lvm-2disk\.vmdk: no operating system found/);
+    expect(JSON.parse(alone.stdout)).toMatchObject({ error: { code: 'LVM_PV_MISSING' } });
+    expect(alone.stderr.trim().split('\n').at(-1)).toBe(
+      `${disks[0]!}: LVM volume group rhel has 2 physical volumes but only 1 is on the disks given; give every disk of the VM (or its .vmx/.ovf)`,
+    );
   }, LONG);
 });
 

@@ -6,6 +6,7 @@
 import { BlockedError, GuestFsError, InputError, type Hyper2kvmError, type Logger, type OsHints, type VmDescription } from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
+import { missingDisksProblem } from './missing-disks-problem.js';
 import type { VmSession } from './open-vm.js';
 
 export interface OpenDiskVmOptions {
@@ -101,11 +102,15 @@ function bootVolumeHints(appliance: GuestfsAppliance): Pick<OsHints, 'windowsEsp
 }
 
 /**
- * Why inspection found no operating system: an encrypted root blocks the run
- * (nothing can be repaired without its key), anything else is a bad source.
+ * Why inspection found no operating system: a volume group missing physical
+ * volumes means disks of the VM were left out (a root LV spanning them has
+ * nothing to read), an encrypted root blocks the run (nothing can be
+ * repaired without its key), anything else is a bad source.
  */
 async function noOperatingSystem(appliance: GuestfsAppliance, paths: string[]): Promise<Hyper2kvmError> {
   const files = paths.join(', ');
+  const incomplete = await appliance.incompleteVolumeGroups();
+  if (incomplete.length > 0) return new InputError(files, missingDisksProblem(incomplete), { code: 'LVM_PV_MISSING' });
   const encrypted = await appliance.luksVolumes();
   if (encrypted.length > 0) {
     const volumes = `LUKS volume${encrypted.length > 1 ? 's' : ''} ${encrypted.join(', ')}`;

@@ -11,6 +11,7 @@ import { detectAccelerator } from '../accel.js';
 import type { Accelerator } from '../accel.js';
 import { listInitramfsImage, MAX_INITRAMFS_BYTES } from '../initramfs/list-initramfs.js';
 import { checkGuestPath, checkHostPath } from './guest-path.js';
+import { findIncompleteVolumeGroups, type IncompleteVolumeGroup } from './lvm-volume-groups.js';
 import { VolumeLayout } from './volume-layout.js';
 import { ADD_DRIVE_DISCARD, ADD_DRIVE_FORMAT, ADD_DRIVE_READONLY, ENOENT, GuestfsCallError, GuestfsHandle } from './ffi.js';
 
@@ -288,6 +289,25 @@ export class GuestfsAppliance implements GuestFs {
       }
     }
     return found;
+  }
+
+  /**
+   * LVM volume groups whose metadata lists physical volumes that are on none
+   * of the attached disks: the VM has more disks than were given. The
+   * appliance still shows such a group (and activates what it can of it), so
+   * its LVs exist but a root spanning the missing PV has no file system
+   * inspection can read. Used to tell a missing disk from a disk with no
+   * operating system at all.
+   */
+  async incompleteVolumeGroups(): Promise<IncompleteVolumeGroup[]> {
+    const pvs = await this.#handle.call('guestfs_pvs', [], 'list LVM physical volumes');
+    const presentPvUuids: string[] = [];
+    for (const pv of pvs) presentPvUuids.push(await this.#handle.call('guestfs_pvuuid', [pv], `read the UUID of ${pv}`));
+    const groups = [];
+    for (const name of await this.#handle.call('guestfs_vgs', [], 'list LVM volume groups')) {
+      groups.push({ name, pvUuids: await this.#handle.call('guestfs_vgpvuuids', [name], `list the physical volumes of ${name}`) });
+    }
+    return findIncompleteVolumeGroups(groups, presentPvUuids);
   }
 
   /**
