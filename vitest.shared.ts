@@ -1,6 +1,7 @@
 // Shared vitest settings: workspace packages resolve to their TypeScript
 // sources, so tests never depend on a stale build of a sibling package.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
@@ -31,6 +32,9 @@ export function projectConfig(overrides: { test?: NonNullable<ViteUserConfig['te
       include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
       testTimeout: 30_000,
       hookTimeout: 300_000,
+      // Test files mostly wait on a TCG appliance or qemu: two at a time keep
+      // both cores of a small CI machine busy (vitest's default there is one).
+      maxWorkers: Math.max(2, availableParallelism() - 1),
       ...overrides.test,
     },
   });
