@@ -2,7 +2,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import windowsFirstboot, { quietUninstall } from '../src/index.js';
-import { registryFrom, runPlan, tempDir, type RecipeHive } from './helpers.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { MemoryRegistry, planWithPlugins } from '@hyper2kvm/plugin-kit';
+import type { RegistryValue } from '@hyper2kvm/core';
 // @ts-expect-error plain JavaScript module
 import { ensureImage } from '../../../test-images/build.mjs';
 // @ts-expect-error plain JavaScript recipe modules
@@ -10,9 +13,12 @@ import win2022 from '../../../test-images/recipes/windows-2022.mjs';
 // @ts-expect-error plain JavaScript recipe modules
 import win7 from '../../../test-images/recipes/windows-7.mjs';
 
+interface RecipeHive { entries: { key: string; values?: Record<string, RegistryValue> }[] }
 interface Recipe { volumes: Record<string, { hives?: Record<string, RecipeHive> }> }
 const hives = (recipe: Recipe) => recipe.volumes['system']?.hives ?? {};
-const registryOf = (recipe: Recipe) => registryFrom({ SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM'], SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE'] });
+const registryOf = (recipe: Recipe) => new MemoryRegistry({ SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM']!.entries, SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE']!.entries });
+/** The harness's view of a Windows guest as libguestfs inspection would hint it. */
+const windowsHints = (firmware: 'bios' | 'uefi') => ({ type: 'windows' as const, arch: 'x86_64', firmware });
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -68,11 +74,11 @@ const crlf = (lines: string[]) => Buffer.from(`${lines.join('\r\n')}\r\n`, 'lati
 
 describe('windows-firstboot on Windows Server 2022', () => {
   it('writes the ASCII/CRLF script, registers it in HKLM\\SYSTEM\\Setup and uploads the guest agent', async () => {
-    const virtioWin = await tempDir();
+    const virtioWin = await mkdtemp(join(tmpdir(), 'hyper2kvm-test-'));
     cleanups.push(() => rm(virtioWin, { recursive: true, force: true }));
     await mkdir(join(virtioWin, 'guest-agent'));
     await writeFile(join(virtioWin, 'guest-agent', 'qemu-ga-x86_64.msi'), 'msi');
-    const run = await runPlan({ plugins: [[windowsFirstboot, { virtioWin }]], firmware: 'uefi', registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ', '/Program Files/VMware/VMware Tools/vmtoolsd.exe': 'MZ' } });
+    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin }]], hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ', '/Program Files/VMware/VMware Tools/vmtoolsd.exe': 'MZ' } });
     cleanups.push(run.cleanup);
     const expected = crlf([
       ...HEAD,
@@ -111,7 +117,7 @@ describe('windows-firstboot on Windows Server 2022', () => {
 
 describe('windows-firstboot on Windows 7', () => {
   it('uses pnputil -i -a per INF, no guest agent without a virtio-win tree, and leaves the DHCP adapter out', async () => {
-    const run = await runPlan({ plugins: [[windowsFirstboot, { virtioWin: '/nonexistent/virtio-win' }]], firmware: 'bios', registry: registryOf(win7), guest: { '/Windows/System32/cmd.exe': 'MZ' }, facts: {} });
+    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin: '/nonexistent/virtio-win' }]], hints: windowsHints('bios'), registry: registryOf(win7), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
     cleanups.push(run.cleanup);
     const script = run.plan.changes.find((change) => change.kind === 'file.write') as { after: Buffer };
     expect(script.after.equals(crlf([
@@ -132,7 +138,7 @@ describe('windows-firstboot on Windows 7', () => {
 describe('windows-firstboot with the virtio-win ISO', () => {
   it('extracts the guest agent for the guest\'s architecture from the ISO and uploads it', async () => {
     const image = (await ensureImage('virtio-win')) as { files: { iso: string; tree: string } };
-    const run = await runPlan({ plugins: [[windowsFirstboot, { virtioWin: image.files.iso }]], firmware: 'uefi', registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
+    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin: image.files.iso }]], hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
     cleanups.push(run.cleanup);
     const upload = run.plan.changes.find((change) => change.kind === 'upload') as { hostPath: string; guestPath: string };
     expect(upload.guestPath).toBe('/Program Files/hyper2kvm/qemu-ga.msi');
