@@ -5,18 +5,13 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { median, nodePeakMiB, ProcessMemorySampler, time } from '../lib/util.mjs';
+import { timingRows } from '../lib/timings.mjs';
 
 /** The bench guest is phony (placeholder binaries): use the plugins that do not run guest tools. */
 const PHONY_PLUGINS = JSON.parse(readFileSync(new URL('../../../packages/cli/tests/fixtures/phony-guest.config.json', import.meta.url), 'utf8')).plugins;
 
 export const name = 'migrate';
 export const title = 'migrate() API: per-step timings from the report (median)';
-
-/** Report timing keys in lifecycle order; nested ones are indented. */
-const STEPS = [
-  ['open', 0], ['source', 1], ['overlays', 1], ['launch', 1], ['osInspection', 1], ['mount', 1],
-  ['inspect', 0], ['plan', 0], ['fix', 0], ['release', 0], ['shutdown', 1], ['convert', 0], ['copy1', 1], ['copySyncWait1', 1], ['commit1', 1], ['checksum1', 1], ['emit', 0], ['verify', 0],
-];
 
 export async function run(ctx) {
   const image = await ctx.image();
@@ -63,8 +58,7 @@ export async function run(ctx) {
   ctx.summary.push(`appliance launches per VM: ${launches.join(', ')}${launches.length === 1 && launches[0] === 1 ? ' (ok)' : ' (EXPECTED 1)'}`);
 
   const rows = [{ step: 'migrate() wall', seconds: ctx.data.migrate.wallMedian, detail: `runs ${runs.map((r) => r.wall).join(', ')}; status ${runs.map((r) => r.status).join(', ')}` }];
-  const known = new Set(STEPS.map(([k]) => k));
-  for (const [key, depth] of [...STEPS, ...Object.keys(runs[0].timings).filter((k) => !known.has(k)).map((k) => [k, 0])]) {
+  for (const { key, depth } of timingRows(runs[0].timings)) {
     const s = stepMedian(key);
     if (Number.isNaN(s)) continue;
     rows.push({ step: `${'  '.repeat(depth + 1)}${key}`, seconds: s, detail: key === 'convert' ? `runs ${runs.map((r) => r.timings.convert / 1000).join(', ')}; ratio ${ratio.toFixed(2)} vs qemu-img ${baseline.median.toFixed(2)} s` : '' });
