@@ -10,11 +10,18 @@
 // hash covers the recipe and all builder code. See README.md.
 import { access, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hashFiles, lockOrWait, makeBuildDir, MANIFEST, pruneCache, publish, readManifest, removeTree } from './lib/cache.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_CACHE_DIR = join(HERE, '.cache');
+/**
+ * Outside the clone, so a fresh clone on the same machine (CI) reuses what an
+ * earlier one built: $HYPER2KVM_TEST_IMAGES, else $XDG_CACHE_HOME/hyper2kvm/test-images,
+ * else ~/.cache/hyper2kvm/test-images. Entries are keyed by recipe hash.
+ */
+export const DEFAULT_CACHE_DIR =
+  process.env.HYPER2KVM_TEST_IMAGES || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'hyper2kvm', 'test-images');
 
 /** Builders by recipe kind, and the code folders whose content is part of the hash. */
 const KINDS = {
@@ -27,6 +34,8 @@ const KINDS = {
   },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
   windows: { module: './lib/windows.mjs', code: ['lib', 'recipes/_shared'] },
+  // Repacks images built by other recipes (imported by the recipe, so in its hash).
+  'export-forms': { module: './export-forms/build.mjs', code: ['lib', 'export-forms'] },
 };
 
 /**
@@ -116,14 +125,14 @@ function resultOf(dir, manifest, recipe, cached) {
 }
 
 /** Build one image into a fresh folder of the cache and rename it into place. */
-async function buildInto(cacheDir, finalDir, { recipe, kind, hash }) {
+async function buildInto(cacheDir, finalDir, { recipe, kind, hash }, log) {
   const started = process.hrtime.bigint();
   const buildDir = await makeBuildDir(cacheDir, recipe.name);
   try {
     const workDir = join(buildDir, '.work');
     await mkdir(workDir);
     const builder = await import(kind.module);
-    const files = await builder.build(recipe, { outDir: buildDir, workDir });
+    const files = await builder.build(recipe, { outDir: buildDir, workDir, ensureImage: (name) => ensureImage(name, { cacheDir, log }) });
     await removeTree(workDir);
     const buildSeconds = Math.round(Number(process.hrtime.bigint() - started) / 1e7) / 100;
     const manifest = { name: recipe.name, kind: recipe.kind ?? 'linux', hash, files, buildSeconds, builtAt: new Date().toISOString(), expect: recipe.expect };
@@ -189,7 +198,7 @@ async function ensureImageOnce(name, { cacheDir, force, log }) {
       return again;
     }
     await pruneCache(cacheDir, name, `${name}-${loaded.hash.slice(0, 16)}`);
-    const manifest = await buildInto(cacheDir, finalDir, loaded);
+    const manifest = await buildInto(cacheDir, finalDir, loaded, log);
     log(`${name}: built in ${manifest.buildSeconds} s ${shown} [${Object.keys(manifest.files).join(', ')}]`);
     return resultOf(finalDir, manifest, loaded.recipe, false);
   } finally {

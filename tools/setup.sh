@@ -36,6 +36,8 @@ DEBIAN_PACKAGES=(
   lzop                  # reading lzo initramfs images
   lz4                   # reading lz4 initramfs images
   cryptsetup-bin        # LUKS headers of the encrypted-root test guest
+  zip                   # zip OVAs in test images (Info-ZIP writes them in the wild)
+  openssl               # OpenSSL 3 manifest lines and a signed OVA in test images
 )
 
 missing=()

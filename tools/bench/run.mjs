@@ -80,7 +80,7 @@ const ctx = {
   overlay: once(async () => {
     const image = await ctx.image();
     const p = await ctx.product();
-    const vm = await p.openSource([image.vmdk]);
+    const { vm } = await p.openSource([image.vmdk]);
     const [overlay] = await p.createOverlays(vm, join(scratch, 'overlay'));
     return overlay.overlayPath;
   }),

@@ -1,5 +1,6 @@
 /** Command-line parsing on node:util parseArgs, with usage errors that exit 2. */
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { UsageError } from '@hyper2kvm/core';
 
 /** Option declarations as parseArgs takes them. */
@@ -46,4 +47,29 @@ export function parseCommand(command: string, argv: string[], options: OptionSpe
 export function stringOption(values: ParsedCommand['values'], name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Options of every command that opens a source. */
+export const SOURCE_OPTIONS: OptionSpec = {
+  'guest-root': { type: 'string' },
+  'no-verify-checksums': { type: 'boolean', default: false },
+  'work-dir': { type: 'string' },
+};
+
+export const SOURCE_HELP = `  --guest-root DIR     the source is a folder holding a guest's root file system
+                       (also dir:DIR); it is repaired IN PLACE, never chosen by accident
+  --no-verify-checksums  do not check the export's manifest (.mf); the report says so
+  --work-dir DIR       scratch folder for overlays and unpacked archives (default: a temporary folder)`;
+
+/** The source-related options of a parsed command, as the API takes them. */
+export function sourceOptions(values: ParsedCommand['values'], positionals: string[], cwd: string): { sources: string[]; guestRoot?: string; verifyChecksums?: boolean; workDir?: string } {
+  const guestRoot = stringOption(values, 'guest-root');
+  const workDir = stringOption(values, 'work-dir');
+  if (guestRoot !== undefined && positionals.length > 0) throw new UsageError(`--guest-root names the source; do not also give ${positionals.join(', ')}`);
+  return {
+    sources: positionals,
+    ...(guestRoot !== undefined ? { guestRoot: resolve(cwd, guestRoot) } : {}),
+    ...(values['no-verify-checksums'] === true ? { verifyChecksums: false } : {}),
+    ...(workDir !== undefined ? { workDir: resolve(cwd, workDir) } : {}),
+  };
 }

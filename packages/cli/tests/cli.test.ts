@@ -90,19 +90,23 @@ describe('hyper2kvm CLI', () => {
     expect(result.stderr).toBe('/nonexistent/vm.vmdk: no such file or directory\n');
   });
 
-  it('plans a guest folder through the directory adapter, with diffs', async () => {
+  it('plans a guest folder through the directory adapter only when asked, with diffs', async () => {
     const guest = await mkdtemp(join(tmpdir(), 'h2k-guest-'));
     for (const [path, content] of Object.entries({ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', 'etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n', 'boot/grub/device.map': '(hd0) /dev/sda\n' })) {
       await execa('mkdir', ['-p', join(guest, path, '..')]);
       await writeFile(join(guest, path), content);
     }
     const config = join(import.meta.dirname, 'fixtures', 'phony-guest.config.json');
-    const result = await run(['plan', guest, '--config', config]);
+    // A folder given as it is must be an export: a guest root is repaired in place, so never chosen by accident.
+    const refused = await run(['plan', guest, '--config', config]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`${guest}: is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)\n`);
+    const result = await run(['plan', '--guest-root', guest, '--config', config]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('delete /boot/grub/device.map');
     // A folder has no block devices: the fstab name cannot be made stable, which is a warning, not a guess.
     expect(result.stdout).toContain('WARNING stable-device-names'.replace('stable-device-names', '@hyper2kvm/plugin-stable-device-names'));
-    const json = JSON.parse((await run(['plan', guest, '--json', '--config', config])).stdout) as { plan: { changes: { kind: string; path: string }[]; blocked: boolean } };
+    const json = JSON.parse((await run(['plan', `dir:${guest}`, '--json', '--config', config])).stdout) as { plan: { changes: { kind: string; path: string }[]; blocked: boolean } };
     expect(json.plan.changes).toMatchObject([{ kind: 'file.delete', path: '/boot/grub/device.map' }]);
     expect(json.plan.blocked).toBe(false);
   });

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './format.js';
 export * from './facts.js';
 export * from './vm.js';
 export type * from './guest/guestfs.js';
@@ -27,6 +28,7 @@ export * from './inspect/linux.js';
 export * from './inspect/guest-facts.js';
 export * from './inspect/windows.js';
 export * from './network/nic-binding.js';
+export * from './network/network-map.js';
 export * from './manifest.js';
 export type * from './os-profiles/profile.js';
 export * from './os-profiles/profiles.js';

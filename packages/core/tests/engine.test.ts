@@ -31,7 +31,7 @@ describe('Engine hooks', () => {
     await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')) });
     const logger = (await import('../src/logger.js')).silentLogger();
     await engine.convert({ facts, jobs: [], format: 'qcow2', compress: false, outputs: [], progress: () => undefined, logger });
-    await engine.emit({ name: 'vm', outputDir: '/tmp', facts, plan, outputs: [], writeOutput: async () => '', emitted: [], logger });
+    await engine.emit({ name: 'vm', outputDir: '/tmp', networkMap: {}, facts, plan, outputs: [], writeOutput: async () => '', emitted: [], logger });
     await engine.verify({ name: 'vm', outputDir: '/tmp', facts, outputs: [], logger });
     expect(calls).toEqual(['inspect', 'plan', 'fixOffline', 'convert', 'emit', 'verify']);
   });
@@ -299,7 +299,7 @@ describe('action providers that do not apply', () => {
     const facts = await engine.inspect(guest, emptyFacts());
     const written: { name: string; plugin: string | undefined }[] = [];
     const logger = (await import('../src/logger.js')).silentLogger();
-    await engine.emit({ name: 'vm', outputDir: '/tmp', facts, plan: { changes: [], actions: [], findings: [] }, outputs: [], emitted: [], logger, writeOutput: async (name, _content, _description, plugin) => {
+    await engine.emit({ name: 'vm', outputDir: '/tmp', networkMap: {}, facts, plan: { changes: [], actions: [], findings: [] }, outputs: [], emitted: [], logger, writeOutput: async (name, _content, _description, plugin) => {
       written.push({ name, plugin });
       return name;
     } });

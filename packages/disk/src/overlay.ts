@@ -13,7 +13,7 @@ export interface DiskOverlay {
 
 /**
  * Creates one qcow2 overlay per disk in `workDir`, backed by the source (for
- * an OVA member: by the member read in place). qemu-img opens the backing
+ * an archive member: by the member read in place). qemu-img opens the backing
  * file read-only to learn its size (checked with strace on qemu 7.2), and
  * later users open it read-only as a backing node, so the source is never
  * written.
@@ -28,7 +28,7 @@ export async function createOverlays(vm: VmDescription, workDir: string): Promis
       await runQemuImg(['create', '-q', '-f', 'qcow2', '-F', disk.format, '-b', qemuFilename(disk), overlayPath]);
     } catch (error) {
       if (!(error instanceof QemuImgFailure)) throw error;
-      const shown = disk.tarMember === undefined ? disk.path : `${disk.path} member "${disk.tarMember.name}"`;
+      const shown = disk.archiveMember === undefined ? disk.path : `${disk.path} member "${disk.archiveMember.name}"`;
       throw new Hyper2kvmError('OVERLAY_FAILED', `${shown}: cannot create an overlay: ${error.message}`, { cause: error });
     }
     overlays.push({ overlayPath, disk });
@@ -38,7 +38,7 @@ export async function createOverlays(vm: VmDescription, workDir: string): Promis
 
 /** A readable, filesystem-safe stem from the disk's own name. */
 function overlayStem(disk: VmDiskDescription): string {
-  const name = basename(disk.tarMember?.name ?? disk.path);
+  const name = basename(disk.archiveMember?.name ?? disk.path);
   const stem = basename(name, extname(name)).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
   return stem === '' ? 'disk' : stem;
 }

@@ -1,4 +1,4 @@
-import type { Firmware, VmDiskDescription, VmNicDescription } from '@hyper2kvm/core';
+import type { CpuTopology, DeviceAddress, Firmware, VmCdromDescription, VmDiskDescription, VmNicDescription } from '@hyper2kvm/core';
 import { InputError } from '@hyper2kvm/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { checkMemberName } from './tar-index.js';
@@ -11,6 +11,10 @@ export interface OvfDisk {
   href?: string;
   /** `File@compression` (e.g. `gzip`) when the file is stored compressed. */
   compression?: string;
+  /** `File@chunkSize`: the file is split into members `href.000000000`, `href.000000001`, … of this size. */
+  chunkSize?: number;
+  /** Where the disk sat: its controller's bus number and `AddressOnParent`. */
+  address?: DeviceAddress;
   /** Declared capacity in bytes. */
   capacityBytes?: number;
   /** `Disk@format` URL (tells streamOptimized VMDK apart, for instance). */
@@ -22,11 +26,14 @@ export interface OvfDisk {
 export interface OvfDescription {
   name?: string;
   vcpus?: number;
+  topology?: CpuTopology;
   memoryMiB?: number;
   firmware?: Firmware;
   secureBoot?: boolean;
+  genid?: string;
   /** Disks in the order the virtual hardware lists them, then any unattached ones. */
   disks: OvfDisk[];
+  cdroms: VmCdromDescription[];
   nics: VmNicDescription[];
 }
 
@@ -86,7 +93,7 @@ export function parseOvf(xml: string, file: string): OvfDescription {
     if (id !== undefined) byInstance.set(id, item);
   }
 
-  const description: OvfDescription = { disks: [], nics: [] };
+  const description: OvfDescription = { disks: [], cdroms: [], nics: [] };
   const name = text(system['Name']) ?? attribute(system, 'id');
   if (name !== undefined) description.name = name;
   const attached = new Set<string>();
@@ -95,6 +102,10 @@ export function parseOvf(xml: string, file: string): OvfDescription {
     if (resourceType === '3') {
       const count = Number(text(item['VirtualQuantity']));
       if (Number.isInteger(count) && count > 0) description.vcpus = count;
+      const cores = Number(text(item['CoresPerSocket']));
+      if (Number.isInteger(count) && count > 0 && Number.isInteger(cores) && cores > 0 && count % cores === 0) {
+        description.topology = { sockets: count / cores, cores, threads: 1 };
+      }
     } else if (resourceType === '4') {
       const quantity = Number(text(item['VirtualQuantity']));
       const unit = allocationUnitBytes(text(item['AllocationUnits']) ?? 'byte * 2^20', file);
@@ -104,9 +115,20 @@ export function parseOvf(xml: string, file: string): OvfDescription {
       const disk = diskId === undefined ? undefined : declaredDisks.get(diskId);
       if (disk === undefined || diskId === undefined || attached.has(diskId)) continue;
       attached.add(diskId);
-      const parent = text(item['Parent']);
-      disk.controller = controllerOf(parent === undefined ? undefined : byInstance.get(parent));
+      const controller = controllerItem(item, byInstance);
+      disk.controller = controllerOf(controller);
+      const address = addressOf(item, controller);
+      if (address !== undefined) disk.address = address;
       description.disks.push(disk);
+    } else if (resourceType === '15' || resourceType === '16') {
+      const controller = controllerItem(item, byInstance);
+      const cdrom: VmCdromDescription = { controller: controllerOf(controller) };
+      const address = addressOf(item, controller);
+      if (address !== undefined) cdrom.address = address;
+      const fileId = /^(?:ovf:)?\/file\/(.+)$/.exec(text(item['HostResource']) ?? '')?.[1];
+      const image = fileId === undefined ? undefined : attribute(files.get(fileId) ?? {}, 'href');
+      if (image !== undefined) cdrom.image = image;
+      description.cdroms.push(cdrom);
     } else if (resourceType === '10') {
       description.nics.push(readNic(item));
     }
@@ -123,7 +145,24 @@ export function parseOvf(xml: string, file: string): OvfDescription {
   if (firmware !== undefined) description.firmware = firmware.toLowerCase() === 'efi' ? 'uefi' : 'bios';
   const secureBoot = settings.get('uefi.secureboot.enabled');
   if (secureBoot !== undefined) description.secureBoot = secureBoot.toLowerCase() === 'true';
+  const genid = vmwareGenid(settings.get('vm.genid'), settings.get('vm.genidx'));
+  if (genid !== undefined) description.genid = genid;
   return description;
+}
+
+/**
+ * The VM generation ID as a GUID from the two signed 64-bit decimal halves
+ * VMware stores (`vm.genid` low, `vm.genidX` high), in the byte order that
+ * keeps the ID Windows reads the same on QEMU (the conversion documented
+ * with QEMU's vmgenid device and used by virt-v2v).
+ */
+export function vmwareGenid(low: string | undefined, high: string | undefined): string | undefined {
+  if (low === undefined || high === undefined || !/^-?\d+$/.test(low.trim()) || !/^-?\d+$/.test(high.trim())) return undefined;
+  const hex = (value: string): string => BigInt.asUintN(64, BigInt(value.trim())).toString(16).padStart(16, '0');
+  const digits = hex(low) + hex(high);
+  const at = (start: number, length: number): string => digits.slice(start, start + length);
+  const reversedBytes = (start: number, count: number): string => Array.from({ length: count }, (_, index) => at(start + (count - 1 - index) * 2, 2)).join('');
+  return `${at(8, 8)}-${at(4, 4)}-${at(0, 4)}-${reversedBytes(28, 2)}-${reversedBytes(16, 6)}`;
 }
 
 /**
@@ -165,6 +204,8 @@ function readDisk(entry: XmlNode, diskId: string, files: Map<string, XmlNode>, f
   disk.href = href;
   const compression = reference === undefined ? undefined : attribute(reference, 'compression');
   if (compression !== undefined && compression !== 'identity') disk.compression = compression;
+  const chunkSize = Number(reference === undefined ? undefined : attribute(reference, 'chunkSize'));
+  if (Number.isSafeInteger(chunkSize) && chunkSize > 0) disk.chunkSize = chunkSize;
   return disk;
 }
 
@@ -177,6 +218,19 @@ function readNic(item: XmlNode): VmNicDescription {
   const network = text(item['Connection']);
   if (network !== undefined && network !== '') nic.network = network;
   return nic;
+}
+
+function controllerItem(item: XmlNode, byInstance: Map<string, XmlNode>): XmlNode | undefined {
+  const parent = text(item['Parent']);
+  return parent === undefined ? undefined : byInstance.get(parent);
+}
+
+/** Bus number of the controller (its `Address`, default 0) and the device's `AddressOnParent`. */
+function addressOf(item: XmlNode, controller: XmlNode | undefined): DeviceAddress | undefined {
+  const unit = Number(text(item['AddressOnParent']));
+  if (!Number.isInteger(unit) || unit < 0 || text(item['AddressOnParent']) === '') return undefined;
+  const bus = Number(text(controller?.['Address']) ?? 0);
+  return { bus: Number.isInteger(bus) && bus >= 0 ? bus : 0, unit };
 }
 
 function controllerOf(controller: XmlNode | undefined): NonNullable<VmDiskDescription['controller']> {

@@ -1,16 +1,16 @@
-import { InputError } from '@hyper2kvm/core';
+import { InputError, type ArchiveMember } from '@hyper2kvm/core';
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { qemuImgInfo, QemuImgFailure } from './qemu-img.js';
 import type { QemuImgInfo } from './qemu-img.js';
-import { tarMemberProbeFilename } from './qemu-filename.js';
+import { archiveMemberProbeFilename } from './qemu-filename.js';
 import { hasQemuProtocol, resolveInside } from './safe-path.js';
-import type { TarMember } from './tar-index.js';
 import { looksLikeVmdkDescriptor, parseVmdkDescriptor, resolveVmdkDescriptorPaths } from './vmdk-descriptor.js';
 import type { ResolvedVmdkExtent } from './vmdk-descriptor.js';
 import { findSparseExtentTruncation, readEmbeddedDescriptor, readSparseExtentHeader } from './vmdk-sparse.js';
 import type { ByteWindow } from './vmdk-sparse.js';
+import { resolveVmdkChain } from './vmdk-chain.js';
 
 /** VMDK create types; other strings qemu reports pass through unchanged. */
 export type VmdkSubformat =
@@ -46,18 +46,23 @@ export interface ImageProbe {
   format: string;
   /** Guest-visible size in bytes. */
   virtualSize: number;
-  /** Bytes the image occupies on the host (the member size for an OVA member). */
+  /** Bytes the image occupies on the host (the member size for an archive member). */
   actualSize: number;
   /** Parents, nearest first; empty for a standalone image. */
   backingChain: BackingImage[];
   vmdkSubformat?: VmdkSubformat;
   extents?: ImageExtent[];
+  /**
+   * A VMware snapshot (delta VMDK): every layer's path, newest first, down
+   * to the base, each link checked (parent present, content IDs match).
+   */
+  chain?: string[];
 }
 
 /** Options for {@link probeImage}. */
 export interface ProbeOptions {
   /** Probe this member of the archive at `path` instead of the whole file. */
-  tarMember?: TarMember;
+  archiveMember?: ArchiveMember;
 }
 
 /** File extensions that promise a container format: raw content behind them is refused. */
@@ -80,11 +85,12 @@ const MAX_CHAIN_LENGTH = 64;
  * {@link InputError} naming the file.
  */
 export async function probeImage(path: string, options: ProbeOptions = {}): Promise<ImageProbe> {
-  if (options.tarMember !== undefined) return probeTarMember(path, options.tarMember);
-  return probeFile(path, 0);
+  if (options.archiveMember !== undefined) return probeArchiveMember(path, options.archiveMember);
+  return probeFile(path, 0, true);
 }
 
-async function probeFile(path: string, depth: number): Promise<ImageProbe> {
+/** `followBacking` false: one layer of a VMDK chain already resolved by {@link resolveVmdkChain}. */
+async function probeFile(path: string, depth: number, followBacking: boolean): Promise<ImageProbe> {
   const absolute = resolve(path);
   const fail = (problem: string): never => {
     throw new InputError(path, problem);
@@ -123,13 +129,21 @@ async function probeFile(path: string, depth: number): Promise<ImageProbe> {
 
   const backingChain: BackingImage[] = [];
   const backingName = info['backing-filename'];
-  if (backingName !== undefined && backingName !== '') {
+  let chain: string[] | undefined;
+  if (followBacking && info.format === 'vmdk' && backingName !== undefined && backingName !== '') {
+    const layers = await resolveVmdkChain(absolute, path);
+    for (const layer of layers.slice(1)) {
+      const parent = await probeFile(layer.path, depth + 1, false);
+      backingChain.push({ path: layer.path, format: parent.format });
+    }
+    chain = layers.map((layer) => layer.path);
+  } else if (followBacking && backingName !== undefined && backingName !== '') {
     if (depth >= MAX_CHAIN_LENGTH) fail(`backing chain is longer than ${MAX_CHAIN_LENGTH} images`);
     const backingPath = resolveLocal(dirname(absolute), backingName);
     if (backingPath === undefined) fail(`backing file "${backingName}" would leave the image's folder`);
     const parentPath = backingPath as string;
     if (!(await exists(parentPath))) fail(`backing file "${backingName}" is missing`);
-    const parent = await probeFile(parentPath, depth + 1);
+    const parent = await probeFile(parentPath, depth + 1, true);
     backingChain.push({ path: parentPath, format: parent.format }, ...parent.backingChain);
   }
 
@@ -146,10 +160,11 @@ async function probeFile(path: string, depth: number): Promise<ImageProbe> {
       extent.path === undefined ? [] : [{ path: extent.path, type: extent.type, sectors: extent.sectors }],
     );
   }
+  if (chain !== undefined) probe.chain = chain;
   return probe;
 }
 
-async function probeTarMember(archivePath: string, member: TarMember): Promise<ImageProbe> {
+async function probeArchiveMember(archivePath: string, member: ArchiveMember): Promise<ImageProbe> {
   const absolute = resolve(archivePath);
   const fail = (problem: string): never => {
     throw new InputError(archivePath, `member "${member.name}": ${problem}`);
@@ -160,13 +175,13 @@ async function probeTarMember(archivePath: string, member: TarMember): Promise<I
     const window: ByteWindow = { handle, base: member.offset, size: member.size };
     const head = await readHead(handle, member.offset, Math.min(member.size, 4096));
     if (looksLikeVmdkDescriptor(head)) {
-      fail('is a VMDK descriptor with separate extent files; an OVA disk must be a single-file VMDK');
+      fail('is a VMDK descriptor with separate extent files; a disk inside an archive must be a single-file VMDK');
     }
     const header = await readSparseExtentHeader(window);
     if (header !== undefined) {
       const text = await readEmbeddedDescriptor(window, header);
       const parent = text === undefined ? undefined : parseVmdkDescriptor(text, archivePath).parentFileNameHint;
-      if (parent !== undefined && parent !== '') fail(`is a snapshot of "${parent}"; an OVA disk must be self-contained`);
+      if (parent !== undefined && parent !== '') fail(`is a snapshot of "${parent}", which the archive does not hold`);
       const problem = await findSparseExtentTruncation(window, header);
       if (problem !== undefined) fail(problem);
     }
@@ -175,7 +190,7 @@ async function probeTarMember(archivePath: string, member: TarMember): Promise<I
   }
   let info: QemuImgInfo;
   try {
-    info = await qemuImgInfo(tarMemberProbeFilename(absolute, member));
+    info = await qemuImgInfo(archiveMemberProbeFilename(absolute, member));
   } catch (error) {
     if (error instanceof QemuImgFailure) fail(error.message);
     throw error;
@@ -183,7 +198,7 @@ async function probeTarMember(archivePath: string, member: TarMember): Promise<I
   const checked = info as QemuImgInfo;
   const rawProblem = rawBehindPromise(checked, member.name);
   if (rawProblem !== undefined) fail(rawProblem);
-  if (checked['backing-filename'] !== undefined) fail('has a backing file; an OVA disk must be self-contained');
+  if (checked['backing-filename'] !== undefined) fail('has a backing file; a disk inside an archive must be self-contained');
   const probe: ImageProbe = {
     format: checked.format,
     virtualSize: checked['virtual-size'],

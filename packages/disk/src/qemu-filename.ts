@@ -1,5 +1,4 @@
-import type { VmDiskDescription } from '@hyper2kvm/core';
-import type { TarMember } from './tar-index.js';
+import type { ArchiveMember, VmDiskDescription } from '@hyper2kvm/core';
 
 /** A qemu block node description, as `-blockdev` or a `json:` filename takes it. */
 export interface QemuBlockdevOptions {
@@ -8,38 +7,40 @@ export interface QemuBlockdevOptions {
 }
 
 /**
- * The protocol layer for a source: the file itself, or a window of an OVA
- * (the `raw` driver's `offset`/`size`) so a tar member is read in place.
+ * The protocol layer for a source: the file itself, or a window of an
+ * archive (the `raw` driver's `offset`/`size`) so a member is read in place.
  */
-function protocolNode(path: string, tarMember?: Pick<TarMember, 'offset' | 'size'>): QemuBlockdevOptions {
+function protocolNode(path: string, member?: Pick<ArchiveMember, 'offset' | 'size'>): QemuBlockdevOptions {
   const file: QemuBlockdevOptions = { driver: 'file', filename: path };
-  if (tarMember === undefined) return file;
-  return { driver: 'raw', offset: tarMember.offset, size: tarMember.size, file };
+  if (member === undefined) return file;
+  return { driver: 'raw', offset: member.offset, size: member.size, file };
 }
 
 /**
- * Block options for a source disk: the format driver on top of its file (or
- * of its window inside an OVA). Read-only unless told otherwise.
- */
-export function qemuBlockdevOptions(disk: VmDiskDescription, options: { readOnly?: boolean } = {}): QemuBlockdevOptions {
-  const readOnly = options.readOnly ?? true;
-  return { driver: disk.format, 'read-only': readOnly, file: protocolNode(disk.path, disk.tarMember) };
-}
-
-/**
- * The filename qemu should open for a disk: its absolute path, or for an OVA
- * member a `json:` filename that reads the member inside the archive.
+ * The filename qemu should open for a disk: its absolute path; for an
+ * archive member a `json:` filename that reads the member inside the
+ * archive; for a snapshot chain one that names every layer's file, so qemu
+ * opens exactly the checked chain instead of following the layers' hints.
  */
 export function qemuFilename(disk: VmDiskDescription): string {
-  if (disk.tarMember === undefined) return disk.path;
-  return jsonFilename({ driver: disk.format, file: protocolNode(disk.path, disk.tarMember) });
+  if (disk.chain !== undefined && disk.chain.length > 1) return jsonFilename(chainNode(disk.format, disk.chain));
+  if (disk.archiveMember === undefined) return disk.path;
+  return jsonFilename({ driver: disk.format, file: protocolNode(disk.path, disk.archiveMember) });
+}
+
+/** The top layer with its parents as explicit `backing` nodes (a parent's own hint is never read). */
+function chainNode(format: string, layers: string[]): QemuBlockdevOptions {
+  const [top, ...parents] = layers;
+  const node: QemuBlockdevOptions = { driver: format, file: protocolNode(top!) };
+  if (parents.length > 0) node['backing'] = chainNode(format, parents);
+  return node;
 }
 
 /**
- * A `json:` filename for a tar member with no format driver, so that qemu
- * probes the member's content to find its format.
+ * A `json:` filename for an archive member with no format driver, so that
+ * qemu probes the member's content to find its format.
  */
-export function tarMemberProbeFilename(archivePath: string, member: Pick<TarMember, 'offset' | 'size'>): string {
+export function archiveMemberProbeFilename(archivePath: string, member: Pick<ArchiveMember, 'offset' | 'size'>): string {
   return jsonFilename({ file: protocolNode(archivePath, member) });
 }
 

@@ -1,163 +1,469 @@
-import type { VmDescription, VmDiskDescription } from '@hyper2kvm/core';
-import { InputError, UsageError } from '@hyper2kvm/core';
-import { open, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
-import { parseOvf } from './ovf.js';
-import type { OvfDisk } from './ovf.js';
-import { probeImage } from './probe.js';
+/**
+ * Opens the source of one VM, read-only, whatever form the export took: an
+ * OVA (plain tar or zip read in place; gzip/xz/bzip2/zstd tar unpacked into
+ * the scratch folder), an OVF or VMX beside its disks, a folder holding an
+ * unpacked OVA or a VMware VM, or the disk files of one VM. What a file is
+ * comes from its content, never its name. Bad input raises an
+ * {@link InputError} naming the file.
+ */
+import { InputError, UsageError, type Finding, type ProgressEvent, type VmDescription, type VmDiskDescription } from '@hyper2kvm/core';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, posix, resolve } from 'node:path';
+import { decompressedHead } from './compression.js';
+import type { Compression } from './compression.js';
+import { folderPackage, packageName, tarPackage, zipPackage, type ExportPackage, type PackageContainer, type PackageFile } from './export-package.js';
+import { planIntegrity, readSmall, type IntegrityPlan } from './integrity.js';
+import { parseOvf, type OvfDescription, type OvfDisk } from './ovf.js';
+import { probeImage, type ImageProbe } from './probe.js';
 import { hasQemuProtocol, resolveInside } from './safe-path.js';
+import { classifyHead, sniffSourceFile } from './source-kind.js';
 import { readTarIndex } from './tar-index.js';
-import type { TarMember } from './tar-index.js';
-import { parseVmx } from './vmx.js';
+import { concatenateToFile, decompressToFile, extractToFile, joinedReader, unpackCompressedTar, type UnpackProgress } from './unpack.js';
+import { hasParent, readVmdkLayer } from './vmdk-chain.js';
+import { parseVmdkDescriptor } from './vmdk-descriptor.js';
+import { readEmbeddedDescriptor, readSparseExtentHeader } from './vmdk-sparse.js';
+import { parseVmx, type VmxDescription } from './vmx.js';
+import { readZipIndex } from './zip-index.js';
 
 /** Descriptors larger than this are not OVF or VMX files. */
 const MAX_DESCRIPTOR_BYTES = 16 * 1024 * 1024;
+const PLUGIN = '@hyper2kvm/disk';
+/** `parentCID` of a VMDK without a parent. */
+const NO_PARENT_CID = 'ffffffff';
+
+export interface OpenSourceOptions {
+  /**
+   * Folder for copies that cannot be read in place (unpacked archives,
+   * decompressed disks). Default: a new temporary folder, removed by
+   * `dispose()`. Copies inside a given folder are removed by `dispose()` too.
+   */
+  scratchDir?: string;
+  /** Check the export's manifest (default true); false records that the check was skipped. */
+  verifyChecksums?: boolean;
+  /** Progress of unpacking and decompressing (`step: 'unpack'`). */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** How the source was stored. */
+export type SourceContainer = PackageContainer | 'vmx' | 'disks';
+
+/** An opened source: the VM it describes and what else was learnt on the way. */
+export interface OpenedSource {
+  vm: VmDescription;
+  container: SourceContainer;
+  /** The manifest check; `verify()` reads the files (start it early, it overlaps other work). */
+  integrity: IntegrityPlan;
+  /** What the plan and report should say about the export itself (manifest, certificate, snapshots taken). */
+  findings: Finding[];
+  /** Removes the scratch copies. The disks must no longer be read afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** A scratch folder handed out lazily: nothing is created for sources read in place. */
+class Scratch {
+  readonly #given: string | undefined;
+  #folder: string | undefined;
+  #count = 0;
+
+  constructor(given: string | undefined) {
+    this.#given = given;
+  }
+
+  /** A fresh folder for one unpacked copy. */
+  async folder(what: string): Promise<string> {
+    if (this.#folder === undefined) {
+      if (this.#given !== undefined) await mkdir(this.#given, { recursive: true });
+      this.#folder = await mkdtemp(join(this.#given ?? tmpdir(), 'hyper2kvm-source-'));
+    }
+    this.#count += 1;
+    const folder = join(this.#folder, `${this.#count}-${what.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40)}`);
+    await mkdir(folder, { recursive: true });
+    return folder;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#folder !== undefined) await rm(this.#folder, { recursive: true, force: true });
+  }
+}
+
+interface OpenContext {
+  scratch: Scratch;
+  verifyChecksums: boolean;
+  progress: UnpackProgress;
+}
+
+const NO_PACKAGE: IntegrityPlan = { summary: { verification: 'none', checks: [] }, findings: [], bytesToRead: 0, verify: async () => ({ verification: 'none', checks: [] }) };
 
 /**
- * Opens the source of one VM, read-only: one OVA, one OVF or one VMX (disks
- * beside it), or the disk files of one VM. Disks are probed from their
- * content; OVA disks stay inside the archive and are described as tar
- * members. Bad input raises an {@link InputError} naming the file.
+ * Opens one VM's source. Disks stay where they are whenever qemu can read
+ * them there (tar and stored zip members as byte windows); everything else
+ * is copied into the scratch folder, after a check that it has room.
  */
-export async function openSource(paths: string[]): Promise<VmDescription> {
-  if (paths.length === 0) throw new UsageError('no source given: pass an OVA, an OVF, a VMX or disk files');
-  const descriptors = paths.filter((path) => ['.ova', '.ovf', '.vmx'].includes(extname(path).toLowerCase()));
+export async function openSource(paths: string[], options: OpenSourceOptions = {}): Promise<OpenedSource> {
+  if (paths.length === 0) throw new UsageError('no source given: pass an OVA, an OVF, a VMX, a folder holding one, or disk files');
+  const scratch = new Scratch(options.scratchDir);
+  const context: OpenContext = { scratch, verifyChecksums: options.verifyChecksums ?? true, progress: options.onProgress ? { onProgress: options.onProgress } : {} };
+  try {
+    const opened = await openAny(paths, context);
+    return { ...opened, dispose: () => scratch.dispose() };
+  } catch (error) {
+    await scratch.dispose();
+    throw error;
+  }
+}
+
+type Opened = Omit<OpenedSource, 'dispose'>;
+
+async function openAny(paths: string[], context: OpenContext): Promise<Opened> {
+  const kinds = await Promise.all(paths.map(async (path) => ({ path, kind: await kindOf(path) })));
+  const descriptors = kinds.filter(({ kind }) => kind !== 'image');
   if (descriptors.length > 0 && paths.length > 1) {
-    throw new UsageError(`give one OVA, OVF or VMX alone, or only disk files (got ${paths.join(', ')})`);
+    throw new UsageError(`give one OVA, OVF, VMX or folder alone, or only disk files (got ${paths.join(', ')})`);
   }
-  const [first] = paths;
+  const [first] = kinds;
   if (first === undefined) throw new UsageError('no source given');
-  switch (extname(first).toLowerCase()) {
-    case '.ova':
-      return openOva(first);
-    case '.ovf':
-      return openOvf(first);
-    case '.vmx':
-      return openVmx(first);
-    default:
+  switch (first.kind) {
+    case 'folder':
+      return openFolder(resolve(first.path), first.path, context);
+    case 'tar': {
+      const absolute = resolve(first.path);
+      const members = await readTarIndex(absolute, first.path);
+      return openPackage(tarPackage(absolute, members), first.path, context);
+    }
+    case 'zip': {
+      const absolute = resolve(first.path);
+      const handle = await open(absolute, 'r');
+      const members = await readZipIndex(handle, (await handle.stat()).size, first.path).finally(() => handle.close());
+      return openPackage(zipPackage(absolute, members), first.path, context);
+    }
+    case 'ovf': {
+      const absolute = resolve(first.path);
+      const pkg = folderPackage(dirname(absolute));
+      return openOvf(pkg, basename(absolute), first.path, context);
+    }
+    case 'vmx':
+      return openVmx(resolve(first.path), first.path);
+    case 'image':
       return openDisks(paths);
+    default:
+      return openCompressed(resolve(first.path), first.kind, first.path, context);
   }
 }
 
-async function openOva(path: string): Promise<VmDescription> {
-  const absolute = resolve(path);
-  const members = await readTarIndex(absolute, path).catch((error: unknown) => rethrowUnreadable(error, path));
-  const ovfMembers = members.filter((member) => member.name.toLowerCase().endsWith('.ovf'));
-  const ovfMember = ovfMembers[0];
-  if (ovfMember === undefined) throw new InputError(path, 'not an OVA: the archive has no .ovf member');
-  if (ovfMembers.length > 1) throw new InputError(path, `the archive has ${ovfMembers.length} .ovf members; expected one`);
-  if (ovfMember.size > MAX_DESCRIPTOR_BYTES) throw new InputError(path, `member "${ovfMember.name}" is too large for an OVF`);
-  const ovf = parseOvf((await readMember(absolute, ovfMember)).toString('utf8'), path);
+type Kind = 'folder' | 'tar' | 'zip' | 'ovf' | 'vmx' | 'image' | Compression;
 
+async function kindOf(path: string): Promise<Kind> {
+  let stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    throw new InputError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  }
+  if (stats.isDirectory()) return 'folder';
+  if (!stats.isFile()) throw new InputError(path, 'is not a regular file');
+  if (stats.size === 0) throw new InputError(path, 'empty file (0 bytes)');
+  const sniffed = await sniffSourceFile(path).catch((error: unknown) => {
+    throw new InputError(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+  });
+  // Content decides; a name that promises a descriptor only turns unknown content into a clear refusal.
+  if (sniffed.kind === 'image') {
+    const promised = PROMISED_DESCRIPTORS[extname(path).toLowerCase()];
+    if (promised !== undefined) throw new InputError(path, promised);
+  }
+  return sniffed.kind === 'compressed' ? sniffed.compression : sniffed.kind;
+}
+
+/** Names that promise an export descriptor: the refusal when the content is none. */
+const PROMISED_DESCRIPTORS: Record<string, string> = {
+  '.ova': 'not an OVA: the content is not a tar or zip archive, plain or compressed',
+  '.ovf': 'not an OVF: the content is not an XML document with an Envelope',
+  '.vmx': 'not a VMX: the content is not VMware configuration lines (key = "value")',
+};
+
+/**
+ * A compressed file: a compressed tar (an OVA) is unpacked whole; anything
+ * else is taken as one compressed disk image and decompressed.
+ */
+async function openCompressed(path: string, compression: Compression, shown: string, context: OpenContext): Promise<Opened> {
+  const input = (): ReturnType<typeof createReadStream> => createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const head = await decompressedHead(compression, input, shown, 4096);
+  const inner = classifyHead(head);
+  if (inner.kind === 'tar') {
+    const folder = await context.scratch.folder(basename(path));
+    const pkg = await unpackCompressedTar(path, compression, folder, { ...context.progress, shown });
+    return openPackage(pkg, shown, context);
+  }
+  if (inner.kind !== 'image') throw new InputError(shown, `is a ${compression}-compressed ${inner.kind === 'compressed' ? 'compressed file' : inner.kind}; only compressed tar archives (OVAs) and disk images are understood`);
+  const folder = await context.scratch.folder(basename(path));
+  const target = join(folder, basename(path, extname(path)) || 'disk');
+  await decompressToFile({ input, compressedSize: (await stat(path)).size, path }, compression, target, { ...context.progress, shown });
+  const probe = await probeImage(target);
+  const disk = diskFrom(target, probe);
+  return { vm: { name: basename(target, extname(target)), disks: [disk], nics: [], origin: 'disks' }, container: 'disks', integrity: NO_PACKAGE, findings: [] };
+}
+
+/** A folder: an unpacked OVA (its `.ovf`) or a VMware VM (its `.vmx`), never a guest root (that is `dir:`). */
+async function openFolder(folder: string, shown: string, context: OpenContext): Promise<Opened> {
+  const pkg = folderPackage(folder);
+  const candidates = await descriptorsIn(folder);
+  const ovfs = candidates.filter((name) => name.toLowerCase().endsWith('.ovf'));
+  if (ovfs.length > 1) throw new InputError(shown, `the folder holds ${ovfs.length} OVF files (${ovfs.join(', ')}); name the one to migrate`);
+  if (ovfs.length === 1) return openOvf(pkg, ovfs[0]!, shown, context);
+  const vmxs = candidates.filter((name) => name.toLowerCase().endsWith('.vmx'));
+  if (vmxs.length > 1) throw new InputError(shown, `the folder holds ${vmxs.length} VMX files (${vmxs.join(', ')}); name the one to migrate`);
+  if (vmxs.length === 1) return openVmx(join(folder, vmxs[0]!), shown);
+  throw new InputError(shown, 'is a folder without an .ovf or .vmx file; to migrate a folder holding a guest\'s root file system, name it with dir: (it is then repaired in place)', { code: 'NO_DESCRIPTOR' });
+}
+
+/** `.ovf` and `.vmx` files in a folder and its direct subfolders (an OVA unpacked with its own top folder). */
+async function descriptorsIn(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  const entries = await readdir(folder, { withFileTypes: true });
+  const isDescriptor = (name: string): boolean => /\.(ovf|vmx)$/i.test(name);
+  for (const entry of entries) if (entry.isFile() && isDescriptor(entry.name)) found.push(entry.name);
+  if (found.length > 0) return found;
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const inner = await readdir(join(folder, entry.name), { withFileTypes: true }).catch(() => []);
+    for (const child of inner) if (child.isFile() && isDescriptor(child.name)) found.push(`${entry.name}/${child.name}`);
+  }
+  return found;
+}
+
+/** An archive's files: find its one OVF, wherever in the archive it is. */
+async function openPackage(pkg: ExportPackage, shown: string, context: OpenContext): Promise<Opened> {
+  const ovfs = (await pkg.all()).filter((file) => file.name.toLowerCase().endsWith('.ovf'));
+  if (ovfs.length === 0) throw new InputError(shown, 'not an OVA: the archive has no .ovf member');
+  if (ovfs.length > 1) throw new InputError(shown, `the archive has ${ovfs.length} .ovf members (${ovfs.map((file) => file.name).join(', ')}); expected one`);
+  return openOvf(pkg, ovfs[0]!.name, shown, context);
+}
+
+/** The VM an OVF describes, its disks found in the package (chunked, numbered, compressed or plain). */
+async function openOvf(pkg: ExportPackage, ovfName: string, shown: string, context: OpenContext): Promise<Opened> {
+  const ovfFile = await pkg.file(ovfName);
+  if (ovfFile === undefined) throw new InputError(shown, `"${ovfName}" is missing`);
+  if (ovfFile.size === 0) throw new InputError(shown, `"${ovfName}" is empty (0 bytes)`);
+  if (ovfFile.size > MAX_DESCRIPTOR_BYTES) throw new InputError(shown, `"${ovfName}" is too large for an OVF (${ovfFile.size} bytes)`);
+  const ovfShown = pkg.container === 'folder' ? join(pkg.origin, ovfName) : shown;
+  const ovf = parseOvf(await readSmall(ovfFile, shown), ovfShown);
+  const folder = posix.dirname(ovfName) === '.' ? '' : posix.dirname(ovfName);
+  const stem = posix.basename(ovfName).replace(/\.ovf$/i, '');
+  const siblings = await pkg.list(folder);
+  const sibling = (extension: string): PackageFile | undefined => {
+    const exact = siblings.find((file) => posix.basename(file.name).toLowerCase() === `${stem}.${extension}`.toLowerCase());
+    if (exact) return exact;
+    const any = siblings.filter((file) => file.name.toLowerCase().endsWith(`.${extension}`));
+    return any.length === 1 ? any[0] : undefined;
+  };
+  const findings: Finding[] = [];
+  const used = [ovfFile.name];
   const disks: VmDiskDescription[] = [];
-  for (const ovfDisk of withFiles(ovf.disks)) {
-    const member = members.find((candidate) => stripDotSlash(candidate.name) === stripDotSlash(ovfDisk.href));
-    if (member === undefined) throw new InputError(path, `disk file "${ovfDisk.href}" is not in the archive`);
-    refuseCompressed(ovfDisk, path);
-    const probe = await probeImage(absolute, { tarMember: member });
-    disks.push({
-      path: absolute,
-      format: probe.format,
-      virtualSize: probe.virtualSize,
-      controller: ovfDisk.controller,
-      tarMember: { offset: member.offset, size: member.size, name: member.name },
+  for (const ovfDisk of ovf.disks) {
+    const href = ovfDisk.href;
+    if (href === undefined) continue; // a blank disk created on import
+    const located = await locateDisk(pkg, folder, { ...ovfDisk, href }, shown, findings);
+    used.push(...located.parts.map((part) => part.name));
+    disks.push(await materializeDisk(pkg, located, ovfDisk, shown, context));
+  }
+  const integrity = await planIntegrity(pkg, sibling('mf'), sibling('cert'), { shown, verifyChecksums: context.verifyChecksums, used });
+  const descriptorPath = pkg.container === 'folder' ? join(pkg.origin, ovfName) : resolve(shown);
+  return { vm: describeOvf(ovf, disks, descriptorPath), container: pkg.container, integrity, findings: [...integrity.findings, ...findings] };
+}
+
+/** The files holding one OVF disk, and how they make it up. */
+interface LocatedDisk {
+  href: string;
+  parts: PackageFile[];
+  /** `chunks`: join `parts` in order; `single`: `parts[0]` is the disk. */
+  layout: 'single' | 'chunks';
+}
+
+/**
+ * Finds a disk's files. `ovf:chunkSize` splits a file into `href.000000000`,
+ * `.000000001`, … (DSP0243), joined in order. Without it, a missing `href`
+ * whose numbered members exist is a VMware export naming its newest snapshot
+ * that way (the highest number is the disk's current state).
+ */
+async function locateDisk(pkg: ExportPackage, folder: string, disk: OvfDisk & { href: string }, shown: string, findings: Finding[]): Promise<LocatedDisk> {
+  const name = hasQemuProtocol(disk.href) ? undefined : packageName(folder, disk.href);
+  if (name === undefined) throw new InputError(shown, `disk file "${disk.href}" would leave the package`);
+  const numbered = async (): Promise<{ index: number; file: PackageFile }[]> => {
+    const prefix = `${posix.basename(name)}.`;
+    const files = await pkg.list(posix.dirname(name) === '.' ? '' : posix.dirname(name));
+    return files
+      .filter((file) => posix.basename(file.name).startsWith(prefix) && /^\d+$/.test(posix.basename(file.name).slice(prefix.length)))
+      .map((file) => ({ index: Number(posix.basename(file.name).slice(prefix.length)), file }))
+      .sort((a, b) => a.index - b.index);
+  };
+  if (disk.chunkSize !== undefined) {
+    const chunks = await numbered();
+    if (chunks.length === 0) throw new InputError(shown, `disk file "${disk.href}" is split into chunks (ovf:chunkSize ${disk.chunkSize}), but no chunk "${disk.href}.000000000" is there`);
+    chunks.forEach((chunk, position) => {
+      if (chunk.index !== position) throw new InputError(shown, `chunk ${position} of "${disk.href}" is missing (found "${posix.basename(chunk.file.name)}" instead)`);
+      if (position < chunks.length - 1 && chunk.file.size !== disk.chunkSize) {
+        throw new InputError(shown, `chunk "${posix.basename(chunk.file.name)}" holds ${chunk.file.size} bytes, but ovf:chunkSize says every chunk but the last holds ${disk.chunkSize}`);
+      }
     });
+    return { href: disk.href, parts: chunks.map((chunk) => chunk.file), layout: 'chunks' };
   }
-  return describe('ovf', absolute, ovf, disks);
+  const direct = await pkg.file(name);
+  if (direct) return { href: disk.href, parts: [direct], layout: 'single' };
+  const snapshots = await numbered();
+  const newest = snapshots.at(-1);
+  if (newest === undefined) throw new InputError(shown, `disk file "${disk.href}" is not in the ${pkg.container === 'folder' ? 'folder' : 'archive'}`);
+  findings.push({
+    plugin: PLUGIN,
+    rule: 'disk-from-numbered-snapshot',
+    severity: 'info',
+    message: `disk "${disk.href}" is stored as ${snapshots.length} numbered file(s); migrating the newest, "${posix.basename(newest.file.name)}"`,
+  });
+  return { href: disk.href, parts: [newest.file], layout: 'single' };
 }
 
-async function openOvf(path: string): Promise<VmDescription> {
-  const absolute = resolve(path);
-  const ovf = parseOvf(await readDescriptor(absolute, path), path);
-  const disks: VmDiskDescription[] = [];
-  for (const ovfDisk of withFiles(ovf.disks)) {
-    refuseCompressed(ovfDisk, path);
-    const diskPath = resolveInside(dirname(absolute), ovfDisk.href);
-    if (diskPath === undefined) throw new InputError(path, `disk file "${ovfDisk.href}" would leave the OVF's folder`);
-    await requireFile(diskPath, path, `disk file "${ovfDisk.href}"`);
-    const probe = await probeImage(diskPath);
-    disks.push({ path: diskPath, format: probe.format, virtualSize: probe.virtualSize, controller: ovfDisk.controller });
+/** Puts a located disk where qemu can read it (in place when possible) and probes it. */
+async function materializeDisk(pkg: ExportPackage, located: LocatedDisk, ovfDisk: OvfDisk, shown: string, context: OpenContext): Promise<VmDiskDescription> {
+  const compression = ovfDisk.compression;
+  if (compression !== undefined && compression !== 'gzip') {
+    throw new InputError(shown, `disk file "${located.href}" uses ovf:compression="${compression}"; the OVF standard knows only gzip`);
   }
-  return describe('ovf', absolute, ovf, disks);
+  const [only] = located.parts;
+  let target: string | undefined;
+  const folder = async (): Promise<string> => context.scratch.folder(posix.basename(located.href));
+  if (compression === 'gzip') {
+    const parts = located.parts;
+    target = join(await folder(), posix.basename(located.href).replace(/\.gz$/i, '') || 'disk');
+    await decompressToFile({ input: joinedReader(parts), compressedSize: parts.reduce((sum, part) => sum + part.size, 0) }, 'gzip', target, { ...context.progress, shown: `${shown} "${located.href}"` });
+  } else if (located.layout === 'chunks') {
+    target = join(await folder(), posix.basename(located.href));
+    await concatenateToFile(located.parts, target, { ...context.progress, shown: `${shown} "${located.href}"` });
+  } else if (only !== undefined && only.inPlace === undefined) {
+    target = join(await folder(), posix.basename(only.name));
+    Object.assign(only.digests, await extractToFile(only, target, [], { ...context.progress, shown }));
+  } else if (only?.inPlace?.member !== undefined && (await isDelta(only.inPlace.path, only.inPlace.member))) {
+    return { ...(await extractChain(pkg, only, located.href, shown, context)), controller: ovfDisk.controller, ...(ovfDisk.address ? { address: ovfDisk.address } : {}) };
+  }
+  if (target !== undefined) return diskFrom(target, await probeImage(target), ovfDisk);
+  const place = only!.inPlace!;
+  if (place.member === undefined) {
+    await requireDiskFile(place.path, shown, `disk file "${located.href}"`);
+    return diskFrom(place.path, await probeImage(place.path), ovfDisk);
+  }
+  const probe = await probeImage(place.path, { archiveMember: place.member });
+  return { ...diskFrom(place.path, probe, ovfDisk), archiveMember: { name: place.member.name, offset: place.member.offset, size: place.member.size } };
 }
 
-async function openVmx(path: string): Promise<VmDescription> {
-  const absolute = resolve(path);
-  const vmx = parseVmx(await readDescriptor(absolute, path), path);
+/** True when an archive member is a delta VMDK (a sparse extent whose embedded descriptor names a parent). */
+async function isDelta(archive: string, member: { offset: number; size: number }): Promise<boolean> {
+  const handle = await open(archive, 'r');
+  try {
+    const window = { handle, base: member.offset, size: member.size };
+    const header = await readSparseExtentHeader(window);
+    const text = header === undefined ? undefined : await readEmbeddedDescriptor(window, header);
+    if (text === undefined) return false;
+    const descriptor = parseVmdkDescriptor(text, archive);
+    return (descriptor.parentFileNameHint ?? '') !== '' && (descriptor.parentCid ?? NO_PARENT_CID).toLowerCase() !== NO_PARENT_CID;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A snapshot layer inside an archive: qemu cannot follow a parent hint
+ * inside a tar, so the layer and its ancestors (looked up by their hints in
+ * the layer's archive folder) are copied into one scratch folder, where the
+ * chain is checked and opened as for a VMX.
+ */
+async function extractChain(pkg: ExportPackage, top: PackageFile, href: string, shown: string, context: OpenContext): Promise<VmDiskDescription> {
+  const folder = await context.scratch.folder(`chain-${posix.basename(href)}`);
+  const archiveFolder = posix.dirname(top.name) === '.' ? '' : posix.dirname(top.name);
+  const topPath = join(folder, posix.basename(top.name));
+  const copied = new Set<string>();
+  let current: PackageFile | undefined = top;
+  while (current !== undefined && !copied.has(current.name)) {
+    copied.add(current.name);
+    const target = join(folder, posix.basename(current.name));
+    await extractToFile(current, target, [], { ...context.progress, shown });
+    const layer = await readVmdkLayer(target);
+    if (layer === undefined || !hasParent(layer)) break;
+    // A missing parent is left for the chain check, which names the missing link.
+    const parentName = packageName(archiveFolder, posix.basename(layer.parentFileNameHint!.replace(/\\/g, '/')));
+    current = parentName === undefined ? undefined : await pkg.file(parentName);
+  }
+  return diskFrom(topPath, await probeImage(topPath));
+}
+
+/** A VMX beside its disks. */
+async function openVmx(absolute: string, shown: string): Promise<Opened> {
+  const vmx = parseVmx(await readDescriptor(absolute, shown), shown);
   const disks: VmDiskDescription[] = [];
   for (const vmxDisk of vmx.disks) {
     const diskPath = hasQemuProtocol(vmxDisk.fileName) ? undefined : resolveInside(dirname(absolute), vmxDisk.fileName);
-    if (diskPath === undefined) {
-      throw new InputError(path, `disk "${vmxDisk.fileName}" (${vmxDisk.device}) would leave the VMX's folder`);
-    }
-    await requireFile(diskPath, path, `disk "${vmxDisk.fileName}" (${vmxDisk.device})`);
+    if (diskPath === undefined) throw new InputError(shown, `disk "${vmxDisk.fileName}" (${vmxDisk.device}) would leave the VMX's folder`);
+    await requireDiskFile(diskPath, shown, `disk "${vmxDisk.fileName}" (${vmxDisk.device})`);
     const probe = await probeImage(diskPath);
-    disks.push({ path: diskPath, format: probe.format, virtualSize: probe.virtualSize, controller: vmxDisk.controller });
+    disks.push({ ...diskFrom(diskPath, probe), controller: vmxDisk.controller, address: vmxDisk.address });
   }
-  return describe('vmx', absolute, vmx, disks);
+  return { vm: describeVmx(vmx, disks, absolute), container: 'vmx', integrity: NO_PACKAGE, findings: [] };
 }
 
-async function openDisks(paths: string[]): Promise<VmDescription> {
+async function openDisks(paths: string[]): Promise<Opened> {
   const seen = new Set<string>();
   const disks: VmDiskDescription[] = [];
   for (const path of paths) {
     const absolute = resolve(path);
     if (seen.has(absolute)) throw new UsageError(`${path}: given twice`);
     seen.add(absolute);
-    const probe = await probeImage(path);
-    disks.push({ path: absolute, format: probe.format, virtualSize: probe.virtualSize });
+    disks.push(diskFrom(absolute, await probeImage(path)));
   }
   const [first] = paths;
   const vm: VmDescription = { disks, nics: [], origin: 'disks' };
   if (first !== undefined) vm.name = basename(first, extname(first));
-  return vm;
+  return { vm, container: 'disks', integrity: NO_PACKAGE, findings: [] };
 }
 
-type VmFacts = Pick<VmDescription, 'name' | 'vcpus' | 'memoryMiB' | 'firmware' | 'secureBoot' | 'nics'>;
-
-function describe(origin: 'ovf' | 'vmx', descriptorPath: string, facts: VmFacts, disks: VmDiskDescription[]): VmDescription {
-  const vm: VmDescription = { disks, nics: facts.nics, origin, descriptorPath };
-  if (facts.name !== undefined) vm.name = facts.name;
-  if (facts.vcpus !== undefined) vm.vcpus = facts.vcpus;
-  if (facts.memoryMiB !== undefined) vm.memoryMiB = facts.memoryMiB;
-  if (facts.firmware !== undefined) vm.firmware = facts.firmware;
-  if (facts.secureBoot !== undefined) vm.secureBoot = facts.secureBoot;
-  return vm;
-}
-
-function withFiles(disks: OvfDisk[]): (OvfDisk & { href: string })[] {
-  return disks.filter((disk): disk is OvfDisk & { href: string } => disk.href !== undefined);
-}
-
-function refuseCompressed(disk: OvfDisk, file: string): void {
-  if (disk.compression === undefined) return;
-  throw new InputError(file, `disk file "${disk.href ?? disk.diskId}" is ${disk.compression}-compressed, which cannot be read in place`);
-}
-
-function stripDotSlash(name: string): string {
-  return name.replace(/^(\.\/)+/, '');
-}
-
-async function readMember(archive: string, member: TarMember): Promise<Buffer> {
-  const handle = await open(archive, 'r');
-  try {
-    const buffer = Buffer.alloc(member.size);
-    await handle.read(buffer, 0, member.size, member.offset);
-    return buffer;
-  } finally {
-    await handle.close();
+function diskFrom(path: string, probe: ImageProbe, ovfDisk?: OvfDisk): VmDiskDescription {
+  const disk: VmDiskDescription = { path, format: probe.format, virtualSize: probe.virtualSize };
+  if (ovfDisk !== undefined) {
+    disk.controller = ovfDisk.controller;
+    if (ovfDisk.address !== undefined) disk.address = ovfDisk.address;
   }
+  if (probe.chain !== undefined && probe.chain.length > 1) disk.chain = probe.chain;
+  return disk;
+}
+
+function describeOvf(ovf: OvfDescription, disks: VmDiskDescription[], descriptorPath: string): VmDescription {
+  const vm: VmDescription = { disks, nics: ovf.nics, cdroms: ovf.cdroms, origin: 'ovf', descriptorPath };
+  if (ovf.name !== undefined) vm.name = ovf.name;
+  if (ovf.vcpus !== undefined) vm.vcpus = ovf.vcpus;
+  if (ovf.topology !== undefined) vm.topology = ovf.topology;
+  if (ovf.memoryMiB !== undefined) vm.memoryMiB = ovf.memoryMiB;
+  if (ovf.firmware !== undefined) vm.firmware = ovf.firmware;
+  if (ovf.secureBoot !== undefined) vm.secureBoot = ovf.secureBoot;
+  if (ovf.genid !== undefined) vm.genid = ovf.genid;
+  return vm;
+}
+
+function describeVmx(vmx: VmxDescription, disks: VmDiskDescription[], descriptorPath: string): VmDescription {
+  const vm: VmDescription = { disks, nics: vmx.nics, cdroms: vmx.cdroms, origin: 'vmx', descriptorPath, vcpus: vmx.vcpus, firmware: vmx.firmware, secureBoot: vmx.secureBoot };
+  if (vmx.name !== undefined) vm.name = vmx.name;
+  if (vmx.topology !== undefined) vm.topology = vmx.topology;
+  if (vmx.memoryMiB !== undefined) vm.memoryMiB = vmx.memoryMiB;
+  if (vmx.genid !== undefined) vm.genid = vmx.genid;
+  if (vmx.vtpm) vm.vtpm = true;
+  return vm;
 }
 
 async function readDescriptor(absolute: string, shown: string): Promise<string> {
-  const size = await requireFile(absolute, shown, 'file');
+  const size = await requireDiskFile(absolute, shown, 'file');
   if (size === 0) throw new InputError(shown, 'empty file (0 bytes)');
   if (size > MAX_DESCRIPTOR_BYTES) throw new InputError(shown, `too large for a descriptor (${size} bytes)`);
   return readFile(absolute, 'utf8');
 }
 
 /** Size of a file that must exist; otherwise an InputError against `shown`. */
-async function requireFile(absolute: string, shown: string, what: string): Promise<number> {
+async function requireDiskFile(absolute: string, shown: string, what: string): Promise<number> {
   try {
     const stats = await stat(absolute);
     if (!stats.isFile()) throw new InputError(shown, `${what} is not a regular file`);
@@ -166,10 +472,4 @@ async function requireFile(absolute: string, shown: string, what: string): Promi
     if (error instanceof InputError) throw error;
     throw new InputError(shown, what === 'file' ? 'no such file' : `${what} is missing`, { cause: error });
   }
-}
-
-function rethrowUnreadable(error: unknown, shown: string): never {
-  if (error instanceof InputError) throw error;
-  const code = (error as NodeJS.ErrnoException).code;
-  throw new InputError(shown, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`, { cause: error });
 }

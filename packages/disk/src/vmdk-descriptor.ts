@@ -99,15 +99,11 @@ export interface ResolvedVmdkExtent extends VmdkExtent {
 }
 
 /**
- * Resolves the extent files and the parent of a descriptor against its folder.
- * An absolute extent name, a name that leaves the folder, or a qemu protocol
- * name is refused; a parent may be absolute only when it lies in the folder.
+ * Resolves the extent files of a descriptor against its folder. An absolute
+ * extent name, a name that leaves the folder, or a qemu protocol name is
+ * refused. (Parents are resolved and checked by `resolveVmdkChain`.)
  */
-export function resolveVmdkDescriptorPaths(
-  descriptor: VmdkDescriptor,
-  folder: string,
-  file: string,
-): { extents: ResolvedVmdkExtent[]; parentPath?: string } {
+export function resolveVmdkDescriptorPaths(descriptor: VmdkDescriptor, folder: string, file: string): { extents: ResolvedVmdkExtent[] } {
   const extents = descriptor.extents.map((extent): ResolvedVmdkExtent => {
     if (extent.fileName === undefined) return { ...extent };
     const name = extent.fileName;
@@ -115,11 +111,7 @@ export function resolveVmdkDescriptorPaths(
     if (path === undefined) throw new InputError(file, `extent "${name}" would leave the descriptor's folder`);
     return { ...extent, path };
   });
-  const parent = descriptor.parentFileNameHint;
-  if (parent === undefined || parent === '') return { extents };
-  const parentPath = hasQemuProtocol(parent) ? undefined : resolveInside(folder, parent);
-  if (parentPath === undefined) throw new InputError(file, `parent disk "${parent}" would leave the descriptor's folder`);
-  return { extents, parentPath };
+  return { extents };
 }
 
 function truncate(text: string): string {

@@ -15,12 +15,22 @@ describe('parseVmx', () => {
     });
   });
 
-  it('lists present disks with controllers, skipping CD-ROMs and absent devices', () => {
-    expect(parseVmx(VMX, 'web01.vmx').disks).toEqual([
-      { device: 'scsi0:0', fileName: 'web01.vmdk', controller: 'scsi' },
-      { device: 'sata0:1', fileName: 'web01_1.vmdk', controller: 'sata' },
-      { device: 'nvme0:0', fileName: 'web01_2.vmdk', controller: 'nvme' },
+  it('lists present disks with controllers and addresses, CD-ROMs apart, skipping absent devices', () => {
+    const vmx = parseVmx(VMX, 'web01.vmx');
+    expect(vmx.disks).toEqual([
+      { device: 'scsi0:0', fileName: 'web01.vmdk', controller: 'scsi', address: { bus: 0, unit: 0 } },
+      { device: 'sata0:1', fileName: 'web01_1.vmdk', controller: 'sata', address: { bus: 0, unit: 1 } },
+      { device: 'nvme0:0', fileName: 'web01_2.vmdk', controller: 'nvme', address: { bus: 0, unit: 0 } },
     ]);
+    expect(vmx.cdroms).toEqual([{ controller: 'sata', address: { bus: 0, unit: 2 }, image: '/isos/install.iso' }]);
+  });
+
+  it('reads the CPU topology, the vTPM and the generation ID (as virt-v2v maps it for QEMU)', () => {
+    const vmx = parseVmx(VMX, 'web01.vmx');
+    expect(vmx.topology).toEqual({ sockets: 2, cores: 1, threads: 1 });
+    expect(vmx.vtpm).toBe(true);
+    // The pair from the libvirt/QEMU thread on vmgenid mapping: the guest then reads 8987940a09512cc5:e81510634ff550b9.
+    expect(vmx.genid).toBe('09512cc5-940a-8987-b950-f54f631015e8');
   });
 
   it('reads generated and static MACs per addressType', () => {

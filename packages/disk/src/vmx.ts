@@ -1,5 +1,6 @@
-import type { Firmware, VmDiskDescription, VmNicDescription } from '@hyper2kvm/core';
+import type { CpuTopology, DeviceAddress, Firmware, VmCdromDescription, VmDiskDescription, VmNicDescription } from '@hyper2kvm/core';
 import { InputError } from '@hyper2kvm/core';
+import { vmwareGenid } from './ovf.js';
 
 /** A disk a VMX attaches. */
 export interface VmxDisk {
@@ -8,16 +9,21 @@ export interface VmxDisk {
   /** Disk file name as written (usually relative to the VMX folder). */
   fileName: string;
   controller: NonNullable<VmDiskDescription['controller']>;
+  address: DeviceAddress;
 }
 
 /** The VM a VMX describes. */
 export interface VmxDescription {
   name?: string;
   vcpus: number;
+  topology?: CpuTopology;
   memoryMiB?: number;
   firmware: Firmware;
   secureBoot: boolean;
+  genid?: string;
+  vtpm: boolean;
   disks: VmxDisk[];
+  cdroms: VmCdromDescription[];
   nics: VmNicDescription[];
 }
 
@@ -57,7 +63,9 @@ export function parseVmx(text: string, file: string): VmxDescription {
     vcpus: 1,
     firmware: (entries.get('firmware') ?? '').toLowerCase() === 'efi' ? 'uefi' : 'bios',
     secureBoot: isTrue('uefi.secureboot.enabled'),
+    vtpm: isTrue('vtpm.present'),
     disks: [],
+    cdroms: [],
     nics: [],
   };
   const name = entries.get('displayname');
@@ -66,8 +74,15 @@ export function parseVmx(text: string, file: string): VmxDescription {
   if (Number.isInteger(vcpus) && vcpus > 0) description.vcpus = vcpus;
   const memory = Number(entries.get('memsize'));
   if (Number.isInteger(memory) && memory > 0) description.memoryMiB = memory;
+  const cores = Number(entries.get('cpuid.corespersocket'));
+  if (Number.isInteger(cores) && cores > 0 && description.vcpus % cores === 0) {
+    description.topology = { sockets: description.vcpus / cores, cores, threads: 1 };
+  }
+  const genid = vmwareGenid(entries.get('vm.genid'), entries.get('vm.genidx'));
+  if (genid !== undefined) description.genid = genid;
 
   const disks: { disk: VmxDisk; order: number[] }[] = [];
+  const cdroms: { cdrom: VmCdromDescription; order: number[] }[] = [];
   for (const [key, value] of entries) {
     const match = DISK_KEY.exec(key);
     if (!match) continue;
@@ -75,14 +90,19 @@ export function parseVmx(text: string, file: string): VmxDescription {
     const device = `${bus}${match[2]}:${match[3]}`;
     if (!isNotFalse(`${device}.present`) || !isNotFalse(`${bus}${match[2]}.present`)) continue;
     const deviceType = (entries.get(`${device}.devicetype`) ?? '').toLowerCase();
-    if (deviceType.includes('cdrom') || deviceType.includes('floppy') || value === '' || /\.iso$/i.test(value)) continue;
-    disks.push({
-      disk: { device, fileName: value, controller: bus },
-      order: [BUS_ORDER.indexOf(bus), Number(match[2]), Number(match[3])],
-    });
+    const order = [BUS_ORDER.indexOf(bus), Number(match[2]), Number(match[3])];
+    const address = { bus: Number(match[2]), unit: Number(match[3]) };
+    if (deviceType.includes('cdrom') || /\.iso$/i.test(value)) {
+      cdroms.push({ cdrom: { controller: bus, address, ...(deviceType === 'cdrom-image' || /\.iso$/i.test(value) ? { image: value } : {}) }, order });
+      continue;
+    }
+    if (deviceType.includes('floppy') || value === '') continue;
+    disks.push({ disk: { device, fileName: value, controller: bus, address }, order });
   }
   disks.sort((a, b) => compareOrder(a.order, b.order));
   description.disks = disks.map((entry) => entry.disk);
+  cdroms.sort((a, b) => compareOrder(a.order, b.order));
+  description.cdroms = cdroms.map((entry) => entry.cdrom);
 
   const nicIndexes: number[] = [];
   for (const [key, value] of entries) {

@@ -142,7 +142,7 @@ describe('bad descriptors and archives', () => {
   it('an OVA that is not a tar archive, and one without an OVF', async () => {
     const junk = join(dir, 'junk.ova');
     await writeFile(junk, Buffer.alloc(4096, 0x11));
-    expect(await inputError(() => openSource([junk]), junk)).toBe(`${junk}: not a tar archive`);
+    expect(await inputError(() => openSource([junk]), junk)).toBe(`${junk}: not an OVA: the content is not a tar or zip archive, plain or compressed`);
     const noOvf = join(dir, 'no-ovf.ova');
     await writeFile(noOvf, buildTar([{ name: 'disk.vmdk', data: Buffer.alloc(512) }]));
     expect(await inputError(() => openSource([noOvf]), noOvf)).toBe(`${noOvf}: not an OVA: the archive has no .ovf member`);

@@ -40,8 +40,8 @@ async function qemuIo(image: string, command: string): Promise<void> {
 describe('createOverlays', () => {
   it('takes writes for an OVA member and for a plain VMDK while the sources stay byte-identical', async () => {
     const before = { ova: await sha256(ova), vmdk: await sha256(vmdk) };
-    const fromOva = await openSource([ova]);
-    const fromDisk = await openSource([vmdk]);
+    const fromOva = (await openSource([ova])).vm;
+    const fromDisk = (await openSource([vmdk])).vm;
     const vm: VmDescription = { ...fromOva, disks: [...fromOva.disks, ...fromDisk.disks] };
     const overlays = await createOverlays(vm, join(dir, 'work'));
     expect(overlays.map((overlay) => overlay.overlayPath)).toEqual([
@@ -63,7 +63,7 @@ describe('createOverlays', () => {
 describe('convertDisk', () => {
   let overlay: string;
   beforeAll(async () => {
-    const [only] = await createOverlays(await openSource([vmdk]), join(dir, 'work-convert'));
+    const [only] = await createOverlays((await openSource([vmdk])).vm, join(dir, 'work-convert'));
     overlay = only!.overlayPath;
     await qemuIo(overlay, 'write -P 0xcd 8M 128k');
   });

@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { copyFile, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qemuBlockdevOptions, qemuFilename } from '../src/qemu-filename.js';
+import { qemuFilename } from '../src/qemu-filename.js';
 import { openSource } from '../src/source.js';
 import { readTarIndex } from '../src/tar-index.js';
 import { IMAGE_SIZE, MiB, buildRawImage, convertImage, makeTempDir, removeDir, sameContent } from './helpers/images.js';
@@ -34,20 +34,20 @@ describe('openSource with an OVA', () => {
   });
 
   it('reads the VM facts from the OVF member', async () => {
-    const vm = await openSource([ova]);
+    const vm = (await openSource([ova])).vm;
     expect(vm).toMatchObject({ origin: 'ovf', descriptorPath: ova, name: 'web01', vcpus: 4, memoryMiB: 8192, firmware: 'uefi', secureBoot: true });
     expect(vm.nics.map((nic) => nic.mac)).toEqual(['00:50:56:ab:cd:01', '00:50:56:ab:cd:02']);
   });
 
   it('describes the disks as tar members read in place', async () => {
-    const vm = await openSource([ova]);
-    expect(vm.disks.map((disk) => [disk.path, disk.format, disk.virtualSize, disk.controller, disk.tarMember?.name])).toEqual([
+    const vm = (await openSource([ova])).vm;
+    expect(vm.disks.map((disk) => [disk.path, disk.format, disk.virtualSize, disk.controller, disk.archiveMember?.name])).toEqual([
       [ova, 'vmdk', IMAGE_SIZE, 'scsi', 'web01-disk1.vmdk'],
       [ova, 'vmdk', IMAGE_SIZE, 'sata', 'web01-disk2.vmdk'],
     ]);
     const archive = await readFile(ova);
     for (const disk of vm.disks) {
-      const member = disk.tarMember!;
+      const member = disk.archiveMember!;
       const original = await readFile(join(dir, member.name));
       expect(member.size).toBe(original.length);
       expect(archive.subarray(member.offset, member.offset + member.size).equals(original)).toBe(true);
@@ -55,10 +55,9 @@ describe('openSource with an OVA', () => {
   });
 
   it('lets qemu read each member through its json: filename', async () => {
-    const vm = await openSource([ova]);
+    const vm = (await openSource([ova])).vm;
     const [disk1, disk2] = vm.disks;
     expect(qemuFilename(disk1!)).toMatch(/^json:\{"driver":"vmdk","file":\{"driver":"raw","offset":\d+,"size":\d+,"file":\{"driver":"file","filename":".*web01.ova"\}\}\}$/);
-    expect(qemuBlockdevOptions(disk1!)).toMatchObject({ driver: 'vmdk', 'read-only': true, file: { driver: 'raw', offset: disk1!.tarMember!.offset } });
     expect(await sameContent(qemuFilename(disk1!), raw1, { b: 'raw' })).toBe(true);
     expect(await sameContent(qemuFilename(disk2!), raw2, { b: 'raw' })).toBe(true);
     expect(await sameContent(qemuFilename(disk2!), raw1, { b: 'raw' })).toBe(false);
@@ -82,9 +81,9 @@ describe('readTarIndex on archives written by GNU tar', () => {
 describe('openSource with descriptors beside their disks', () => {
   it('an OVF', async () => {
     const ovf = join(dir, 'web01.ovf');
-    const vm = await openSource([ovf]);
+    const vm = (await openSource([ovf])).vm;
     expect(vm).toMatchObject({ origin: 'ovf', name: 'web01', vcpus: 4, firmware: 'uefi' });
-    expect(vm.disks.map((disk) => [disk.path, disk.format, disk.controller, disk.tarMember])).toEqual([
+    expect(vm.disks.map((disk) => [disk.path, disk.format, disk.controller, disk.archiveMember])).toEqual([
       [join(dir, 'web01-disk1.vmdk'), 'vmdk', 'scsi', undefined],
       [join(dir, 'web01-disk2.vmdk'), 'vmdk', 'sata', undefined],
     ]);
@@ -97,7 +96,7 @@ describe('openSource with descriptors beside their disks', () => {
     await convertImage(raw1, join(vmxDir, 'web01.vmdk'), 'vmdk', 'monolithicSparse');
     await convertImage(raw2, join(vmxDir, 'web01_1.vmdk'), 'vmdk', 'twoGbMaxExtentSparse');
     await convertImage(raw2, join(vmxDir, 'web01_2.vmdk'), 'vmdk', 'monolithicFlat');
-    const vm = await openSource([join(vmxDir, 'web01.vmx')]);
+    const vm = (await openSource([join(vmxDir, 'web01.vmx')])).vm;
     expect(vm).toMatchObject({ origin: 'vmx', name: 'web 01-café', vcpus: 2, memoryMiB: 4096, firmware: 'uefi', secureBoot: true });
     expect(vm.disks.map((disk) => [disk.path, disk.format, disk.controller])).toEqual([
       [join(vmxDir, 'web01.vmdk'), 'vmdk', 'scsi'],
@@ -114,7 +113,7 @@ describe('openSource with descriptors beside their disks', () => {
 describe('openSource with disk files', () => {
   it('takes all disks of one VM together', async () => {
     const qcow2 = await convertImage(raw2, join(dir, 'data.qcow2'), 'qcow2');
-    const vm = await openSource([join(dir, 'web01-disk1.vmdk'), qcow2]);
+    const vm = (await openSource([join(dir, 'web01-disk1.vmdk'), qcow2])).vm;
     expect(vm).toMatchObject({ origin: 'disks', name: 'web01-disk1', nics: [] });
     expect(vm.disks.map((disk) => [disk.format, disk.virtualSize])).toEqual([
       ['vmdk', IMAGE_SIZE],
@@ -133,6 +132,6 @@ describe('openSource with disk files', () => {
   it('detects a disk whose name lies about its format', async () => {
     const renamed = join(dir, 'really-qcow2.img');
     await rename(await convertImage(raw1, join(dir, 'renamed.qcow2'), 'qcow2'), renamed);
-    expect((await openSource([renamed])).disks[0]?.format).toBe('qcow2');
+    expect(((await openSource([renamed])).vm).disks[0]?.format).toBe('qcow2');
   });
 });

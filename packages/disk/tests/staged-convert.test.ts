@@ -46,7 +46,7 @@ describe.each([
 ])('StagedConversion of %s', (_label, source) => {
   it.each(['qcow2', 'raw'] as const)('gives the same disk as converting the repaired overlay (%s)', async (format) => {
     const work = join(dir, `work-${format}-${_label.replace(/\W+/g, '-')}`);
-    const vm = await openSource([source()]);
+    const vm = (await openSource([source()])).vm;
     const sourceHash = await sha256(source());
     const [staged, reference] = await createOverlays({ ...vm, disks: [vm.disks[0]!, vm.disks[0]!] }, work);
     const conversion = StagedConversion.start({ source: vm.disks[0]!, to: join(work, `out.${format}`), format });
@@ -65,7 +65,7 @@ describe.each([
 describe('cancelling a staged conversion', () => {
   it('kills the copy and leaves neither the partial nor the final output', async () => {
     const work = join(dir, 'cancelled');
-    const vm = await openSource([vmdk]);
+    const vm = (await openSource([vmdk])).vm;
     await createOverlays(vm, work);
     const conversion = StagedConversion.start({ source: vm.disks[0]!, to: join(work, 'out.qcow2'), format: 'qcow2' });
     await conversion.cancel();

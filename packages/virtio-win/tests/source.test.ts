@@ -6,7 +6,6 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openVirtioWin, type VirtioWinSource } from '../src/index.js';
-// @ts-expect-error plain JavaScript module
 import { ensureImage } from '../../../test-images/build.mjs';
 
 const AGENT = 'guest-agent/qemu-ga-x86_64.msi';
@@ -16,7 +15,7 @@ let iso: string;
 let tree: string;
 
 beforeAll(async () => {
-  const image = (await ensureImage('virtio-win')) as { files: { iso: string; tree: string } };
+  const image = (await ensureImage('virtio-win')) as unknown as { files: { iso: string; tree: string } };
   iso = image.files.iso;
   tree = image.files.tree;
 }, 300_000);

@@ -37,7 +37,7 @@ export async function openBootableGuest(): Promise<BootableGuest> {
   process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
   const vmdk = await imageVmdk();
   const workDir = await mkdtemp(join(tmpdir(), 'h2k-bootable-'));
-  const vm = await openSource([vmdk]);
+  const { vm } = await openSource([vmdk]);
   const [overlay] = await createOverlays(vm, workDir);
   const appliance = await GuestfsAppliance.launch({ disks: [{ path: overlay!.overlayPath, format: 'qcow2' }] });
   const close = async (): Promise<void> => {

@@ -26,7 +26,7 @@ export default definePlugin({
   options,
   apply(hooks, { options: settings }) {
     hooks.emit.tapPromise(manifest.name, async (context) => {
-      const objects = kubevirtObjects(context.name, context.facts, context.outputs, settings);
+      const objects = kubevirtObjects(context.name, context.facts, context.outputs, settings, context.networkMap);
       await context.writeOutput(`${context.name}-kubevirt.yaml`, renderKubevirtYaml(objects, context.outputs, context.name), `KubeVirt manifest (VirtualMachine ${kubernetesName(context.name)})`);
     });
   },

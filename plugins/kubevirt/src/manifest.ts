@@ -1,6 +1,6 @@
 /** KubeVirt objects for a migrated VM. Pure: unit-tested beside. */
 import { stringify } from 'yaml';
-import type { GuestFacts, OutputDisk } from '@hyper2kvm/core';
+import { networkTargetFor, type GuestFacts, type NetworkMap, type OutputDisk, type VmNicDescription } from '@hyper2kvm/core';
 
 export interface KubevirtOptions {
   namespace?: string;
@@ -24,7 +24,28 @@ export function gibQuantity(bytes: number): string {
 
 type KubeObject = Record<string, unknown>;
 
-export function kubevirtObjects(name: string, facts: GuestFacts, outputs: OutputDisk[], options: KubevirtOptions): KubeObject[] {
+/**
+ * The VM's networks: a NIC whose source network the map sends somewhere
+ * attaches to the Multus network of that name (bridge binding); of the
+ * others, the first takes the pod network (masquerade), since a VM has at
+ * most one, and the rest a Multus network named after their source network.
+ */
+export function kubevirtNetworks(nics: VmNicDescription[], networkMap: NetworkMap, model: string): { interfaces: KubeObject[]; networks: KubeObject[] } {
+  const interfaces: KubeObject[] = [];
+  const networks: KubeObject[] = [];
+  let podTaken = false;
+  nics.forEach((nic, index) => {
+    const name = `nic${index + 1}`;
+    const target = networkTargetFor(networkMap, nic.network);
+    const pod = target === undefined && !podTaken;
+    podTaken ||= pod;
+    interfaces.push({ name, model, ...(pod ? { masquerade: {} } : { bridge: {} }), ...(nic.mac ? { macAddress: nic.mac } : {}) });
+    networks.push(pod ? { name, pod: {} } : { name, multus: { networkName: target?.name ?? kubernetesName(nic.network ?? name) } });
+  });
+  return { interfaces, networks };
+}
+
+export function kubevirtObjects(name: string, facts: GuestFacts, outputs: OutputDisk[], options: KubevirtOptions, networkMap: NetworkMap = {}): KubeObject[] {
   const vmName = kubernetesName(name);
   const metadata = (objectName: string): KubeObject => ({ name: objectName, ...(options.namespace ? { namespace: options.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'hyper2kvm' } });
   const disks = [...outputs].sort((a, b) => a.index - b.index);
@@ -41,21 +62,23 @@ export function kubevirtObjects(name: string, facts: GuestFacts, outputs: Output
     },
   }));
   const vm = facts.vm;
-  const nics = vm && vm.nics.length > 0 ? vm.nics : [{}];
+  const nics: VmNicDescription[] = vm && vm.nics.length > 0 ? vm.nics : [{}];
+  const { interfaces, networks } = kubevirtNetworks(nics, networkMap, facts.extensions['nicModel'] === 'e1000' ? 'e1000' : 'virtio');
   const uefi = facts.firmware === 'uefi';
   const windows = facts.os.type === 'windows';
   const bus = facts.extensions['storageBus'] === 'sata' ? 'sata' : facts.extensions['storageBus'] === 'scsi' ? 'scsi' : 'virtio';
   const virtualMachine = {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',
-    metadata: metadata(vmName),
+    // KubeVirt has no field for the VM generation ID: kept as an annotation for whoever needs it.
+    metadata: { ...metadata(vmName), ...(vm?.genid ? { annotations: { 'hyper2kvm.io/vm-generation-id': vm.genid } } : {}) },
     spec: {
       runStrategy: 'Halted',
       template: {
         metadata: { labels: { 'kubevirt.io/domain': vmName } },
         spec: {
           domain: {
-            cpu: { cores: vm?.vcpus ?? options.vcpus },
+            cpu: vm?.topology ? { sockets: vm.topology.sockets, cores: vm.topology.cores, threads: vm.topology.threads } : { cores: vm?.vcpus ?? options.vcpus },
             memory: { guest: `${vm?.memoryMiB ?? options.memoryMiB}Mi` },
             machine: { type: 'q35' },
             firmware: { bootloader: uefi ? { efi: { secureBoot: vm?.secureBoot === true } } : { bios: {} } },
@@ -63,11 +86,11 @@ export function kubevirtObjects(name: string, facts: GuestFacts, outputs: Output
             ...(windows ? { clock: { timezone: 'UTC', utc: {} } } : {}),
             devices: {
               disks: disks.map((disk, position) => ({ name: `disk${disk.index + 1}`, disk: { bus }, ...(position === 0 ? { bootOrder: 1 } : {}) })),
-              interfaces: nics.map((nic, index) => ({ name: `nic${index + 1}`, model: facts.extensions['nicModel'] === 'e1000' ? 'e1000' : 'virtio', masquerade: {}, ...('mac' in nic && nic.mac ? { macAddress: nic.mac } : {}) })),
+              interfaces,
               rng: {},
             },
           },
-          networks: nics.map((_nic, index) => ({ name: `nic${index + 1}`, pod: {} })),
+          networks,
           volumes: disks.map((disk) => ({ name: `disk${disk.index + 1}`, dataVolume: { name: `${vmName}-disk${disk.index + 1}` } })),
         },
       },

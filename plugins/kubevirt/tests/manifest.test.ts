@@ -41,6 +41,16 @@ describe('KubeVirt manifest', () => {
     expect(spec.volumes).toEqual([{ name: 'disk1', dataVolume: { name: 'web-01-disk1' } }, { name: 'disk2', dataVolume: { name: 'web-01-disk2' } }]);
   });
 
+  it('carries the topology, the generation ID and mapped networks; one pod network at most', () => {
+    const vm = { ...facts.vm!, topology: { sockets: 2, cores: 2, threads: 1 }, genid: '09512cc5-940a-8987-b950-f54f631015e8', nics: [{ mac: '00:50:56:00:00:01', network: 'VM Network' }, { mac: '00:50:56:00:00:02', network: 'Backup' }, { mac: '00:50:56:00:00:03', network: 'Storage LAN' }] };
+    const [, , machine] = kubevirtObjects('x', { ...facts, vm }, outputs, { overheadPercent: 0, memoryMiB: 2048, vcpus: 2 }, { 'VM Network': { type: 'bridge', name: 'br-prod' } }) as any[];
+    expect(machine.metadata.annotations).toEqual({ 'hyper2kvm.io/vm-generation-id': '09512cc5-940a-8987-b950-f54f631015e8' });
+    const spec = machine.spec.template.spec;
+    expect(spec.domain.cpu).toEqual({ sockets: 2, cores: 2, threads: 1 });
+    expect(spec.networks).toEqual([{ name: 'nic1', multus: { networkName: 'br-prod' } }, { name: 'nic2', pod: {} }, { name: 'nic3', multus: { networkName: 'storage-lan' } }]);
+    expect(spec.domain.devices.interfaces.map((nic: any) => Object.keys(nic).filter((key) => key === 'bridge' || key === 'masquerade'))).toEqual([['bridge'], ['masquerade'], ['bridge']]);
+  });
+
   it('says how to upload the disks', () => {
     expect(text).toContain('virtctl image-upload dv web-01-disk1 --no-create --image-path=/srv/out/Web_01-disk1.qcow2');
   });

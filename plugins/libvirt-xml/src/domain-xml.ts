@@ -1,5 +1,5 @@
 /** Builds a libvirt domain document from facts and converted disks. Pure: unit-tested beside. */
-import type { GuestFacts, OutputDisk } from '@hyper2kvm/core';
+import { networkTargetFor, type CpuTopology, type GuestFacts, type NetworkMap, type NetworkTarget, type OutputDisk, type VmDescription } from '@hyper2kvm/core';
 
 export type DiskBus = 'virtio' | 'scsi' | 'sata';
 export type NicModel = 'virtio' | 'e1000e' | 'e1000';
@@ -8,19 +8,36 @@ export interface DomainSpec {
   name: string;
   memoryMiB: number;
   vcpus: number;
+  /** Sockets × cores × threads as the source had them; absent: libvirt's default (one socket per vCPU). */
+  topology?: CpuTopology;
+  /** VM generation ID (libvirt `<genid>`), kept so Windows sees the same VM. */
+  genid?: string;
   firmware: 'bios' | 'uefi';
   secureBoot: boolean;
   machine: 'q35' | 'pc';
   diskBus: DiskBus;
   nicModel: NicModel;
-  /** MACs of the NICs, in order; `undefined` lets libvirt choose. */
-  nics: (string | undefined)[];
-  network: string;
+  /** The NICs in order: MAC (`undefined` lets libvirt choose) and what each attaches to. */
+  nics: DomainNic[];
   disks: { path: string; format: 'qcow2' | 'raw' }[];
   clock: 'utc' | 'localtime';
   video: 'virtio' | 'vga';
   /** Extra CD-ROM (virtio-win ISO for a Windows bootstrap boot). */
   cdrom?: string;
+}
+
+export interface DomainNic {
+  mac?: string;
+  target: NetworkTarget;
+}
+
+/**
+ * One NIC per source NIC, attached where `networkMap` sends its source
+ * network, else to `fallback`; one NIC on `fallback` when the export names none.
+ */
+export function nicsOf(vm: VmDescription | undefined, networkMap: NetworkMap, fallback: NetworkTarget): DomainNic[] {
+  const nics = vm && vm.nics.length > 0 ? vm.nics : [{}];
+  return nics.map((nic) => ({ ...('mac' in nic && nic.mac ? { mac: nic.mac } : {}), target: networkTargetFor(networkMap, 'network' in nic ? nic.network : undefined) ?? fallback }));
 }
 
 export function escapeXml(text: string): string {
@@ -53,6 +70,7 @@ export function renderDomainXml(spec: DomainSpec): string {
   const add = (line: string): void => void lines.push(line);
   add(`<domain type='kvm'>`);
   add(`  <name>${escapeXml(spec.name)}</name>`);
+  if (spec.genid) add(`  <genid>${escapeXml(spec.genid)}</genid>`);
   add(`  <memory unit='MiB'>${spec.memoryMiB}</memory>`);
   add(`  <currentMemory unit='MiB'>${spec.memoryMiB}</currentMemory>`);
   add(`  <vcpu placement='static'>${spec.vcpus}</vcpu>`);
@@ -71,7 +89,13 @@ export function renderDomainXml(spec: DomainSpec): string {
   add(`    <apic/>`);
   if (spec.firmware === 'uefi' && spec.secureBoot) add(`    <smm state='on'/>`);
   add(`  </features>`);
-  add(`  <cpu mode='host-model'/>`);
+  if (spec.topology && spec.topology.sockets * spec.topology.cores * spec.topology.threads === spec.vcpus) {
+    add(`  <cpu mode='host-model'>`);
+    add(`    <topology sockets='${spec.topology.sockets}' dies='1' cores='${spec.topology.cores}' threads='${spec.topology.threads}'/>`);
+    add(`  </cpu>`);
+  } else {
+    add(`  <cpu mode='host-model'/>`);
+  }
   add(`  <clock offset='${spec.clock}'/>`);
   add(`  <on_poweroff>destroy</on_poweroff>`);
   add(`  <on_reboot>restart</on_reboot>`);
@@ -93,10 +117,10 @@ export function renderDomainXml(spec: DomainSpec): string {
     add(`      <readonly/>`);
     add(`    </disk>`);
   }
-  for (const mac of spec.nics) {
-    add(`    <interface type='network'>`);
-    if (mac) add(`      <mac address='${escapeXml(mac)}'/>`);
-    add(`      <source network='${escapeXml(spec.network)}'/>`);
+  for (const nic of spec.nics) {
+    add(`    <interface type='${nic.target.type}'>`);
+    if (nic.mac) add(`      <mac address='${escapeXml(nic.mac)}'/>`);
+    add(`      <source ${nic.target.type}='${escapeXml(nic.target.name)}'/>`);
     add(`      <model type='${spec.nicModel}'/>`);
     add(`    </interface>`);
   }

@@ -5,7 +5,7 @@
  */
 import { definePlugin, packageManifest } from '@hyper2kvm/core';
 import { z } from 'zod';
-import { bootstrapSpec, disksOf, guestDefaults, renderDomainXml, type DomainSpec } from './domain-xml.js';
+import { bootstrapSpec, disksOf, guestDefaults, nicsOf, renderDomainXml, type DomainSpec } from './domain-xml.js';
 
 const DEFAULT_VIRTIO_WIN_ISO = '/usr/share/virtio-win/virtio-win.iso';
 
@@ -13,7 +13,7 @@ const manifest = packageManifest(import.meta.url);
 
 const options = z
   .object({
-    /** libvirt network the NICs attach to. */
+    /** libvirt network the NICs attach to when the network map (config `networks`, `--network-map`) does not say. */
     network: z.string().min(1).default('default'),
     /** Used when the export does not say. */
     memoryMiB: z.int().min(128).default(2048),
@@ -37,17 +37,17 @@ export default definePlugin({
       const vm = facts.vm;
       const recordedBus = facts.extensions['storageBus'];
       const diskBus: DomainSpec['diskBus'] = settings.diskBus !== 'auto' ? settings.diskBus : recordedBus === 'scsi' || recordedBus === 'sata' ? recordedBus : 'virtio';
-      const nics = vm && vm.nics.length > 0 ? vm.nics.map((nic) => nic.mac) : [undefined];
       const spec: DomainSpec = {
         name: context.name,
         memoryMiB: vm?.memoryMiB ?? settings.memoryMiB,
         vcpus: vm?.vcpus ?? settings.vcpus,
+        ...(vm?.topology ? { topology: vm.topology } : {}),
+        ...(vm?.genid ? { genid: vm.genid } : {}),
         firmware: facts.firmware === 'uefi' ? 'uefi' : 'bios',
         secureBoot: vm?.secureBoot === true,
         diskBus,
         nicModel: facts.extensions['nicModel'] === 'e1000' ? 'e1000' : 'virtio',
-        nics,
-        network: settings.network,
+        nics: nicsOf(vm, context.networkMap, { type: 'network', name: settings.network }),
         disks: disksOf(context.outputs),
         ...guestDefaults(facts),
       };

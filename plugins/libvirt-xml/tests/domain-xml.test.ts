@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { emptyFacts, type GuestFacts } from '@hyper2kvm/core';
-import { bootstrapSpec, escapeXml, guestDefaults, renderDomainXml, type DomainSpec } from '../src/domain-xml.js';
+import { bootstrapSpec, escapeXml, guestDefaults, nicsOf, renderDomainXml, type DomainSpec } from '../src/domain-xml.js';
 
 /** Validates with libvirt's own schema (Debian libvirt-clients + libvirt0 + libxml2-utils). */
 async function validate(xml: string): Promise<{ ok: boolean; output: string }> {
@@ -24,8 +24,7 @@ const base: DomainSpec = {
   machine: 'q35',
   diskBus: 'virtio',
   nicModel: 'virtio',
-  nics: ['00:50:56:aa:bb:cc', undefined],
-  network: 'default',
+  nics: [{ mac: '00:50:56:aa:bb:cc', target: { type: 'network', name: 'default' } }, { target: { type: 'network', name: 'default' } }],
   disks: [
     { path: '/srv/vms/web01-disk1.qcow2', format: 'qcow2' },
     { path: '/srv/vms/web01-disk2.qcow2', format: 'qcow2' },
@@ -67,6 +66,32 @@ describe('libvirt domain XML', () => {
     expect(await validate(xml)).toMatchObject({ ok: true });
     expect(xml).toContain("<target dev='sda' bus='sata'/>");
     expect(bootstrapSpec(base, undefined).cdrom).toBeUndefined();
+  });
+
+  it('validates with the source topology, generation ID and NICs on a bridge and a network', async () => {
+    const xml = renderDomainXml({
+      ...base,
+      vcpus: 4,
+      topology: { sockets: 2, cores: 2, threads: 1 },
+      genid: '09512cc5-940a-8987-b950-f54f631015e8',
+      nics: [
+        { mac: '00:50:56:aa:bb:cc', target: { type: 'bridge', name: 'br0' } },
+        { mac: '00:50:56:aa:bb:cd', target: { type: 'network', name: 'backup' } },
+      ],
+    });
+    expect(await validate(xml)).toMatchObject({ ok: true });
+    expect(xml).toContain("<topology sockets='2' dies='1' cores='2' threads='1'/>");
+    expect(xml).toContain('<genid>09512cc5-940a-8987-b950-f54f631015e8</genid>');
+    expect(xml).toMatch(/<interface type='bridge'>\s*<mac address='00:50:56:aa:bb:cc'\/>\s*<source bridge='br0'\/>/);
+    expect(xml).toMatch(/<interface type='network'>\s*<mac address='00:50:56:aa:bb:cd'\/>\s*<source network='backup'\/>/);
+  });
+
+  it('maps each NIC by its source network, then "*", then the fallback', () => {
+    const vm = { disks: [], origin: 'vmx' as const, nics: [{ mac: '00:50:56:00:00:01', network: 'VM Network' }, { mac: '00:50:56:00:00:02', network: 'Backup' }, { mac: '00:50:56:00:00:03' }] };
+    const fallback = { type: 'network' as const, name: 'default' };
+    expect(nicsOf(vm, { 'VM Network': { type: 'bridge', name: 'br0' } }, fallback).map((nic) => nic.target)).toEqual([{ type: 'bridge', name: 'br0' }, fallback, fallback]);
+    expect(nicsOf(vm, { Backup: { type: 'network', name: 'backup' }, '*': { type: 'bridge', name: 'br1' } }, fallback).map((nic) => nic.target.name)).toEqual(['br1', 'backup', 'br1']);
+    expect(nicsOf(undefined, {}, fallback)).toEqual([{ target: fallback }]);
   });
 
   it('a broken document is caught by the validator (the check can fail)', async () => {

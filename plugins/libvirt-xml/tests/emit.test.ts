@@ -15,6 +15,7 @@ async function emitFor(facts: GuestFacts, env: string | undefined): Promise<Map<
     await engine.emit({
       name: 'app01',
       outputDir: '/srv/out',
+      networkMap: {},
       facts,
       plan: { changes: [], actions: [], findings: [] },
       outputs: [{ index: 0, path: '/srv/out/app01-disk1.qcow2', format: 'qcow2', bytes: 1, virtualSize: 1, sha256: 'x' }],

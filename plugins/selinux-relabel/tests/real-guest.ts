@@ -29,7 +29,7 @@ export async function openTestImage(name: string): Promise<RealGuest> {
   if (!disk) throw new Error(`test image ${name} has no disk`);
   process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
   const workDir = await mkdtemp(join(tmpdir(), `hyper2kvm-${name}-`));
-  const vm = await openSource([disk]);
+  const { vm } = await openSource([disk]);
   const overlays = await createOverlays(vm, workDir);
   const appliance = await GuestfsAppliance.launch({ disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })) });
   const close = async (): Promise<void> => {

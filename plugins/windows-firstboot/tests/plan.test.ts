@@ -6,7 +6,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { MemoryRegistry, planWithPlugins } from '@hyper2kvm/plugin-kit';
 import type { RegistryValue } from '@hyper2kvm/core';
-// @ts-expect-error plain JavaScript module
 import { ensureImage } from '../../../test-images/build.mjs';
 // @ts-expect-error plain JavaScript recipe modules
 import win2022 from '../../../test-images/recipes/windows-2022.mjs';
@@ -137,7 +136,7 @@ describe('windows-firstboot on Windows 7', () => {
 
 describe('windows-firstboot with the virtio-win ISO', () => {
   it('extracts the guest agent for the guest\'s architecture from the ISO and uploads it', async () => {
-    const image = (await ensureImage('virtio-win')) as { files: { iso: string; tree: string } };
+    const image = (await ensureImage('virtio-win')) as unknown as { files: { iso: string; tree: string } };
     const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin: image.files.iso }]], hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
     cleanups.push(run.cleanup);
     const upload = run.plan.changes.find((change) => change.kind === 'upload') as { hostPath: string; guestPath: string };

@@ -3,7 +3,7 @@
  * (→ verify) with one appliance. The CLI is a thin layer over this.
  */
 import { mkdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
 import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
@@ -11,7 +11,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { jsonText } from '../output.js';
 import { blockedMessage } from './blocked-message.js';
 import { renderReportMarkdown, type RunReport } from './report.js';
-import { startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
+import { planRun, resolveSources, startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
 
 export interface MigrateOptions extends CommonRunOptions {
   /** Output folder; created if missing. */
@@ -71,11 +71,13 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       );
     });
   };
+  const outputExisted = await stat(outputDir).then(() => true, () => false);
   let run: RunContext;
   try {
     run = await startRun({ ...options, onDisksReady: startStaged });
   } catch (error) {
     await cancelStaged();
+    if (isSourceRefusal(error)) await removeIfOnlyLog(outputDir, outputExisted);
     throw error;
   }
   const name = options.name ?? defaultName(run.session.vm?.name, options.sources);
@@ -86,7 +88,12 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     name,
     startedAt,
     finishedAt: startedAt,
-    source: { files: options.sources.map((source) => resolve(options.cwd ?? process.cwd(), source)), disks: (run.session.vm?.disks ?? []).map(({ path, format, virtualSize }) => ({ path, format, virtualSize })) },
+    source: {
+      files: resolveSources(options, options.cwd ?? process.cwd()),
+      container: run.session.source?.container ?? 'guest-root',
+      disks: (run.session.vm?.disks ?? []).map(({ path, format, virtualSize, chain }) => ({ path, format, virtualSize, ...(chain ? { chain } : {}) })),
+      integrity: run.session.source?.integrity ?? { verification: 'none', checks: [] },
+    },
     facts: run.facts,
     plugins: run.plugins.map(({ plugin }) => ({ name: plugin.name, version: plugin.version, active: active.has(plugin.name) })),
     plan: null,
@@ -108,7 +115,9 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
   };
   try {
     progress({ step: 'plan' });
-    plan = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts, run.session.registry ? { registry: run.session.registry } : {}));
+    plan = await planRun(run);
+    // Nothing is written (report included) before the export is known to be intact.
+    report.source.integrity = (await run.session.verified) ?? report.source.integrity;
     report.plan = planToJson(plan);
     options.onPlan?.(plan);
     if (options.dryRun) {
@@ -181,6 +190,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       run.engine.emit({
         name,
         outputDir,
+        networkMap: run.networkMap,
         facts,
         plan: appliedPlan,
         outputs: report.outputs,
@@ -210,6 +220,10 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     // A failed migration leaves no disk under a final name: a half-repaired VM must not look usable.
     await Promise.all(report.outputs.map((output) => rm(output.path, { force: true })));
     await Promise.all(report.emitted.map((file) => rm(file.path, { force: true })));
+    if (isSourceRefusal(error)) {
+      await removeIfOnlyLog(outputDir, outputExisted);
+      throw error;
+    }
     if (report.status !== 'blocked') {
       report.status = 'failed';
       report.error = { code: error instanceof Hyper2kvmError ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) };
@@ -219,4 +233,16 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
   } finally {
     await run.dispose();
   }
+}
+
+/** The export failed its integrity check: the run is refused before anything is written. */
+function isSourceRefusal(error: unknown): boolean {
+  return error instanceof Hyper2kvmError && error.code === 'CHECKSUM_MISMATCH';
+}
+
+/** Removes an output folder this run created when it holds nothing but the run's log. */
+async function removeIfOnlyLog(outputDir: string, existedBefore: boolean): Promise<void> {
+  if (existedBefore) return;
+  const entries = await readdir(outputDir).catch(() => undefined);
+  if (entries !== undefined && entries.every((entry) => entry === 'hyper2kvm.log')) await rm(outputDir, { recursive: true, force: true });
 }

@@ -3,7 +3,8 @@
  * qcow2 overlay in front of each so the source is never written, and launch
  * ONE libguestfs appliance with all of them for the whole run.
  */
-import { BlockedError, GuestFsError, InputError, type Hyper2kvmError, type Logger, type OsHints, type VmDescription } from '@hyper2kvm/core';
+import { join } from 'node:path';
+import { BlockedError, GuestFsError, InputError, formatBytes, type Hyper2kvmError, type Logger, type OsHints, type ProgressEvent, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import { missingDisksProblem } from './missing-disks-problem.js';
@@ -13,6 +14,8 @@ export interface OpenDiskVmOptions {
   workDir: string;
   accel?: 'auto' | 'kvm' | 'tcg';
   onDisksReady?: (vm: VmDescription) => void;
+  verifyChecksums?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
   logger: Logger;
 }
 
@@ -26,17 +29,11 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
       timings[name] = Math.round(performance.now() - started);
     }
   };
-  const vm = await step('source', () => openSource(paths));
-  const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
-  options.onDisksReady?.(vm);
-  options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
-  const appliance = await step('launch', () =>
-    GuestfsAppliance.launch({
-      disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
-      accel: options.accel ?? 'auto',
-      logger: options.logger,
-    }),
+  const source = await step('source', () =>
+    openSource(paths, { scratchDir: join(options.workDir, 'source'), ...(options.verifyChecksums === undefined ? {} : { verifyChecksums: options.verifyChecksums }), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
   );
+  const vm = source.vm;
+  let appliance: GuestfsAppliance | undefined;
   let registry: GuestRegistry | undefined;
   let released = false;
   const release = async (): Promise<void> => {
@@ -45,29 +42,61 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
     try {
       await registry?.close();
     } finally {
-      await appliance.close();
+      await appliance?.close();
     }
   };
+  const close = async (): Promise<void> => {
+    try {
+      await release();
+    } finally {
+      await source.dispose();
+    }
+  };
+  // Verification reads the export while the appliance starts: the two overlap.
+  const verifyStarted = performance.now();
+  if (source.integrity.bytesToRead > 0) options.logger.info(`verifying the export's checksums (${formatBytes(source.integrity.bytesToRead)}) while the appliance starts`);
+  const verified: Promise<SourceIntegrity> = source.integrity.verify().finally(() => {
+    timings['verifyChecksums'] = Math.round(performance.now() - verifyStarted);
+  });
+  verified.catch(() => undefined); // the caller awaits it; meanwhile a failure must not be unhandled
   try {
-    const inspection = await step('osInspection', () => appliance.inspectOs());
-    if (!inspection) throw await noOperatingSystem(appliance, paths);
+    const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
+    options.onDisksReady?.(vm);
+    options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
+    const launched = await step('launch', () =>
+      GuestfsAppliance.launch({
+        disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
+        accel: options.accel ?? 'auto',
+        logger: options.logger,
+      }),
+    );
+    appliance = launched;
+    const inspection = await step('osInspection', () => launched.inspectOs());
+    if (!inspection) {
+      const problem = await noOperatingSystem(launched, paths);
+      // A damaged export explains a missing OS better than the OS check does.
+      await verified;
+      throw problem;
+    }
     if (inspection.otherRoots.length > 0) options.logger.warn(`several operating systems found; using the one on ${inspection.root}`);
     const type = inspection.type === 'linux' || inspection.type === 'windows' ? inspection.type : 'unknown';
     // Windows: libguestfs inspection reports only the system volume; the ESP
     // (looked into before mounting) tells UEFI from BIOS, and mountGuest shows
     // the boot volume (ESP or System Reserved) beside C: (see bootVolumeHints).
-    const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(appliance)) : undefined;
-    await step('mount', () => appliance.mountGuest(inspection)).catch((error: unknown) => {
+    const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(launched)) : undefined;
+    await step('mount', () => launched.mountGuest(inspection)).catch((error: unknown) => {
       // Name the source: a guest device (/dev/sda1) alone does not say which VM.
       if (error instanceof GuestFsError && error.code === 'GUESTFS_ROOT_READ_ONLY') throw new InputError(paths.join(', '), error.message, { code: 'ROOT_READ_ONLY', cause: error });
       throw error;
     });
     if (type === 'windows') {
-      registry = new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir });
+      registry = new GuestRegistry(launched, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir });
     }
     return {
-      guest: appliance,
+      guest: launched,
       vm,
+      source: { container: source.container, integrity: source.integrity.summary, findings: source.findings },
+      verified,
       hints: {
         type,
         arch: inspection.arch,
@@ -75,7 +104,7 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
         ...(inspection.hostname && inspection.hostname !== 'unknown' ? { hostname: inspection.hostname } : {}),
         ...(windowsFirmware ? { firmware: windowsFirmware } : {}),
         ...(inspection.windowsSystemRoot ? { windowsSystemRoot: inspection.windowsSystemRoot } : {}),
-        ...bootVolumeHints(appliance),
+        ...bootVolumeHints(launched),
       },
       ...(registry ? { registry } : {}),
       overlays: overlays.map((overlay) => ({ path: overlay.overlayPath, virtualSize: overlay.disk.virtualSize })),
@@ -83,13 +112,13 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
       timings,
       release: async () => {
         if (released) return;
-        await appliance.fstrim().catch((error: unknown) => options.logger.debug({ err: error }, 'fstrim failed'));
+        await launched.fstrim().catch((error: unknown) => options.logger.debug({ err: error }, 'fstrim failed'));
         await step('shutdown', release);
       },
-      close: release,
+      close,
     };
   } catch (error) {
-    await release().catch(() => undefined);
+    await close().catch(() => undefined);
     throw error;
   }
 }

@@ -1,16 +1,38 @@
 /**
- * Opens the VM a user named: a guest root folder (directory adapter) or the
- * exported disks (read-only behind qcow2 overlays, one libguestfs appliance).
+ * Opens the VM a user named: the export (read-only behind qcow2 overlays,
+ * one libguestfs appliance), or, only when asked with `dir:` (or
+ * `--guest-root`), a guest root folder on the host, repaired in place by
+ * the directory adapter.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InputError, type GuestFs, type Logger, type OsHints, type RegistryReader, type RegistryWriter, type VmDescription } from '@hyper2kvm/core';
+import { InputError, type Finding, type GuestFs, type Logger, type OsHints, type ProgressEvent, type RegistryReader, type RegistryWriter, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
+import type { SourceContainer } from '@hyper2kvm/disk';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
+
+/** The prefix that names a guest root folder as the source. */
+export const GUEST_ROOT_PREFIX = 'dir:';
+
+/** What was learnt about the export itself while opening it. */
+export interface SourceSummary {
+  container: SourceContainer;
+  /** Filled in as checksum verification runs (see `VmSession.verified`). */
+  integrity: SourceIntegrity;
+  /** For the plan and the report: manifest, certificate, snapshots taken. */
+  findings: Finding[];
+}
 
 export interface VmSession {
   guest: GuestFs;
   /** What the export describes (OVF/VMX/disks); absent for a guest folder. */
   vm?: VmDescription;
+  /** The export's container and integrity; absent for a guest folder. */
+  source?: SourceSummary;
+  /**
+   * Settles when the export's checksums are verified (it runs beside the
+   * appliance launch); rejects with the mismatch. Await it before writing.
+   */
+  verified: Promise<SourceIntegrity | undefined>;
   hints: OsHints;
   /** The guest's registry (Windows guests on disks): read by inspect and plan, written by fix. */
   registry?: RegistryReader & RegistryWriter;
@@ -36,26 +58,23 @@ export interface OpenVmOptions {
    * the conversion) can start here and overlap the repair.
    */
   onDisksReady?: (vm: VmDescription) => void;
+  /** Check the export's manifest (default true). */
+  verifyChecksums?: boolean;
+  /** Progress of unpacking a compressed export. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export async function openVm(sources: string[], options: OpenVmOptions): Promise<VmSession> {
-  if (sources.length === 0) throw new InputError('(no source)', 'name the exported VM: a folder holding a guest root, or its disk, OVA, OVF or VMX files');
-  const paths = sources.map((source) => resolve(source));
-  const kinds = await Promise.all(
-    paths.map(async (path) => {
-      try {
-        return (await stat(path)).isDirectory() ? 'directory' : 'file';
-      } catch {
-        throw new InputError(path, 'no such file or directory');
-      }
-    }),
-  );
-  if (kinds.includes('directory')) {
-    if (paths.length !== 1) throw new InputError(paths.join(', '), 'a guest folder must be the only source');
-    const root = paths[0]!;
-    const guest = new DirectoryGuest(root);
-    return { guest, hints: {}, overlays: [], applianceLaunches: 0, timings: {}, release: async () => undefined, close: async () => undefined };
+  if (sources.length === 0) throw new InputError('(no source)', 'name the exported VM: its OVA, OVF, VMX, a folder holding one, or its disk files');
+  const roots = sources.filter((source) => source.startsWith(GUEST_ROOT_PREFIX));
+  if (roots.length === 0) {
+    const { openDiskVm } = await import('./open-disk-vm.js');
+    return openDiskVm(sources.map((source) => resolve(source)), options);
   }
-  const { openDiskVm } = await import('./open-disk-vm.js');
-  return openDiskVm(paths, options);
+  if (sources.length !== 1) throw new InputError(sources.join(', '), 'a guest root folder (dir:) must be the only source');
+  const root = resolve(sources[0]!.slice(GUEST_ROOT_PREFIX.length));
+  const isFolder = await stat(root).then((stats) => stats.isDirectory(), () => false);
+  if (!isFolder) throw new InputError(root, 'is not a folder (dir: names a folder holding a guest root file system)');
+  const guest = new DirectoryGuest(root);
+  return { guest, hints: {}, overlays: [], applianceLaunches: 0, timings: {}, verified: Promise.resolve(undefined), release: async () => undefined, close: async () => undefined };
 }

@@ -1,6 +1,6 @@
 /** Programmatic `plan`: every repair as data, nothing written. */
 import { planToJson, renderPlan, type GuestFacts, type Plan } from '@hyper2kvm/core';
-import { startRun, timed, type CommonRunOptions } from './run-context.js';
+import { planRun, startRun, type CommonRunOptions } from './run-context.js';
 
 export interface PlanResult {
   facts: GuestFacts;
@@ -25,7 +25,8 @@ export function planDocument(facts: GuestFacts, plugins: { name: string; version
 export async function plan(options: CommonRunOptions): Promise<PlanResult> {
   const run = await startRun(options);
   try {
-    const result = await timed(run.timings, 'plan', () => run.engine.plan(run.session.guest, run.facts, run.session.registry ? { registry: run.session.registry } : {}));
+    const result = await planRun(run);
+    await run.session.verified;
     const active = new Set(run.engine.activePlugins);
     const plugins = run.plugins.map(({ plugin }) => ({ name: plugin.name, version: plugin.version, active: active.has(plugin.name) }));
     return { facts: run.facts, plan: result, document: planDocument(run.facts, plugins, result), text: renderPlan(result), timings: run.timings };

@@ -1,5 +1,5 @@
 /** The run report: report.json for machines, report.md for people. */
-import { renderChange, renderPlan, type EmittedFile, type GuestFacts, type OutputDisk, type Plan, type VerifyResult } from '@hyper2kvm/core';
+import { formatBytes, renderChange, renderPlan, type EmittedFile, type GuestFacts, type OutputDisk, type Plan, type SourceIntegrity, type VerifyResult } from '@hyper2kvm/core';
 import type { planToJson } from '@hyper2kvm/core';
 
 export type RunStatus = 'converted' | 'failed' | 'blocked' | 'planned';
@@ -10,7 +10,14 @@ export interface RunReport {
   name: string;
   startedAt: string;
   finishedAt: string;
-  source: { files: string[]; disks: { path: string; format: string; virtualSize: number }[] };
+  source: {
+    files: string[];
+    /** How the export was stored: `tar`, `zip`, `tar.gzip`, `folder`, `vmx`, `disks`, `guest-root`. */
+    container: string;
+    disks: { path: string; format: string; virtualSize: number; chain?: string[] }[];
+    /** The manifest check: what was compared, and whether it was skipped. */
+    integrity: SourceIntegrity;
+  };
   facts: GuestFacts | null;
   plugins: { name: string; version: string; active: boolean }[];
   plan: ReturnType<typeof planToJson> | null;
@@ -23,15 +30,18 @@ export interface RunReport {
   error: { code: string; message: string } | null;
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+/** One line on the export's integrity, for people. */
+export function describeIntegrity(integrity: SourceIntegrity): string {
+  const manifest = integrity.manifest ? ` against ${integrity.manifest}` : '';
+  const certificate = integrity.certificate ? `; signed (${integrity.certificate.name}), signature not checked` : '';
+  const states: Record<SourceIntegrity['verification'], string> = {
+    verified: `${integrity.checks.length} file(s) verified${manifest}`,
+    skipped: `checksum verification SKIPPED (--no-verify-checksums): ${integrity.checks.length} file(s) listed${manifest} not checked`,
+    'not-checked': `${integrity.checks.length} file(s) listed${manifest}, not checked by this command`,
+    'no-manifest': 'no manifest: files not checked',
+    none: 'not a package (no manifest to check)',
+  };
+  return states[integrity.verification] + certificate;
 }
 
 /** report.md: a summary first, then the changes as diffs, then findings with hints. */
@@ -41,7 +51,9 @@ export function renderReportMarkdown(report: RunReport, plan: Plan | null): stri
   out.push(`- **Status:** ${report.status}${report.error ? ` — ${report.error.message}` : ''}`);
   const facts = report.facts;
   if (facts) out.push(`- **Guest:** ${facts.os.productName ?? facts.os.type} (${facts.os.arch}), firmware ${facts.firmware}${facts.os.hostname ? `, hostname ${facts.os.hostname}` : ''}`);
-  out.push(`- **Source:** ${report.source.files.join(', ')}`);
+  out.push(`- **Source:** ${report.source.files.join(', ')} (${report.source.container})`);
+  out.push(`- **Integrity:** ${describeIntegrity(report.source.integrity)}`);
+  for (const disk of report.source.disks) if (disk.chain) out.push(`- **Snapshot chain:** ${disk.chain.map((layer) => layer.split('/').pop()).join(' → ')} (newest first; the newest state is migrated)`);
   for (const output of report.outputs) out.push(`- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk${output.sha256 ? `, sha256 ${output.sha256.slice(0, 16)}…` : ''})`);
   for (const file of report.emitted) out.push(`- **${file.description}:** ${file.path}`);
   if (report.verify) out.push(`- **Verify:** ${report.verify.booted ? 'booted' : 'did not boot'}, network ${report.verify.network ? `up (${report.verify.addresses.join(', ')})` : 'down'}`);

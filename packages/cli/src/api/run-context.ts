@@ -1,21 +1,37 @@
 /** What inspect, plan and migrate share: config, plugins, engine, the opened VM. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type PluginEntry, type VmDescription } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type VmDescription } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
-import { openVm, type VmSession } from './open-vm.js';
+import { GUEST_ROOT_PREFIX, openVm, type VmSession } from './open-vm.js';
 
 /** Options every API call takes. */
 export interface CommonRunOptions {
-  /** Source files or a guest folder. */
+  /**
+   * The export: an OVA, an OVF or VMX (disks beside it), a folder holding
+   * one, or disk files. `dir:PATH` names a guest root folder instead, which
+   * is repaired in place (see `guestRoot`).
+   */
   sources: string[];
+  /** A folder holding a guest's root file system, used instead of `sources`; it is repaired in place. */
+  guestRoot?: string;
+  /** Check the export's manifest before writing (default: the config's `source.verifyChecksums`, true). */
+  verifyChecksums?: boolean;
+  /** Source network → target, over the config's `networks` (`--network-map`). */
+  networkMap?: NetworkMap;
+  /** Progress of long steps (unpacking a compressed export). */
+  onProgress?: (event: ProgressEvent) => void;
   /** Folder config search and relative paths start from (default: process.cwd()). */
   cwd?: string;
   /** Config file to use instead of searching. */
   configFile?: string;
   logger?: Logger;
-  /** Scratch folder for overlays (default: a new temporary folder, removed at the end). */
+  /**
+   * Folder under which the run keeps its scratch files (overlays, unpacked
+   * archives) in a folder of its own, removed at the end. Default: the
+   * system's temporary folder.
+   */
   workDir?: string;
   /** Replaces the config's plugin list (batch groups); path specifiers absolute, package names resolve from `cwd`. */
   plugins?: PluginEntry[];
@@ -32,7 +48,22 @@ export interface RunContext {
   logger: Logger;
   workDir: string;
   timings: Record<string, number>;
+  /** Where each source network attaches (config `networks` under the run's own map). */
+  networkMap: NetworkMap;
   dispose(): Promise<void>;
+}
+
+/** The sources as `openVm` takes them: paths resolved from `cwd`, a guest root as `dir:PATH`. */
+export function resolveSources(options: Pick<CommonRunOptions, 'sources' | 'guestRoot'>, cwd: string): string[] {
+  if (options.guestRoot !== undefined) return [`${GUEST_ROOT_PREFIX}${resolve(cwd, options.guestRoot)}`];
+  return options.sources.map((source) => (source.startsWith(GUEST_ROOT_PREFIX) ? `${GUEST_ROOT_PREFIX}${resolve(cwd, source.slice(GUEST_ROOT_PREFIX.length))}` : resolve(cwd, source)));
+}
+
+/** The config's `networks` parsed, with `overrides` on top. */
+export function networkMapOf(config: Hyper2kvmConfig, overrides: NetworkMap = {}): NetworkMap {
+  const map: NetworkMap = {};
+  for (const [source, target] of Object.entries(config.networks)) map[source] = parseNetworkTarget(target);
+  return { ...map, ...overrides };
 }
 
 /** Times an async step into `timings[name]` (milliseconds). */
@@ -45,26 +76,32 @@ export async function timed<T>(timings: Record<string, number>, name: string, ru
   }
 }
 
-/** Loads config and plugins, opens the VM and runs `inspect`. The caller must `dispose()`. */
+/**
+ * Loads config and plugins, opens the VM and runs `inspect`. The caller must
+ * `dispose()`, and await `session.verified` before it writes anything or
+ * reports a result (the export's checksums are still being read).
+ */
 export async function startRun(options: CommonRunOptions): Promise<RunContext> {
   const logger = options.logger ?? silentLogger();
   const cwd = options.cwd ?? process.cwd();
   const { loaded, plugins } = await setupRun({ cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
   const engine = new Engine({ plugins, logger, coreVersion: CORE_VERSION });
-  const ownWorkDir = options.workDir === undefined;
-  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'hyper2kvm-work-')));
+  if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
+  const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'hyper2kvm-work-'));
   const timings: Record<string, number> = {};
   let session: VmSession | undefined;
   const dispose = async (): Promise<void> => {
     await session?.close();
-    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
   };
   try {
     session = await timed(timings, 'open', () =>
-      openVm(options.sources.map((source) => resolve(cwd, source)), {
+      openVm(resolveSources(options, cwd), {
         workDir,
         accel: loaded.config.accel,
         logger,
+        verifyChecksums: options.verifyChecksums ?? loaded.config.source.verifyChecksums,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.onDisksReady ? { onDisksReady: (vm: VmDescription) => options.onDisksReady?.(vm, loaded.config) } : {}),
       }),
     );
@@ -74,9 +111,16 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
       const base = await inspectGuestFacts(opened.guest, { ...(opened.vm ? { vm: opened.vm } : {}), hints: opened.hints, ...(opened.registry ? { registry: opened.registry } : {}) });
       return engine.inspect(opened.guest, base);
     });
-    return { config: loaded.config, plugins, engine, session, facts, logger, workDir, timings, dispose };
+    return { config: loaded.config, plugins, engine, session, facts, logger, workDir, timings, networkMap: networkMapOf(loaded.config, options.networkMap), dispose };
   } catch (error) {
     await dispose();
     throw error;
   }
+}
+
+/** Runs the plugins' `plan` with the guest's registry and the export's own findings heading the plan. */
+export async function planRun(run: RunContext): Promise<Plan> {
+  return timed(run.timings, 'plan', () =>
+    run.engine.plan(run.session.guest, run.facts, { ...(run.session.registry ? { registry: run.session.registry } : {}), findings: run.session.source?.findings ?? [] }),
+  );
 }

@@ -78,7 +78,7 @@ async function writeFailureReport(vm: BatchVm, startedAt: string, error: { code:
     name: vm.name,
     startedAt,
     finishedAt: new Date().toISOString(),
-    source: { files: vm.sources, disks: [] },
+    source: { files: vm.sources, container: 'unknown', disks: [], integrity: { verification: 'none', checks: [] } },
     facts: null,
     plugins: [],
     plan: null,

@@ -1,19 +1,53 @@
 /** `hyper2kvm inspect <source…>`: the facts about an exported VM. */
-import type { GuestFacts } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand } from '../args.js';
+import { formatBytes, type Finding, type GuestFacts, type VmDescription } from '@hyper2kvm/core';
+import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions } from '../args.js';
 import { inspect } from '../api/inspect.js';
+import { describeIntegrity } from '../api/report.js';
 import { commandLogger } from '../command-logger.js';
+import { progressPrinter } from '../progress.js';
 import { printJson, type CommandIO } from '../output.js';
 
 export const inspectHelp = `Usage: hyper2kvm inspect <source…> [options]
 
-Opens the VM read-only and tells what it is: OS, version, firmware,
-bootloader, kernels and their virtio support, network configuration,
-hypervisor tools. A source is an OVA, an OVF or VMX with its disks, the
-disk files of one VM (VMDK, VHD/VHDX, qcow2, raw), or a folder holding a
-guest's root file system.
+Opens the VM read-only and tells what it is: its hardware as the export
+describes it (CPUs, memory, firmware, disks, CD-ROMs, NICs), the integrity
+of the export, and the guest: OS, version, bootloader, kernels and their
+virtio support, network configuration, hypervisor tools. When no OS can be
+used, the hardware is still printed and the exit code says why (1, or 3 for
+an encrypted root without its key).
+
+Options:
+  --hardware-only      read only the descriptors and disk headers (no appliance: seconds)
+${SOURCE_HELP}
 
 ${COMMON_HELP}`;
+
+/** The VM's hardware, as its OVF or VMX describes it. */
+export function describeHardware(vm: VmDescription): string[] {
+  const lines: string[] = [];
+  const cpus = vm.vcpus === undefined ? 'vCPUs not given' : `${vm.vcpus} vCPU${vm.topology ? ` (${vm.topology.sockets} socket(s) × ${vm.topology.cores} core(s) × ${vm.topology.threads} thread(s))` : ''}`;
+  lines.push(`VM:          ${vm.name ?? '(unnamed)'} from ${vm.origin}${vm.descriptorPath ? ` (${vm.descriptorPath})` : ''}`);
+  lines.push(`Hardware:    ${cpus}, ${vm.memoryMiB === undefined ? 'memory not given' : `${vm.memoryMiB} MiB`}${vm.firmware ? `, ${vm.firmware === 'uefi' ? `UEFI${vm.secureBoot ? ' with Secure Boot' : ''}` : 'BIOS'}` : ''}${vm.vtpm ? ', virtual TPM' : ''}`);
+  if (vm.genid) lines.push(`Generation:  ${vm.genid}`);
+  for (const [index, disk] of vm.disks.entries()) {
+    const where = disk.controller ? ` on ${disk.controller}${disk.address ? ` ${disk.address.bus}:${disk.address.unit}` : ''}` : '';
+    const place = disk.archiveMember ? `${disk.path} member "${disk.archiveMember.name}"` : disk.path;
+    const chain = disk.chain ? `, snapshot of ${disk.chain.length - 1} parent(s): ${disk.chain.map((layer) => layer.split('/').pop()).join(' → ')}` : '';
+    lines.push(`Disk ${index + 1}:      ${place} (${disk.format}, ${formatBytes(disk.virtualSize)}${where}${chain})`);
+  }
+  for (const [index, cdrom] of (vm.cdroms ?? []).entries()) {
+    lines.push(`CD-ROM ${index + 1}:    ${cdrom.controller}${cdrom.address ? ` ${cdrom.address.bus}:${cdrom.address.unit}` : ''}${cdrom.image ? ` with ${cdrom.image}` : ', empty'}`);
+  }
+  for (const [index, nic] of vm.nics.entries()) {
+    lines.push(`NIC ${index + 1}:       ${nic.model ?? 'unknown model'}${nic.mac ? ` ${nic.mac}` : ''}${nic.network ? ` on "${nic.network}"` : ''}`);
+  }
+  return lines;
+}
+
+/** Findings about the export, one line each. */
+function describeFindings(findings: Finding[]): string[] {
+  return findings.map((finding) => `${finding.severity.padEnd(8)} ${finding.rule}: ${finding.message}`);
+}
 
 export function describeFacts(facts: GuestFacts): string {
   const lines: string[] = [];
@@ -45,24 +79,31 @@ export function describeFacts(facts: GuestFacts): string {
     lines.push(`Hibernation: ${windows.hibernated ? 'HIBERNATED (hiberfil.sys holds a saved system)' : 'not hibernated'}; fast startup ${windows.fastStartup ? 'ON' : 'off'}`);
     lines.push(`Tools:       ${windows.vmwareToolsInstalled ? 'VMware Tools installed' : 'no VMware Tools'}`);
   }
-  if (facts.vm) {
-    const vm = facts.vm;
-    lines.push(`VM:          ${vm.name ?? '(unnamed)'} from ${vm.origin}${vm.vcpus ? `, ${vm.vcpus} vCPU` : ''}${vm.memoryMiB ? `, ${vm.memoryMiB} MiB` : ''}`);
-    for (const [index, disk] of vm.disks.entries()) lines.push(`Disk ${index + 1}:      ${disk.path} (${disk.format}, ${(disk.virtualSize / 2 ** 30).toFixed(2)} GiB)`);
-    for (const [index, nic] of vm.nics.entries()) lines.push(`NIC ${index + 1}:       ${nic.model ?? 'unknown model'}${nic.mac ? ` ${nic.mac}` : ''}`);
-  }
+  if (facts.vm) lines.push(...describeHardware(facts.vm));
   return lines.join('\n') + '\n';
 }
 
 export async function inspectCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('inspect', argv, {});
+  const { values, positionals } = parseCommand('inspect', argv, { 'hardware-only': { type: 'boolean', default: false }, ...SOURCE_OPTIONS });
   if (values.help) {
     io.stdout.write(inspectHelp + '\n');
     return 0;
   }
   const logger = commandLogger(io, values);
-  const result = await inspect({ sources: positionals, cwd: io.cwd, logger, ...(values.config ? { configFile: values.config } : {}) });
+  const hardwareOnly = values['hardware-only'] === true;
+  const result = await inspect({ ...sourceOptions(values, positionals, io.cwd), cwd: io.cwd, logger, hardwareOnly, onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }), ...(values.config ? { configFile: values.config } : {}) });
   if (values.json) printJson(io, result);
-  else io.stdout.write(describeFacts(result.facts));
-  return 0;
+  else {
+    const lines: string[] = [];
+    if (hardwareOnly || result.problem) {
+      if (result.facts.vm) lines.push(...describeHardware(result.facts.vm));
+    } else {
+      lines.push(describeFacts(result.facts).trimEnd());
+    }
+    if (result.source) lines.push(`Integrity:   ${describeIntegrity(result.source.integrity)} (${result.source.container})`);
+    lines.push(...describeFindings(result.findings));
+    io.stdout.write(lines.join('\n') + '\n');
+    if (result.problem) io.stderr.write(`${result.problem.message}\n`);
+  }
+  return result.problem?.exitCode ?? 0;
 }

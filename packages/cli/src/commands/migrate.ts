@@ -1,7 +1,7 @@
 /** `hyper2kvm migrate`: repair, convert and emit a VM for KVM. */
 import { join, resolve } from 'node:path';
-import { UsageError, renderPlan } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand, stringOption } from '../args.js';
+import { UsageError, parseNetworkMapArguments, renderPlan } from '@hyper2kvm/core';
+import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, stringOption } from '../args.js';
 import { migrate } from '../api/migrate.js';
 import { commandLogger } from '../command-logger.js';
 import { printJson, type CommandIO } from '../output.js';
@@ -25,6 +25,10 @@ Options:
   --compress           zstd-compressed qcow2
   --checksum           SHA-256 of each converted disk in the report (one more read of the output)
   --virtio-win PATH    virtio-win ISO or folder (Windows guests)
+  --network-map MAP    where source networks attach: "VM Network=bridge:br0",
+                       "Backup=network:backup", "*=default" (repeatable; a bare
+                       name is a libvirt network); over the config's networks
+${SOURCE_HELP}
   --dry-run            stop after planning and print the plan
   --verify             boot the result headless and report whether it came up
 ${COMMON_HELP}`;
@@ -37,6 +41,8 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     compress: { type: 'boolean', default: false },
     checksum: { type: 'boolean' },
     'virtio-win': { type: 'string' },
+    'network-map': { type: 'string', multiple: true },
+    ...SOURCE_OPTIONS,
     'dry-run': { type: 'boolean', default: false },
     verify: { type: 'boolean', default: false },
   });
@@ -59,9 +65,10 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     onPlan: (plan) => {
       planText = renderPlan(plan);
     },
-    sources: positionals,
+    ...sourceOptions(values, positionals, io.cwd),
     cwd: io.cwd,
     outputDir,
+    networkMap: parseNetworkMapArguments(networkMapValues(values['network-map'])),
     logger,
     dryRun,
     verify: values.verify === true,
@@ -93,3 +100,7 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
   return report.verify && !(report.verify.booted && report.verify.network) ? 1 : 0;
 }
 
+
+function networkMapValues(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : typeof value === 'string' ? [value] : [];
+}

@@ -11,6 +11,9 @@ export const pluginEntrySchema = z.union([
     .strict(),
 ]);
 
+/** Where a source network's NICs attach: `network:NAME`, `bridge:NAME`, or a bare libvirt network name. */
+export const networkTargetSchema = z.string().regex(/^(?:(?:network|bridge):)?[^\s:]+$/, 'expected "network:NAME", "bridge:NAME" or a network name');
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -24,6 +27,16 @@ export const configSchema = z
       })
       .strict()
       .default({ format: 'qcow2', compress: false, checksum: false }),
+    source: z
+      .object({
+        verifyChecksums: z.boolean().default(true).describe("check every file an export's manifest (.mf) lists before migrating; a mismatch refuses the source"),
+      })
+      .strict()
+      .default({ verifyChecksums: true }),
+    networks: z
+      .record(z.string().min(1), networkTargetSchema)
+      .default({})
+      .describe('source network name → where its NICs attach on KVM: "network:NAME" (a libvirt network), "bridge:NAME" (a host bridge) or a bare NAME (a libvirt network); the key "*" covers every other network'),
     virtioWin: z.string().optional().describe('virtio-win ISO or directory (default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)'),
     parallelism: z
       .object({

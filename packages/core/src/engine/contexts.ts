@@ -4,6 +4,7 @@ import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
 import type { ActionRequest, Finding, Plan } from '../plan/changes.js';
 import type { PlanApi } from '../plan/plan-builder.js';
+import type { NetworkMap } from '../network/network-map.js';
 
 export interface InspectContext {
   /** Full guest access; inspection must not write. */
@@ -91,6 +92,8 @@ export interface EmittedFile {
 export interface EmitContext {
   readonly name: string;
   readonly outputDir: string;
+  /** Where each source network's NICs attach on KVM (config `networks`, `--network-map`); empty when unmapped. */
+  readonly networkMap: NetworkMap;
   readonly facts: GuestFacts;
   readonly plan: Plan;
   readonly outputs: OutputDisk[];

@@ -38,6 +38,17 @@ interface PlanRun {
   facts: GuestFacts;
 }
 
+/** Options of {@link Engine.plan}. */
+export interface PlanOptions {
+  registry?: RegistryReader;
+  /**
+   * Findings the caller already has about the source (its manifest, its
+   * certificate, snapshots taken): they head the plan, and an `error` among
+   * them blocks it like a plugin's.
+   */
+  findings?: Finding[];
+}
+
 export interface EngineOptions {
   plugins: EnginePlugin[];
   logger?: Logger;
@@ -95,14 +106,15 @@ export class Engine {
   }
 
   /** Runs the `plan` taps against a planned view of the guest; nothing is written. */
-  async plan(guest: GuestFs, facts: GuestFacts, options: { registry?: RegistryReader } = {}): Promise<Plan> {
+  async plan(guest: GuestFs, facts: GuestFacts, options: PlanOptions = {}): Promise<Plan> {
     return (await this.planWithView(guest, facts, options)).plan;
   }
 
   /** Like `plan`, also returning the planned view (the guest as it will be). */
-  async planWithView(guest: GuestFs, facts: GuestFacts, options: { registry?: RegistryReader } = {}): Promise<{ plan: Plan; view: PlannedGuest }> {
+  async planWithView(guest: GuestFs, facts: GuestFacts, options: PlanOptions = {}): Promise<{ plan: Plan; view: PlannedGuest }> {
     const view = new PlannedGuest(guest, options.registry);
     const builder = new PlanBuilder(view);
+    builder.plan.findings.push(...(options.findings ?? []));
     await this.#hooks.plan.promise({ builder, facts });
     for (const action of builder.plan.actions) {
       const hook = this.#actions.get(action.key);
