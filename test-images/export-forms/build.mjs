@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { vmxFile } from '../lib/ovf.mjs';
+import { leaveUnreplayedLog, readVhdxHeader, writeDifferencingVhdx } from './vhdx.mjs';
 import { run } from '../lib/run.mjs';
 
 /** A digest of a file, hex. */
@@ -198,6 +199,54 @@ export async function build(recipe, { outDir, workDir, ensureImage }) {
     files['ovf-no-os'] = 'ovf-no-os';
   }
   Object.assign(files, await buildSnapshotChains(base.files.vmdk, recipe, { outDir, workDir }));
+  Object.assign(files, await buildCheckpointChains((await ensureImage(recipe.hyperv.image)).files.vhdx, recipe.hyperv, { outDir, workDir }));
+  return files;
+}
+
+/**
+ * Hyper-V checkpoints: the base VHDX (qemu-img) and two differencing
+ * .avhdx files on it, as Hyper-V names them, each renaming the host with
+ * writes smaller than a 2 MiB block (partially present blocks with sector
+ * bitmaps). Then the broken forms (a missing middle checkpoint, a base written
+ * after the checkpoints), and a VHDX left with an unreplayed log.
+ */
+async function buildCheckpointChains(baseVhdx, { hostnames, checkpointIds }, { outDir, workDir }) {
+  const dir = join(outDir, 'hyperv-checkpoints');
+  await mkdir(dir);
+  const baseName = basename(baseVhdx);
+  await copyFile(baseVhdx, join(dir, baseName));
+  const raw = join(workDir, 'hyperv-raw.img');
+  await run('qemu-img', ['convert', '-q', '-O', 'raw', baseVhdx, raw]);
+  const virtualSize = (await stat(raw)).size;
+  const [root] = JSON.parse((await run('sfdisk', ['--json', raw])).stdout).partitiontable.partitions;
+  let parent = baseName;
+  const stem = baseName.replace(/\.vhdx$/, '');
+  for (const [index, hostname] of hostnames.entries()) {
+    const layer = `${stem}_${checkpointIds[index]}.avhdx`;
+    const writes = await changeGuestFile(raw, { partitionStart: root.start, partitionSectors: root.size, path: '/etc/hostname', content: `${hostname}\n`, workDir });
+    const { dataWriteGuid } = await readVhdxHeader(join(dir, parent));
+    await writeDifferencingVhdx(join(dir, layer), { virtualSize, writes, parent: { dataWriteGuid, relativePath: `.\\${parent}`, absoluteWin32Path: `C:\\ProgramData\\Microsoft\\Windows\\Virtual Hard Disks\\${parent}` } });
+    parent = layer;
+  }
+  // What the newest checkpoint must read as, to compare against.
+  await run('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, join(outDir, 'hyperv-checkpoints-expected.qcow2')]);
+  const files = { 'hyperv-checkpoints': `hyperv-checkpoints/${parent}`, 'hyperv-checkpoints-expected': 'hyperv-checkpoints-expected.qcow2' };
+
+  const missing = join(outDir, 'hyperv-checkpoints-missing');
+  await run('cp', ['-r', '--sparse=always', dir, missing]);
+  await rm(join(missing, `${stem}_${checkpointIds[0]}.avhdx`));
+  files['hyperv-checkpoints-missing'] = `hyperv-checkpoints-missing/${parent}`;
+
+  const rewritten = join(outDir, 'hyperv-checkpoints-rewritten');
+  await run('cp', ['-r', '--sparse=always', dir, rewritten]);
+  // qemu, like Hyper-V, gives a VHDX a new DataWriteGuid on its first write: the checkpoints no longer match it.
+  await run('qemu-io', ['-f', 'vhdx', '-c', 'write -q -P 0 65536 512', join(rewritten, baseName)]);
+  files['hyperv-checkpoints-rewritten'] = `hyperv-checkpoints-rewritten/${parent}`;
+
+  const dirty = join(outDir, 'vhdx-dirty-log.vhdx');
+  await copyFile(baseVhdx, dirty);
+  await leaveUnreplayedLog(dirty);
+  files['vhdx-dirty-log'] = 'vhdx-dirty-log.vhdx';
   return files;
 }
 
@@ -249,6 +298,22 @@ async function buildSnapshotChains(baseVmdk, recipe, { outDir, workDir }) {
  * delta `layer` with qemu-io, so the delta holds only the change.
  */
 async function writeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir, layer }) {
+  const writes = await changeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir });
+  const commands = [];
+  for (const [index, { offset, data }] of writes.entries()) {
+    const block = join(workDir, `block-${index}`);
+    await writeFile(block, data);
+    commands.push('-c', `write -q -s ${block} ${offset} ${data.length}`);
+  }
+  await run('qemu-io', ['-f', 'vmdk', ...commands, layer]);
+}
+
+/**
+ * Changes one file of the ext4 partition of `raw` in place (debugfs on a
+ * copy of the partition's bytes) and returns the guest writes that made the
+ * change: the 64 KiB blocks that differ, at their disk offsets.
+ */
+async function changeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir }) {
   const part = join(workDir, 'partition.img');
   await rm(part, { force: true });
   await run('dd', [`if=${raw}`, `of=${part}`, 'bs=512', `skip=${partitionStart}`, `count=${partitionSectors}`, 'conv=sparse', 'status=none']);
@@ -258,19 +323,19 @@ async function writeGuestFile(raw, { partitionStart, partitionSectors, path, con
   await writeFile(local, content);
   await run('debugfs', ['-w', '-R', `rm ${path}`, part]);
   await run('debugfs', ['-w', '-R', `write ${local} ${path}`, part]);
-  const changed = await changedBlocks(before, part, 65536);
-  const commands = [];
-  for (const [index, offset] of changed.entries()) {
-    const block = join(workDir, `block-${index}`);
-    const handle = await open(part, 'r');
-    const data = Buffer.alloc(65536);
-    await handle.read(data, 0, 65536, offset);
+  const writes = [];
+  const handle = await open(part, 'r');
+  try {
+    for (const offset of await changedBlocks(before, part, 65536)) {
+      const data = Buffer.alloc(65536);
+      await handle.read(data, 0, 65536, offset);
+      writes.push({ offset: partitionStart * 512 + offset, data });
+    }
+  } finally {
     await handle.close();
-    await writeFile(block, data);
-    commands.push('-c', `write -q -s ${block} ${partitionStart * 512 + offset} 65536`);
   }
-  await run('qemu-io', ['-f', 'vmdk', ...commands, layer]);
   await run('dd', [`if=${part}`, `of=${raw}`, 'bs=512', `seek=${partitionStart}`, 'conv=notrunc,sparse', 'status=none']);
+  return writes;
 }
 
 /** Offsets of the `size`-byte blocks that differ between two files of equal size. */

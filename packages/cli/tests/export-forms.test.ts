@@ -31,7 +31,7 @@ async function sourceFiles(path: string): Promise<string[]> {
 beforeAll(async () => {
   forms = (await ensureImage('export-forms')).files as Record<string, string>;
   for (const form of ['tar-xz', 'gz-disk', 'bad-sha256', 'unpacked', 'ovf-no-os']) for (const file of await sourceFiles(forms[form]!)) hashes.set(file, await sha256(file));
-  for (const file of await sourceFiles(join(forms['vmx-chain']!, '..'))) hashes.set(file, await sha256(file));
+  for (const form of ['vmx-chain', 'hyperv-checkpoints']) for (const file of await sourceFiles(join(forms[form]!, '..'))) hashes.set(file, await sha256(file));
 }, LONG);
 
 afterAll(async () => {
@@ -109,6 +109,18 @@ describe('inspect', () => {
     const inspected = JSON.parse(result.stdout) as { facts: RunReport['facts'] };
     expect(inspected.facts?.os.hostname).toBe('ubuntu-snap2');
     expect(inspected.facts?.vm?.disks[0]?.chain?.map((layer) => layer.split('/').pop())).toEqual(['web01-000002.vmdk', 'web01-000001.vmdk', 'web01.vmdk']);
+  }, LONG);
+
+  it('a Hyper-V checkpoint (.avhdx): the guest as the newest checkpoint left it', async () => {
+    const result = await run(['inspect', forms['hyperv-checkpoints']!, '--json']);
+    expect(result.code).toBe(0);
+    const inspected = JSON.parse(result.stdout) as { facts: RunReport['facts'] };
+    expect(inspected.facts?.os).toMatchObject({ type: 'linux', hostname: 'debian-checkpoint2' });
+    expect(inspected.facts?.vm?.disks[0]?.chain?.map((layer) => layer.split('/').pop())).toEqual([
+      'debian-11_9E8F7A6B-5C4D-4E3F-8A2B-1C0D9E8F7A6B.avhdx',
+      'debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D.avhdx',
+      'debian-11.vhdx',
+    ]);
   }, LONG);
 
   it('an OVF with no OS on its disk: the hardware with a clear error, exit 1; --hardware-only skips the appliance', async () => {

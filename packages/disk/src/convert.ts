@@ -4,6 +4,7 @@ import { open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { sha256File } from './hash.js';
 import { qemuErrorReason } from './qemu-img.js';
+import { translateQemuError } from './qemu-messages.js';
 
 /** Output formats hyper2kvm writes. */
 export type OutputFormat = 'qcow2' | 'raw';
@@ -118,7 +119,8 @@ export async function convertDisk(options: ConvertOptions): Promise<ConvertResul
     if (error instanceof Hyper2kvmError) throw error;
     if (options.signal?.aborted) throw new Hyper2kvmError('CONVERT_ABORTED', `${options.from}: conversion aborted`, { cause: error });
     if (error instanceof ExecaError) {
-      const reason = error.signal === undefined ? qemuErrorReason(String(error.stderr ?? '')) : `qemu-img was killed by ${error.signal}`;
+      const stderr = String(error.stderr ?? '');
+      const reason = error.signal === undefined ? (translateQemuError(stderr) ?? qemuErrorReason(stderr)) : `qemu-img was killed by ${error.signal}`;
       throw failure(reason || `qemu-img exited with code ${error.exitCode ?? 'unknown'}`, error);
     }
     throw failure(String(error), error);

@@ -18,3 +18,6 @@ export * from './export-package.js';
 export * from './vmdk-chain.js';
 export * from './zip-index.js';
 export * from './source-kind.js';
+export * from './vhdx.js';
+export * from './vhdx-chain.js';
+export * from './qemu-messages.js';

@@ -23,7 +23,8 @@ function protocolNode(path: string, member?: Pick<ArchiveMember, 'offset' | 'siz
  * opens exactly the checked chain instead of following the layers' hints.
  */
 export function qemuFilename(disk: VmDiskDescription): string {
-  if (disk.chain !== undefined && disk.chain.length > 1) return jsonFilename(chainNode(disk.format, disk.chain));
+  // A Hyper-V checkpoint chain is already one qcow2 layer on its base: only VMDK chains are spelt out.
+  if (disk.format === 'vmdk' && disk.chain !== undefined && disk.chain.length > 1) return jsonFilename(chainNode(disk.format, disk.chain));
   if (disk.archiveMember === undefined) return disk.path;
   return jsonFilename({ driver: disk.format, file: protocolNode(disk.path, disk.archiveMember) });
 }

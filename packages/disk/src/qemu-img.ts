@@ -1,4 +1,5 @@
 import { execa, ExecaError } from 'execa';
+import { translateQemuError } from './qemu-messages.js';
 
 /** The subset of `qemu-img info --output=json` that hyper2kvm reads. */
 export interface QemuImgInfo {
@@ -39,7 +40,8 @@ export async function runQemuImg(args: string[]): Promise<{ stdout: string; stde
     return { stdout: result.stdout, stderr: result.stderr };
   } catch (error) {
     if (error instanceof ExecaError) {
-      throw new QemuImgFailure(qemuErrorReason(String(error.stderr ?? '')) || error.shortMessage, { cause: error });
+      const stderr = String(error.stderr ?? '');
+      throw new QemuImgFailure(translateQemuError(stderr) ?? (qemuErrorReason(stderr) || error.shortMessage), { cause: error });
     }
     throw error;
   }

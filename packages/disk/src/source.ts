@@ -21,6 +21,8 @@ import { hasQemuProtocol, resolveInside } from './safe-path.js';
 import { classifyHead, sniffSourceFile } from './source-kind.js';
 import { readTarIndex } from './tar-index.js';
 import { concatenateToFile, decompressToFile, extractToFile, joinedReader, unpackCompressedTar, type UnpackProgress } from './unpack.js';
+import type { VhdxFile } from './vhdx.js';
+import { materializeVhdxChain, readVhdxFile, resolveVhdxChain } from './vhdx-chain.js';
 import { hasParent, readVmdkLayer } from './vmdk-chain.js';
 import { parseVmdkDescriptor } from './vmdk-descriptor.js';
 import { readEmbeddedDescriptor, readSparseExtentHeader } from './vmdk-sparse.js';
@@ -146,7 +148,7 @@ async function openAny(paths: string[], context: OpenContext): Promise<Opened> {
     case 'vmx':
       return openVmx(resolve(first.path), first.path);
     case 'image':
-      return openDisks(paths);
+      return openDisks(paths, context);
     default:
       return openCompressed(resolve(first.path), first.kind, first.path, context);
   }
@@ -408,19 +410,33 @@ async function openVmx(absolute: string, shown: string): Promise<Opened> {
   return { vm: describeVmx(vmx, disks, absolute), container: 'vmx', integrity: NO_PACKAGE, findings: [] };
 }
 
-async function openDisks(paths: string[]): Promise<Opened> {
+async function openDisks(paths: string[], context: OpenContext): Promise<Opened> {
   const seen = new Set<string>();
   const disks: VmDiskDescription[] = [];
   for (const path of paths) {
     const absolute = resolve(path);
     if (seen.has(absolute)) throw new UsageError(`${path}: given twice`);
     seen.add(absolute);
-    disks.push(diskFrom(absolute, await probeImage(path)));
+    const vhdx = await readVhdxFile(absolute).catch(() => undefined);
+    disks.push(vhdx?.hasParent ? await openCheckpointChain(absolute, vhdx, path, context) : diskFrom(absolute, await probeImage(path)));
   }
   const [first] = paths;
   const vm: VmDescription = { disks, nics: [], origin: 'disks' };
   if (first !== undefined) vm.name = basename(first, extname(first));
   return { vm, container: 'disks', integrity: NO_PACKAGE, findings: [] };
+}
+
+/**
+ * A Hyper-V checkpoint (differencing VHDX): the chain is checked, then its
+ * newest state is written as a qcow2 layer on the base in the scratch folder.
+ */
+async function openCheckpointChain(top: string, first: VhdxFile, shown: string, context: OpenContext): Promise<VmDiskDescription> {
+  const layers = await resolveVhdxChain(top, first, shown);
+  const base = layers.at(-1)!;
+  await probeImage(base.path); // the base is read by qemu: its own problems (a pending log) come first
+  const target = join(await context.scratch.folder(`checkpoints-${basename(top)}`), `${basename(top, extname(top))}.qcow2`);
+  await materializeVhdxChain(layers, target, shown);
+  return { path: target, format: 'qcow2', virtualSize: first.virtualSize, chain: layers.map((layer) => layer.path) };
 }
 
 function diskFrom(path: string, probe: ImageProbe, ovfDisk?: OvfDisk): VmDiskDescription {

@@ -2,7 +2,7 @@
 // gzip) where a tool can make them, and the refusals they must get.
 import { InputError } from '@hyper2kvm/core';
 import { execa } from 'execa';
-import { copyFile, mkdir, open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qemuFilename } from '../src/qemu-filename.js';
@@ -84,6 +84,21 @@ describe('compressed files', () => {
       expect(await sameContent(qemuFilename(opened.vm.disks[0]!), raw, { b: 'raw' })).toBe(true);
     } finally {
       await opened.dispose();
+    }
+  });
+});
+
+describe('qemu errors said about the file', () => {
+  it('a disk another process holds open for writing is "in use", not a lock error', async () => {
+    const disk = await convertImage(raw, join(dir, 'in-use.qcow2'), 'qcow2');
+    const socket = join(await makeTempDir('nbd'), 's');
+    const holder = execa('qemu-nbd', ['--format=qcow2', `--socket=${socket}`, '--persistent', disk], { reject: false });
+    try {
+      for (let attempt = 0; attempt < 100 && !(await stat(socket).then(() => true, () => false)); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await refusal([disk])).message).toBe(`${disk}: is in use: another process (a running VM, a backup, another conversion) holds a lock on it; shut the VM down or wait for the other process, then try again`);
+    } finally {
+      holder.kill();
+      await holder;
     }
   });
 });

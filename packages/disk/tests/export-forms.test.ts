@@ -254,6 +254,45 @@ describe('snapshot chains', () => {
   });
 });
 
+describe('Hyper-V checkpoints', () => {
+  it('a differencing .avhdx opens as the newest state of its chain, written as one qcow2 layer on the base', async () => {
+    const opened = await open('hyperv-checkpoints');
+    try {
+      const [disk] = opened.vm.disks;
+      const folder = join(forms.dir, 'hyperv-checkpoints');
+      expect(disk!.chain).toEqual(['debian-11_9E8F7A6B-5C4D-4E3F-8A2B-1C0D9E8F7A6B.avhdx', 'debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D.avhdx', 'debian-11.vhdx'].map((name) => join(folder, name)));
+      expect(disk).toMatchObject({ format: 'qcow2' });
+      expect(disk!.path.startsWith(join(scratch, 'hyperv-checkpoints'))).toBe(true);
+      // Every sector the checkpoints hold, partially present blocks included, reads as the guest last wrote it.
+      expect(await sameContent(qemuFilename(disk!), source('hyperv-checkpoints-expected'), { b: 'qcow2' })).toBe(true);
+      const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', disk!.path])).stdout) as { 'backing-filename': string };
+      expect(info['backing-filename']).toBe(join(folder, 'debian-11.vhdx'));
+    } finally {
+      await opened.dispose();
+    }
+  });
+
+  it('a missing checkpoint is named', async () => {
+    const top = source('hyperv-checkpoints-missing');
+    await expect(open('hyperv-checkpoints-missing')).rejects.toThrow(
+      `${top}: checkpoint chain is broken: "debian-11_9E8F7A6B-5C4D-4E3F-8A2B-1C0D9E8F7A6B.avhdx" is a checkpoint of ".\\debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D.avhdx", which is not in its folder (copy every .vhdx and .avhdx file of the VM)`,
+    );
+  });
+
+  it('a base written after the checkpoints (its data ID changed) is refused', async () => {
+    await expect(open('hyperv-checkpoints-rewritten')).rejects.toThrow(/checkpoint chain is broken: "debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D\.avhdx" was taken from "debian-11\.vhdx" with data ID \{[0-9a-f-]{36}\}, but that file's data ID is now \{[0-9a-f-]{36}\}/);
+  });
+
+  it('a VHDX with an unreplayed log gets a sentence about the file, never advice to repair the source', async () => {
+    const error = await open('vhdx-dirty-log').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InputError);
+    const message = (error as InputError).message;
+    expect(message).toBe(
+      `${source('vhdx-dirty-log')}: the VHDX holds metadata log entries that were never applied (its VM was running, or was not shut down cleanly, when the file was copied); hyper2kvm never writes to a source: shut the VM down in Hyper-V and copy or export the disk again, or replay the log on a copy (cp the file, then qemu-img check -r all on the copy) and migrate the copy`,
+    );
+  });
+});
+
 describe('hardware without an operating system', () => {
   it('an OVF folder whose disk holds only data still describes the VM', async () => {
     const opened = await open('ovf-no-os');

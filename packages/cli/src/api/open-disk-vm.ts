@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { BlockedError, GuestFsError, InputError, formatBytes, type Hyper2kvmError, type Logger, type OsHints, type ProgressEvent, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
-import { createOverlays, openSource } from '@hyper2kvm/disk';
+import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import { missingDisksProblem } from './missing-disks-problem.js';
 import type { VmSession } from './open-vm.js';
@@ -68,6 +68,10 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
         disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
         accel: options.accel ?? 'auto',
         logger: options.logger,
+      }).catch((error: unknown) => {
+        // qemu's complaint about a source disk (a lock, a pending log) reaches us through libguestfs: say it about the file.
+        const reason = error instanceof Error ? translateQemuError(error.message) : undefined;
+        throw reason === undefined ? error : new InputError(paths.join(', '), reason, { cause: error, code: 'SOURCE_UNREADABLE' });
       }),
     );
     appliance = launched;
