@@ -30,7 +30,8 @@ export function projectConfig(overrides: { test?: NonNullable<ViteUserConfig['te
     resolve: { alias: workspaceAliases() },
     test: {
       include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
-      testTimeout: 30_000,
+      // Appliance calls under TCG on a loaded 2-core machine take tens of seconds.
+      testTimeout: 120_000,
       hookTimeout: 300_000,
       // Test files mostly wait on a TCG appliance or qemu: two at a time keep
       // both cores of a small CI machine busy (vitest's default there is one).
