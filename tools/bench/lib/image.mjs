@@ -14,6 +14,7 @@ import { run, secondsSince } from './util.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const IMAGE_PARAMS = { name: 'ubuntu-bench', diskGiB: 4, dataFiles: 16, dataFileMiB: 64, diskId: '0x7f3c2a1c', subformat: 'monolithicSparse' };
 const MANIFEST = 'manifest.json';
+const DEFAULT_PARAMS = IMAGE_PARAMS;
 const FAKE_TIME = String(Date.parse('2024-01-01T00:00:00Z') / 1000);
 
 const FAKE_STAMP = '20240101000000';
@@ -43,7 +44,10 @@ async function pinVmdkCid(path) {
   }
 }
 
-async function builderHash() {
+/** A bigger variant for measurements that scale with the data (checksum verification of a multi-GiB OVA). */
+export const LARGE_IMAGE_PARAMS = { ...IMAGE_PARAMS, name: 'ubuntu-bench-large', diskGiB: 8, dataFiles: 48 };
+
+async function builderHash(IMAGE_PARAMS) {
   const hash = createHash('sha256');
   for (const file of ['image.mjs', 'guest-tree.mjs']) hash.update(file).update(await readFile(join(HERE, file)));
   hash.update(JSON.stringify(IMAGE_PARAMS));
@@ -64,8 +68,8 @@ async function readManifest(dir) {
  * The cached bench image, built first if missing.
  * @returns {Promise<{ vmdk: string, dir: string, cached: boolean, manifest: any }>}
  */
-export async function ensureBenchImage({ cacheDir, force = false, log = () => undefined }) {
-  const hash = await builderHash();
+export async function ensureBenchImage({ cacheDir, force = false, log = () => undefined, params: IMAGE_PARAMS = DEFAULT_PARAMS }) {
+  const hash = await builderHash(IMAGE_PARAMS);
   const dir = join(cacheDir, `${IMAGE_PARAMS.name}-${hash}`);
   if (force) await rm(dir, { recursive: true, force: true });
   const existing = await readManifest(dir);

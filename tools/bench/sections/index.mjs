@@ -12,5 +12,6 @@ import * as inspect from './inspect.mjs';
 import * as batch from './batch.mjs';
 import * as bootable from './bootable.mjs';
 import * as windows from './windows.mjs';
+import * as checksum from './checksum.mjs';
 
-export const SECTIONS = [image, convert, migrate, inspect, batch, bootable, windows];
+export const SECTIONS = [image, convert, migrate, inspect, batch, checksum, bootable, windows];
