@@ -11,7 +11,8 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, posix, resolve } from 'node:path';
-import { decompressedHead } from './compression.js';
+import { Readable } from 'node:stream';
+import { decompress, decompressedHead } from './compression.js';
 import type { Compression } from './compression.js';
 import { folderPackage, packageName, tarPackage, zipPackage, type ExportPackage, type PackageContainer, type PackageFile } from './export-package.js';
 import { planIntegrity, readSmall, type IntegrityPlan } from './integrity.js';
@@ -20,6 +21,7 @@ import { probeImage, type ImageProbe } from './probe.js';
 import { hasQemuProtocol, resolveInside } from './safe-path.js';
 import { classifyHead, sniffSourceFile } from './source-kind.js';
 import { readTarIndex } from './tar-index.js';
+import { readTarStream } from './tar-stream.js';
 import { concatenateToFile, decompressToFile, extractToFile, joinedReader, unpackCompressedTar, type UnpackProgress } from './unpack.js';
 import type { VhdxFile } from './vhdx.js';
 import { materializeVhdxChain, readVhdxFile, resolveVhdxChain } from './vhdx-chain.js';
@@ -46,6 +48,13 @@ export interface OpenSourceOptions {
   verifyChecksums?: boolean;
   /** Progress of unpacking and decompressing (`step: 'unpack'`). */
   onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Describe the VM only (`inspect --hardware-only`): nothing is unpacked,
+   * decompressed or merged. A compressed archive is read up to its OVF; a
+   * disk that cannot be read in place is described from the OVF (its
+   * capacity, `format: 'unknown'`); a checkpoint chain is checked, not merged.
+   */
+  describeOnly?: boolean;
 }
 
 /** How the source was stored. */
@@ -94,6 +103,7 @@ interface OpenContext {
   scratch: Scratch;
   verifyChecksums: boolean;
   progress: UnpackProgress;
+  describeOnly: boolean;
 }
 
 const NO_PACKAGE: IntegrityPlan = { summary: { verification: 'none', checks: [] }, findings: [], bytesToRead: 0, verify: async () => ({ verification: 'none', checks: [] }) };
@@ -106,7 +116,7 @@ const NO_PACKAGE: IntegrityPlan = { summary: { verification: 'none', checks: [] 
 export async function openSource(paths: string[], options: OpenSourceOptions = {}): Promise<OpenedSource> {
   if (paths.length === 0) throw new UsageError('no source given: pass an OVA, an OVF, a VMX, a folder holding one, or disk files');
   const scratch = new Scratch(options.scratchDir);
-  const context: OpenContext = { scratch, verifyChecksums: options.verifyChecksums ?? true, progress: options.onProgress ? { onProgress: options.onProgress } : {} };
+  const context: OpenContext = { scratch, verifyChecksums: options.verifyChecksums ?? true, progress: options.onProgress ? { onProgress: options.onProgress } : {}, describeOnly: options.describeOnly ?? false };
   try {
     const opened = await openAny(paths, context);
     return { ...opened, dispose: () => scratch.dispose() };
@@ -192,18 +202,68 @@ async function openCompressed(path: string, compression: Compression, shown: str
   const input = (): ReturnType<typeof createReadStream> => createReadStream(path, { highWaterMark: 1024 * 1024 });
   const head = await decompressedHead(compression, input, shown, 4096);
   const inner = classifyHead(head);
+  if (inner.kind === 'tar' && context.describeOnly) {
+    const ovf = await firstOvfMember(compression, input, shown);
+    const pkg = memoryPackage(path, `tar.${compression}`, [ovf]);
+    const opened = await openOvf(pkg, ovf.name, shown, context);
+    // Only the OVF was read: say nothing about a manifest further in.
+    return { ...opened, integrity: { ...NO_PACKAGE, summary: { verification: 'not-checked', checks: [] } }, findings: opened.findings.filter((finding) => finding.rule !== 'no-manifest') };
+  }
   if (inner.kind === 'tar') {
     const folder = await context.scratch.folder(basename(path));
     const pkg = await unpackCompressedTar(path, compression, folder, { ...context.progress, shown });
     return openPackage(pkg, shown, context);
   }
   if (inner.kind !== 'image') throw new InputError(shown, `is a ${compression}-compressed ${inner.kind === 'compressed' ? 'compressed file' : inner.kind}; only compressed tar archives (OVAs) and disk images are understood`);
+  if (context.describeOnly) {
+    return { vm: { name: basename(path, extname(path)), disks: [{ path, format: 'unknown', virtualSize: 0 }], nics: [], origin: 'disks' }, container: 'disks', integrity: NO_PACKAGE, findings: [] };
+  }
   const folder = await context.scratch.folder(basename(path));
   const target = join(folder, basename(path, extname(path)) || 'disk');
   await decompressToFile({ input, compressedSize: (await stat(path)).size, path }, compression, target, { ...context.progress, shown });
   const probe = await probeImage(target);
   const disk = diskFrom(target, probe);
   return { vm: { name: basename(target, extname(target)), disks: [disk], nics: [], origin: 'disks' }, container: 'disks', integrity: NO_PACKAGE, findings: [] };
+}
+
+/** Thrown by the sink that found the OVF, to stop reading the rest of the archive. */
+class FoundOvf extends Error {}
+
+/** The first `.ovf` member of a compressed tar, read without unpacking the rest. */
+async function firstOvfMember(compression: Compression, input: () => ReturnType<typeof createReadStream>, shown: string): Promise<{ name: string; data: Buffer }> {
+  const running = decompress(compression, input, shown);
+  let found: { name: string; data: Buffer } | undefined;
+  try {
+    await readTarStream(running.output, shown, async (member) => {
+      if (!member.name.toLowerCase().endsWith('.ovf') || member.size > MAX_DESCRIPTOR_BYTES) return undefined;
+      const chunks: Buffer[] = [];
+      return {
+        write: async (chunk) => void chunks.push(chunk),
+        end: async () => {
+          found = { name: member.name, data: Buffer.concat(chunks) };
+          throw new FoundOvf();
+        },
+      };
+    });
+  } catch (error) {
+    if (!(error instanceof FoundOvf)) throw error;
+  } finally {
+    running.stop();
+  }
+  if (found === undefined) throw new InputError(shown, 'not an OVA: the archive has no .ovf member');
+  return found;
+}
+
+/** Files held in memory (an OVF read out of a compressed archive). */
+function memoryPackage(origin: string, container: PackageContainer, files: { name: string; data: Buffer }[]): ExportPackage {
+  const entries: PackageFile[] = files.map(({ name, data }) => ({ name, size: data.length, read: () => Readable.from([data]), digests: {} }));
+  return {
+    origin,
+    container,
+    file: async (name) => entries.find((entry) => entry.name === name),
+    list: async (folder) => entries.filter((entry) => (posix.dirname(entry.name) === '.' ? '' : posix.dirname(entry.name)) === folder),
+    all: async () => entries,
+  };
 }
 
 /** A folder: an unpacked OVA (its `.ovf`) or a VMware VM (its `.vmx`), never a guest root (that is `dir:`). */
@@ -265,6 +325,10 @@ async function openOvf(pkg: ExportPackage, ovfName: string, shown: string, conte
   for (const ovfDisk of ovf.disks) {
     const href = ovfDisk.href;
     if (href === undefined) continue; // a blank disk created on import
+    if (context.describeOnly) {
+      disks.push(await describeDisk(pkg, folder, { ...ovfDisk, href }, shown, findings));
+      continue;
+    }
     const located = await locateDisk(pkg, folder, { ...ovfDisk, href }, shown, findings);
     used.push(...located.parts.map((part) => part.name));
     disks.push(await materializeDisk(pkg, located, ovfDisk, shown, context));
@@ -322,6 +386,23 @@ async function locateDisk(pkg: ExportPackage, folder: string, disk: OvfDisk & { 
     message: `disk "${disk.href}" is stored as ${snapshots.length} numbered file(s); migrating the newest, "${posix.basename(newest.file.name)}"`,
   });
   return { href: disk.href, parts: [newest.file], layout: 'single' };
+}
+
+/**
+ * A disk described without copying anything: probed in place when it can be
+ * read there, else from what the OVF says (its capacity).
+ */
+async function describeDisk(pkg: ExportPackage, folder: string, ovfDisk: OvfDisk & { href: string }, shown: string, findings: Finding[]): Promise<VmDiskDescription> {
+  const located = await locateDisk(pkg, folder, ovfDisk, shown, findings).catch(() => undefined);
+  const [only] = located?.parts ?? [];
+  if (located?.layout === 'single' && ovfDisk.compression === undefined && only?.inPlace !== undefined) {
+    const place = only.inPlace;
+    const probe = await probeImage(place.path, place.member ? { archiveMember: place.member } : {});
+    return { ...diskFrom(place.path, probe, ovfDisk), ...(place.member ? { archiveMember: { name: place.member.name, offset: place.member.offset, size: place.member.size } } : {}) };
+  }
+  const disk: VmDiskDescription = { path: pkg.origin, format: /vmdk/i.test(ovfDisk.format ?? ovfDisk.href) ? 'vmdk' : 'unknown', virtualSize: ovfDisk.capacityBytes ?? 0, controller: ovfDisk.controller };
+  if (ovfDisk.address !== undefined) disk.address = ovfDisk.address;
+  return disk;
 }
 
 /** Puts a located disk where qemu can read it (in place when possible) and probes it. */
@@ -432,6 +513,7 @@ async function openDisks(paths: string[], context: OpenContext): Promise<Opened>
  */
 async function openCheckpointChain(top: string, first: VhdxFile, shown: string, context: OpenContext): Promise<VmDiskDescription> {
   const layers = await resolveVhdxChain(top, first, shown);
+  if (context.describeOnly) return { path: top, format: 'vhdx', virtualSize: first.virtualSize, chain: layers.map((layer) => layer.path) };
   const base = layers.at(-1)!;
   await probeImage(base.path); // the base is read by qemu: its own problems (a pending log) come first
   const target = join(await context.scratch.folder(`checkpoints-${basename(top)}`), `${basename(top, extname(top))}.qcow2`);

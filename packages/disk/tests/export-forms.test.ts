@@ -139,6 +139,38 @@ describe('OVA containers: content decides', () => {
   });
 });
 
+describe('describing only (inspect --hardware-only)', () => {
+  it.each([
+    ['tar-xz', 'tar.xz', 'vmdk'],
+    ['gz-disk', 'tar', 'vmdk'],
+    ['chunked', 'tar', 'vmdk'],
+    ['zip', 'zip', 'vmdk'],
+  ])('%s: the VM from its OVF, nothing unpacked, the disk from the OVF', async (form, container, format) => {
+    const folder = join(scratch, `describe-${form}`);
+    const opened = await openSource([source(form)], { scratchDir: folder, describeOnly: true });
+    try {
+      expect(opened.container).toBe(container);
+      expect(opened.vm).toMatchObject({ name: 'ubuntu-2204', vcpus: 2, memoryMiB: 2048, disks: [{ path: source(form), format, virtualSize: 512 * 2 ** 20, controller: 'scsi' }] });
+      expect(opened.findings.map((finding) => finding.rule)).not.toContain('no-manifest');
+    } finally {
+      await opened.dispose();
+    }
+    await expect(stat(folder)).rejects.toThrow();
+  });
+
+  it('a checkpoint chain is checked and described, not merged', async () => {
+    const folder = join(scratch, 'describe-hyperv');
+    const opened = await openSource([source('hyperv-checkpoints')], { scratchDir: folder, describeOnly: true });
+    try {
+      expect(opened.vm.disks).toEqual([{ path: source('hyperv-checkpoints'), format: 'vhdx', virtualSize: 512 * 2 ** 20, chain: expect.arrayContaining([join(forms.dir, 'hyperv-checkpoints', 'debian-11.vhdx')]) }]);
+    } finally {
+      await opened.dispose();
+    }
+    await expect(stat(folder)).rejects.toThrow();
+    await expect(openSource([source('hyperv-checkpoints-missing')], { describeOnly: true })).rejects.toThrow(/checkpoint chain is broken/);
+  });
+});
+
 describe('manifests', () => {
   it.each([
     ['tar-subdir', 'SHA1', 'ovftool'],

@@ -1,7 +1,5 @@
 /** Programmatic `inspect`: what the exported VM is, its hardware and its OS. */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { emptyFacts, Hyper2kvmError, type Finding, type GuestFacts, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
 import { openSource } from '@hyper2kvm/disk';
 import { GUEST_ROOT_PREFIX } from './open-vm.js';
@@ -55,29 +53,23 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   }
 }
 
-/** The VM as its descriptors describe it, without launching the appliance or reading the disks' content. */
+/** The VM as its descriptors describe it, without launching the appliance or copying anything (a compressed export is read up to its OVF). */
 async function inspectHardware(options: InspectOptions): Promise<InspectResult> {
   const cwd = options.cwd ?? process.cwd();
   if (options.guestRoot !== undefined || options.sources.some((source) => source.startsWith(GUEST_ROOT_PREFIX))) {
     throw new Hyper2kvmError('USAGE', 'inspect --hardware-only: a guest root folder has no hardware description', { exitCode: 2 });
   }
   const started = performance.now();
-  if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
-  const scratch = await mkdtemp(join(options.workDir ?? tmpdir(), 'hyper2kvm-work-'));
+  const opened = await openSource(options.sources.map((source) => resolve(cwd, source)), { describeOnly: true });
   try {
-    const opened = await openSource(options.sources.map((source) => resolve(cwd, source)), { scratchDir: join(scratch, 'source'), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-    try {
-      return {
-        facts: emptyFacts(opened.vm),
-        source: { container: opened.container, integrity: opened.integrity.summary },
-        findings: opened.findings,
-        applianceLaunches: 0,
-        timings: { source: Math.round(performance.now() - started) },
-      };
-    } finally {
-      await opened.dispose();
-    }
+    return {
+      facts: emptyFacts(opened.vm),
+      source: { container: opened.container, integrity: opened.integrity.summary },
+      findings: opened.findings,
+      applianceLaunches: 0,
+      timings: { source: Math.round(performance.now() - started) },
+    };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await opened.dispose();
   }
 }

@@ -37,7 +37,7 @@ export function describeIntegrity(integrity: SourceIntegrity): string {
   const states: Record<SourceIntegrity['verification'], string> = {
     verified: `${integrity.checks.length} file(s) verified${manifest}`,
     skipped: `checksum verification SKIPPED (--no-verify-checksums): ${integrity.checks.length} file(s) listed${manifest} not checked`,
-    'not-checked': `${integrity.checks.length} file(s) listed${manifest}, not checked by this command`,
+    'not-checked': integrity.manifest ? `${integrity.checks.length} file(s) listed${manifest}, not checked by this command` : 'not checked by this command (only the descriptors were read)',
     'no-manifest': 'no manifest: files not checked',
     none: 'not a package (no manifest to check)',
   };
