@@ -198,7 +198,7 @@ export async function build(recipe, { outDir, workDir, ensureImage }) {
     await writeFile(join(dir, `${name}.mf`), await MANIFESTS.ovftool(dir, [ovfName, dataDisk]));
     files['ovf-no-os'] = 'ovf-no-os';
   }
-  Object.assign(files, await buildSnapshotChains(base.files.vmdk, recipe, { outDir, workDir }));
+  Object.assign(files, await buildSnapshotChains(base.files.vmdk, recipe, { outDir, workDir, ovf, ovfFile: ovfName }));
   Object.assign(files, await buildCheckpointChains((await ensureImage(recipe.hyperv.image)).files.vhdx, recipe.hyperv, { outDir, workDir }));
   return files;
 }
@@ -258,7 +258,8 @@ async function buildCheckpointChains(baseVhdx, { hostnames, checkpointIds }, { o
  * broken forms: a missing middle link, and a parent written after the
  * snapshot was taken (its CID changed).
  */
-async function buildSnapshotChains(baseVmdk, recipe, { outDir, workDir }) {
+async function buildSnapshotChains(baseVmdk, recipe, { outDir, workDir, ovf, ovfFile }) {
+  const ovfName = ovfFile.replace(/\.ovf$/, '');
   const { hostnames } = recipe.chain;
   const dir = join(outDir, 'vmx-chain');
   await mkdir(dir);
@@ -269,15 +270,25 @@ async function buildSnapshotChains(baseVmdk, recipe, { outDir, workDir }) {
   const [root] = JSON.parse((await run('sfdisk', ['--json', raw])).stdout).partitiontable.partitions;
   const partitionStart = root.start;
   const partitionSectors = root.size;
+  // The same first snapshot inside an OVA, as numbered members whose newest is a delta on the one before.
+  const numbered = join(workDir, 'numbered-chain');
+  await mkdir(numbered, { recursive: true });
+  const member = (index) => `${ovfName}-disk1.vmdk.${String(index).padStart(9, '0')}`;
+  await copyFile(baseVmdk, join(numbered, member(0)));
+  await run('qemu-img', ['create', '-q', '-f', 'vmdk', '-b', member(0), '-F', 'vmdk', member(1)], { cwd: numbered });
   let parent = 'web01.vmdk';
   for (const [index, hostname] of hostnames.entries()) {
     const layer = `web01-${String(index + 1).padStart(6, '0')}.vmdk`;
     await run('qemu-img', ['create', '-q', '-f', 'vmdk', '-b', parent, '-F', 'vmdk', layer], { cwd: dir });
-    await writeGuestFile(raw, { partitionStart, partitionSectors, path: '/etc/hostname', content: `${hostname}\n`, workDir, layer: join(dir, layer) });
+    const layers = [join(dir, layer), ...(index === 0 ? [join(numbered, member(1))] : [])];
+    await writeGuestFile(raw, { partitionStart, partitionSectors, path: '/etc/hostname', content: `${hostname}\n`, workDir, layers });
     parent = layer;
   }
+  await writeFile(join(numbered, ovfFile), ovf);
+  await writeFile(join(numbered, ovfFile.replace(/\.ovf$/, '.mf')), await MANIFESTS.ovftool(numbered, [ovfFile, member(0), member(1)]));
+  await run('tar', ['--format=ustar', ...TAR, '-C', numbered, '-cf', join(outDir, 'numbered-chain.ova'), ovfFile, ovfFile.replace(/\.ovf$/, '.mf'), member(0), member(1)]);
   await writeFile(join(dir, 'web01.vmx'), vmxFile({ name: 'web01', vm: recipe.chain.vm, firmware: 'bios', vmdks: [parent] }));
-  const files = { 'vmx-chain': 'vmx-chain/web01.vmx' };
+  const files = { 'vmx-chain': 'vmx-chain/web01.vmx', 'numbered-chain': 'numbered-chain.ova' };
 
   const missing = join(outDir, 'vmx-chain-missing');
   await run('cp', ['-r', '--sparse=always', dir, missing]);
@@ -297,7 +308,7 @@ async function buildSnapshotChains(baseVmdk, recipe, { outDir, workDir }) {
  * bytes, no appliance) and writes the 64 KiB blocks that changed into the
  * delta `layer` with qemu-io, so the delta holds only the change.
  */
-async function writeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir, layer }) {
+async function writeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir, layers }) {
   const writes = await changeGuestFile(raw, { partitionStart, partitionSectors, path, content, workDir });
   const commands = [];
   for (const [index, { offset, data }] of writes.entries()) {
@@ -305,7 +316,7 @@ async function writeGuestFile(raw, { partitionStart, partitionSectors, path, con
     await writeFile(block, data);
     commands.push('-c', `write -q -s ${block} ${offset} ${data.length}`);
   }
-  await run('qemu-io', ['-f', 'vmdk', ...commands, layer]);
+  for (const layer of layers) await run('qemu-io', ['-f', 'vmdk', ...commands, layer]);
 }
 
 /**

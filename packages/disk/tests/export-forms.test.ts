@@ -274,6 +274,20 @@ describe('snapshot chains', () => {
     }
   });
 
+  it('numbered OVA members whose newest is a delta: the chain is copied out of the archive, checked and opened', async () => {
+    const opened = await open('numbered-chain');
+    try {
+      const [disk] = opened.vm.disks;
+      expect(disk!.chain?.map((layer) => layer.split('/').pop())).toEqual(['ubuntu-2204-disk1.vmdk.000000001', 'ubuntu-2204-disk1.vmdk.000000000']);
+      expect(disk!.path.startsWith(join(scratch, 'numbered-chain'))).toBe(true);
+      // The same first snapshot as the VMX chain's web01-000001.vmdk (qemu follows that one's hint beside it).
+      expect(await sameContent(qemuFilename(disk!), join(forms.dir, 'vmx-chain', 'web01-000001.vmdk'), { b: 'vmdk' })).toBe(true);
+      expect(await opened.integrity.verify()).toMatchObject({ verification: 'verified' });
+    } finally {
+      await opened.dispose();
+    }
+  });
+
   it('a missing link is a one-line error naming it', async () => {
     const top = join(forms.dir, 'vmx-chain-missing', 'web01-000002.vmdk');
     const error = await open('vmx-chain-missing').catch((caught: unknown) => caught);
