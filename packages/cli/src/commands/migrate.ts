@@ -31,6 +31,7 @@ Options:
 ${SOURCE_HELP}
   --dry-run            stop after planning and print the plan
   --verify             boot the result headless and report whether it came up
+
 ${COMMON_HELP}`;
 
 export async function migrateCommand(argv: string[], io: CommandIO): Promise<number> {
