@@ -192,7 +192,7 @@ describe('--dry-run', () => {
     // A real plugin of the project that reports one warning per guest it plans.
     await writeFile(
       join(dir, 'hostname-note.mjs'),
-      `export default { name: 'hostname-note', version: '1.0.0', engine: '*', apply(hooks) { hooks.plan.tapPromise('hostname-note', async (p) => { p.report({ rule: 'hostname-note', severity: 'warning', message: 'check DNS for the new MAC' }); }); } };\n`,
+      `export default { name: 'hostname-note', version: '1.0.0', api: 1, apply(hooks) { hooks.plan.tapPromise('hostname-note', async (p) => { p.report({ rule: 'hostname-note', severity: 'warning', message: 'check DNS for the new MAC' }); }); } };\n`,
     );
     const result = await run(['batch', '--config', 'migrations.yaml', '--dry-run'], dir);
     expect(result.code).toBe(1);

@@ -13,7 +13,7 @@ const run = (argv: string[], cwd = repoRoot): Promise<CliResult> => runCli(argv,
 const storagePlugin = `
 import { z } from 'zod';
 export default {
-  name: 'local-storage', version: '1.0.0', engine: '^0.1.0',
+  name: 'local-storage', version: '1.0.0', api: 1,
   options: z.object({ storage: z.enum(['viostor', 'vioscsi']) }),
   apply() {},
 };

@@ -113,7 +113,7 @@ describe('a failing or killed migration', () => {
     await writeFile(join(project, 'package.json'), '{"name":"p","type":"module"}');
     await writeFile(
       join(project, 'broken.mjs'),
-      `export default { name: 'broken-emitter', version: '1.0.0', engine: '*', apply(hooks) { hooks.emit.tap('x', () => { throw new Error('disk full'); }); } };`,
+      `export default { name: 'broken-emitter', version: '1.0.0', api: 1, apply(hooks) { hooks.emit.tap('x', () => { throw new Error('disk full'); }); } };`,
     );
     await writeFile(join(project, 'hyper2kvm.config.json'), JSON.stringify({ plugins: ['@hyper2kvm/plugin-stable-device-names', './broken.mjs'] }));
     const outputDir = join(project, 'out');

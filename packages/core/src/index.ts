@@ -9,6 +9,7 @@ export * from './plan/planned-guest.js';
 export * from './plan/plan-builder.js';
 export * from './plan/render.js';
 export * from './plan/serialize.js';
+export * from './plugin/api.js';
 export * from './plugin/contract.js';
 export * from './plugin/ordering.js';
 export * from './plugin/load.js';

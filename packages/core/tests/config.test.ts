@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SEARCH_PLACES, CORE_VERSION, ConfigError, Engine, configJsonSchema, emptyFacts, loadConfig, loadPlugins } from '../src/index.js';
+import { CONFIG_SEARCH_PLACES, CORE_VERSION, ConfigError, Engine, configJsonSchema, emptyFacts, loadConfig, loadPlugins, PLUGIN_API } from '../src/index.js';
 import { MemoryGuest, tempTree } from './helpers.js';
 
 const storagePlugin = `
@@ -9,7 +9,7 @@ import { z } from 'zod';
 export default {
   name: 'local-storage',
   version: '1.0.0',
-  engine: '^0.1.0',
+  api: 1,
   options: z.object({ storage: z.enum(['viostor', 'vioscsi']).default('viostor') }).strict(),
   apply(hooks, ctx) {
     hooks.plan.tap('local-storage', (p) => p.report({ rule: 'storage', severity: 'info', message: ctx.options.storage }));
@@ -113,10 +113,13 @@ describe('plugin loading', () => {
     expect(problems).toEqual(['hyper2kvm.config.json: plugins[2].options.storage: expected "viostor" | "vioscsi", got "ide"']);
   });
 
-  it('refuses a plugin whose engine range does not include this core', async () => {
-    const root = await projectWith({ 'old.mjs': `export default { name: 'old', version: '0.0.1', engine: '^9.0.0', apply() {} };` });
+  it('refuses a plugin written for a plugin API this core does not provide, whatever the core version', async () => {
+    const root = await projectWith({ 'old.mjs': `export default { name: 'old', version: '0.0.1', api: 9, apply() {} };` });
     const problems = await problemsOf(() => loadPlugins(['./old.mjs'], { baseDir: root, displayName: 'cfg.yaml', coreVersion: CORE_VERSION }));
-    expect(problems).toEqual([`cfg.yaml: plugins[0]: old@0.0.1 needs @hyper2kvm/core ^9.0.0, but this is ${CORE_VERSION}`]);
+    expect(problems).toEqual([`cfg.yaml: plugins[0]: old@0.0.1 is written for plugin API 9, but this hyper2kvm (@hyper2kvm/core ${CORE_VERSION}) provides plugin API ${PLUGIN_API}`]);
+    // The core version plays no part: a core released as 7.3.0 still runs API-1 plugins.
+    const current = await projectWith({ 'current.mjs': `export default { name: 'current', version: '1.0.0', api: ${PLUGIN_API}, apply() {} };` });
+    expect((await loadPlugins(['./current.mjs'], { baseDir: current, displayName: 'cfg.yaml', coreVersion: '7.3.0' })).map((loaded) => loaded.plugin.name)).toEqual(['current']);
   });
 
   it('names missing packages, missing files and modules that are not plugins', async () => {
@@ -124,7 +127,7 @@ describe('plugin loading', () => {
     const problems = await problemsOf(() => loadPlugins(['@nobody/missing', './nope.mjs', './not-a-plugin.mjs'], { baseDir: root, displayName: 'cfg.json', coreVersion: CORE_VERSION }));
     expect(problems[0]).toBe('cfg.json: plugins[0]: cannot load "@nobody/missing": package is not installed (npm install @nobody/missing)');
     expect(problems[1]).toMatch(/^cfg\.json: plugins\[1\]: cannot load "\.\/nope\.mjs": file .*nope\.mjs does not exist$/);
-    expect(problems[2]).toMatch(/^cfg\.json: plugins\[2\]: "\.\/not-a-plugin\.mjs" does not export a hyper2kvm plugin \(bad or missing: name, version, engine, apply\)$/);
+    expect(problems[2]).toMatch(/^cfg\.json: plugins\[2\]: "\.\/not-a-plugin\.mjs" does not export a hyper2kvm plugin \(bad or missing: name, version, api, apply\)$/);
   });
 });
 

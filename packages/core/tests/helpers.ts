@@ -96,5 +96,5 @@ export class MemoryGuest implements GuestFs {
 
 /** A plugin for tests; `apply` defaults to doing nothing. */
 export function testPlugin(overrides: Partial<PluginDefinition> & { name: string }): PluginDefinition {
-  return definePlugin({ version: '1.0.0', engine: '*', apply: () => undefined, ...overrides });
+  return definePlugin({ version: '1.0.0', api: 1, apply: () => undefined, ...overrides });
 }

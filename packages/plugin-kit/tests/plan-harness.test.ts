@@ -7,7 +7,7 @@ import { definePlugin, materializeGuest, planWithPlugins } from '../src/index.js
 const motd = definePlugin({
   name: 'motd',
   version: '1.0.0',
-  engine: '*',
+  api: 1,
   options: z.object({ banner: z.string().default('migrated') }),
   appliesTo: (facts) => facts.os.type === 'linux',
   apply(hooks, { options }) {

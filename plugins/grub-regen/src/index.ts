@@ -120,7 +120,7 @@ async function planExtlinux(p: PlanContext, linux: LinuxFacts): Promise<void> {
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Regenerates grub.cfg with the guest’s own tool, by UUID and with a serial console; edits grub1 and extlinux kernel lines',
   options,
   appliesTo: (facts) => facts.os.type === 'linux' && facts.linux !== undefined,

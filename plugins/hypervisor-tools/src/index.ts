@@ -21,7 +21,7 @@ const options = z
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Removes VMware, Hyper-V and VirtualBox guest tools offline, or disables their services',
   options,
   appliesTo: (facts) => facts.os.type === 'linux',

@@ -23,7 +23,7 @@ const rebuildParams = z.object({ kernels: z.array(z.string().min(1)).optional() 
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Adds the virtio drivers to the initramfs of every kernel and rebuilds it with the guest’s own tool',
   options,
   appliesTo: (facts) => facts.os.type === 'linux' && facts.linux !== undefined,

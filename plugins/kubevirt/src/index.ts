@@ -21,7 +21,7 @@ const options = z
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Emits a KubeVirt VirtualMachine with DataVolumes (NAME-kubevirt.yaml)',
   options,
   apply(hooks, { options: settings }) {

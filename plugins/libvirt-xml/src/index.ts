@@ -28,7 +28,7 @@ const options = z
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Emits a libvirt domain (NAME.xml) for the migrated VM',
   options,
   apply(hooks, { options: settings }) {

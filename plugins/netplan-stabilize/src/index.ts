@@ -52,7 +52,7 @@ async function readEthernets(p: PlanContext): Promise<Located[]> {
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Re-keys netplan ethernets pinned to VMware NIC names or MACs to the NICs of the KVM domain',
   options,
   appliesTo: (facts) => facts.os.type === 'linux',

@@ -94,7 +94,7 @@ function namesToLink(files: PinnedFile[], bindings: BindingLookup, targets: NicT
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Moves ifupdown, ifcfg, NetworkManager, systemd-networkd, wicked and udev NIC pins to the NICs of the KVM domain, keeping interface names',
   options,
   appliesTo: (facts) => facts.os.type === 'linux',

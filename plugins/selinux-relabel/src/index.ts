@@ -18,7 +18,7 @@ function selinuxEnabled(mode: string | undefined): mode is 'enforcing' | 'permis
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Relabels the files a migration changed on SELinux guests, or schedules /.autorelabel',
   // After every other plugin, so its request sits at the end of the plan next to what it relabels.
   enforce: 'post',

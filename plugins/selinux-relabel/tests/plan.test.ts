@@ -12,7 +12,7 @@ const name = '@hyper2kvm/plugin-selinux-relabel';
 const touchesFiles = definePlugin({
   name: 'fixture-writer',
   version: '0.0.0',
-  engine: '*',
+  api: 1,
   apply(hooks) {
     hooks.plan.tapPromise('fixture-writer', async (p) => {
       await p.writeFile('/etc/dracut.conf.d/90-virtio.conf', 'add_drivers+=" virtio_blk "\n', 'virtio in the initramfs');

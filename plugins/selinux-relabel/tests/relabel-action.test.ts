@@ -13,7 +13,7 @@ const writesMotd = (content: string) =>
   definePlugin({
     name: 'fixture-writer',
     version: '0.0.0',
-    engine: '*',
+    api: 1,
     apply(hooks) {
       hooks.plan.tapPromise('fixture-writer', async (p) => void (await p.writeFile('/etc/motd', content, 'a changed file to relabel')));
     },

@@ -38,7 +38,7 @@ async function tabFileNames(p: PlanContext, path: string, field: 0 | 1): Promise
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Rewrites /dev/sdX names in fstab, crypttab and kernel command lines to UUID=…',
   options,
   enforce: 'pre',

@@ -24,7 +24,7 @@ const options = z
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Boots the migrated VM headless and reports whether it came up with its network',
   options,
   appliesTo: () => true,

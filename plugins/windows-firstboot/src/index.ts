@@ -71,7 +71,7 @@ async function fetchGuestAgent(source: VirtioWinSource | null, arch: string): Pr
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Windows first boot: pnputil driver install, QEMU guest agent, quiet VMware Tools removal, static IP re-applied on the virtio NIC',
   options,
   // After windows-virtio has staged the drivers.

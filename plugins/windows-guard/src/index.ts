@@ -183,7 +183,7 @@ async function backupStores(context: FixContext): Promise<void> {
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Refuses unsafe Windows guests (hibernation, Fast Startup, BitLocker, dynamic disks), warns about driver blockers, sets AutoReboot=0 and guards the BCD stores',
   options,
   enforce: 'pre',

@@ -56,7 +56,7 @@ async function guestPath(p: PlanApi, parent: string, child: string): Promise<str
 export default definePlugin({
   name: manifest.name,
   version: manifest.version,
-  engine: '^0.1.0',
+  api: 1,
   description: 'Installs the virtio-win boot storage driver and stages the other virtio drivers in Windows guests',
   options,
   appliesTo: (facts) => facts.os.type === 'windows',

@@ -43,10 +43,11 @@ describe('@hyper2kvm/generators:plugin', () => {
       name: '@hyper2kvm/plugin-grub-regen',
       version: '0.1.0',
       description: 'hyper2kvm plugin: Regenerates grub.cfg for virtio disks',
-      dependencies: { '@hyper2kvm/core': '^0.1.0', zod: '^4.1.0' },
-      devDependencies: { '@hyper2kvm/plugin-kit': '^0.1.0' },
+      dependencies: { zod: '^4.1.0' },
+      peerDependencies: { '@hyper2kvm/core': '>=0.1.0' },
+      devDependencies: { '@hyper2kvm/core': '^0.1.0', '@hyper2kvm/plugin-kit': '^0.1.0' },
     });
-    for (const key of ['license', 'type', 'engines', 'exports', 'main', 'types', 'files', 'scripts']) expect(manifest[key], key).toEqual(official[key]);
+    for (const key of ['license', 'type', 'engines', 'exports', 'main', 'types', 'files', 'scripts', 'dependencies', 'peerDependencies', 'devDependencies']) expect(manifest[key], key).toEqual(official[key]);
   });
 
   it('copies the tsconfigs and vitest config of the official plugins', async () => {
@@ -61,7 +62,7 @@ describe('@hyper2kvm/generators:plugin', () => {
     const source = read(tree, 'plugins/grub-regen/src/index.ts');
     expect(source).toContain('const manifest = packageManifest(import.meta.url);');
     expect(source).toContain('export default definePlugin({');
-    expect(source).toContain("engine: '^0.1.0',");
+    expect(source).toContain('api: 1,');
     expect(source).toContain("description: 'Fixes grub\\'s \\\\ config',");
     expect(source).toContain('appliesTo: (facts) => facts.os.type === \'linux\'');
     expect(source).toContain('hooks.plan.tapPromise(manifest.name, async (p) => {');
@@ -92,11 +93,14 @@ describe('@hyper2kvm/generators:plugin', () => {
     expect(read(tree, 'plugins/cloud-init-probe/tests/plan.test.ts')).toContain('expect(outcome.facts.extensions.cloudInitProbe).toEqual({ cloudInit: true });');
   });
 
-  it('follows the version of @hyper2kvm/core in the workspace', async () => {
+  it('follows the plugin API and version of @hyper2kvm/core in the workspace, with core as a peer', async () => {
     tree.write('packages/core/package.json', JSON.stringify({ name: '@hyper2kvm/core', version: '1.4.2', dependencies: { zod: '^4.2.0' } }));
+    tree.write('packages/core/src/plugin/api.ts', 'export const PLUGIN_API = 3;\n');
     await pluginGenerator(tree, { name: 'grub-regen' });
-    expect(read(tree, 'plugins/grub-regen/src/index.ts')).toContain("engine: '^1.4.0',");
-    expect(JSON.parse(read(tree, 'plugins/grub-regen/package.json'))).toMatchObject({ dependencies: { '@hyper2kvm/core': '^1.4.2', zod: '^4.2.0' } });
+    expect(read(tree, 'plugins/grub-regen/src/index.ts')).toContain('api: 3,');
+    const manifest = JSON.parse(read(tree, 'plugins/grub-regen/package.json')) as Record<string, Record<string, string>>;
+    expect(manifest).toMatchObject({ dependencies: { zod: '^4.2.0' }, peerDependencies: { '@hyper2kvm/core': '>=0.1.0' }, devDependencies: { '@hyper2kvm/core': '^1.4.2' } });
+    expect(manifest['dependencies']).not.toHaveProperty('@hyper2kvm/core');
   });
 
   it.each(['GrubRegen', 'grub_regen', '-grub', 'grub--regen', 'grub-', '9grub', '@hyper2kvm/plugin-grub', ''])('rejects the name %j', async (name) => {

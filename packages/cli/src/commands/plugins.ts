@@ -21,7 +21,7 @@ export async function pluginsCommand(argv: string[], io: CommandIO): Promise<num
   const rows = plugins.map(({ plugin, resolvedPath, specifier }) => ({
     name: plugin.name,
     version: plugin.version,
-    engine: plugin.engine,
+    api: plugin.api,
     enforce: plugin.enforce ?? null,
     description: plugin.description ?? '',
     specifier,

@@ -52,8 +52,12 @@ export interface PluginDefinition<Schema extends z.ZodType = z.ZodType> {
   name: string;
   /** The plugin's own version (from its package.json). */
   version: string;
-  /** Semver range of @hyper2kvm/core this plugin works with, e.g. `^0.1.0`. */
-  engine: string;
+  /**
+   * The plugin API this plugin is written for, as a literal (`api: 1`): the
+   * loader refuses a plugin whose API this core does not provide. See
+   * `PLUGIN_API`.
+   */
+  api: number;
   /** One line: what the plugin repairs or produces. */
   description?: string;
   /** zod schema of the plugin's options. */

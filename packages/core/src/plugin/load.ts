@@ -1,25 +1,25 @@
 /**
  * Loads plugins named in the config: by npm package name (official or a
  * vendor's) or by file path, the same way for both. Validates each plugin's
- * shape, engine range and options; every problem becomes one config line.
+ * shape, plugin API and options; every problem becomes one config line.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import semver from 'semver';
 import { z } from 'zod';
 import { ConfigError, describeError } from '../errors.js';
 import { formatIssues, formatPath } from '../config/format-issues.js';
 import type { PluginEntry } from '../config/schema.js';
 import type { EnginePlugin } from '../engine/engine.js';
+import { SUPPORTED_PLUGIN_APIS } from './api.js';
 import type { Hyper2kvmPlugin } from './contract.js';
 import { orderPlugins } from './ordering.js';
 
 const pluginShape = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
-  engine: z.string().min(1),
+  api: z.int().positive(),
   apply: z.custom<Hyper2kvmPlugin['apply']>((value) => typeof value === 'function', 'apply must be a function'),
   enforce: z.enum(['pre', 'post']).optional(),
   before: z.array(z.string()).optional(),
@@ -94,12 +94,8 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadPluginsOp
       continue;
     }
     const plugin = exported as Hyper2kvmPlugin;
-    if (!semver.validRange(plugin.engine)) {
-      problems.push(`${where}: ${plugin.name} declares an invalid engine range ${JSON.stringify(plugin.engine)}`);
-      continue;
-    }
-    if (!semver.satisfies(options.coreVersion, plugin.engine, { includePrerelease: true })) {
-      problems.push(`${where}: ${plugin.name}@${plugin.version} needs @hyper2kvm/core ${plugin.engine}, but this is ${options.coreVersion}`);
+    if (!SUPPORTED_PLUGIN_APIS.includes(plugin.api)) {
+      problems.push(`${where}: ${plugin.name}@${plugin.version} is written for plugin API ${plugin.api}, but this hyper2kvm (@hyper2kvm/core ${options.coreVersion}) provides plugin API ${SUPPORTED_PLUGIN_APIS.join(', ')}`);
       continue;
     }
     let validOptions: unknown = rawOptions ?? {};

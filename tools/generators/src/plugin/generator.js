@@ -28,8 +28,9 @@ import { generateFiles, joinPathFragments, logger, names } from '@nx/devkit';
  * @property {string} changesetPath `.changeset/<name>-initial.md`
  * @property {string} propertyName camelCase name (facts.extensions key of the inspect skeleton)
  * @property {string} className PascalCase name (type names)
- * @property {string} engineRange semver range of the core the plugin accepts (`engine`)
- * @property {string} coreRange dependency range of the core package
+ * @property {number} pluginApi the plugin API of the workspace's core (`api`)
+ * @property {string} coreRange devDependency range of the core package
+ * @property {string} corePeerRange peerDependency range of the core package (one copy, any version: `api` decides)
  * @property {string} pluginKitRange devDependency range of the plugin kit
  * @property {string} zodRange dependency range of zod
  */
@@ -88,7 +89,6 @@ export function normalizeOptions(tree, schema) {
   if (description === '' || /[\r\n]/.test(description)) throw new Error('--description must be a single non-empty line');
 
   const coreVersion = versionIn(tree, 'packages/core/package.json', '0.1.0');
-  const [major, minor] = coreVersion.split('.');
   return {
     name,
     hook: /** @type {NormalizedOptions['hook']} */ (hook),
@@ -98,11 +98,22 @@ export function normalizeOptions(tree, schema) {
     changesetPath: joinPathFragments('.changeset', `${name}-initial.md`),
     propertyName: names(name).propertyName,
     className: names(name).className,
-    engineRange: `^${major}.${minor}.0`,
+    pluginApi: pluginApiIn(tree),
     coreRange: `^${coreVersion}`,
+    corePeerRange: '>=0.1.0',
     pluginKitRange: `^${versionIn(tree, 'packages/plugin-kit/package.json', '0.1.0')}`,
     zodRange: dependencyRangeIn(tree, 'packages/core/package.json', 'zod', '^4.1.0'),
   };
+}
+
+/**
+ * The plugin API core provides (`PLUGIN_API` in packages/core/src/plugin/api.ts), 1 outside the workspace.
+ * @param {import('@nx/devkit').Tree} tree
+ */
+function pluginApiIn(tree) {
+  const source = tree.read('packages/core/src/plugin/api.ts', 'utf-8');
+  const match = source === null ? null : /export const PLUGIN_API = (\d+);/.exec(source);
+  return match ? Number(match[1]) : 1;
 }
 
 /**
