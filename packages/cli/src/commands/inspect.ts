@@ -92,7 +92,8 @@ export async function inspectCommand(argv: string[], io: CommandIO): Promise<num
   const logger = commandLogger(io, values);
   const hardwareOnly = values['hardware-only'] === true;
   const result = await inspect({ ...sourceOptions(values, positionals, io.cwd), cwd: io.cwd, logger, hardwareOnly, onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }), ...(values.config ? { configFile: values.config } : {}) });
-  if (values.json) printJson(io, result);
+  // Like every command's --json error, the problem is also under `error`, beside the hardware.
+  if (values.json) printJson(io, result.problem ? { ...result, error: result.problem } : result);
   else {
     const lines: string[] = [];
     if (hardwareOnly || result.problem) {
@@ -103,7 +104,7 @@ export async function inspectCommand(argv: string[], io: CommandIO): Promise<num
     if (result.source) lines.push(`Integrity:   ${describeIntegrity(result.source.integrity)} (${result.source.container})`);
     lines.push(...describeFindings(result.findings));
     io.stdout.write(lines.join('\n') + '\n');
-    if (result.problem) io.stderr.write(`${result.problem.message}\n`);
   }
+  if (result.problem) io.stderr.write(`${result.problem.message}\n`);
   return result.problem?.exitCode ?? 0;
 }
