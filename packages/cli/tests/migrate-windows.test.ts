@@ -1,12 +1,12 @@
 /**
  * migrate on the phony Windows Server 2022 image with the windows-virtio
- * plugin and the fake virtio-win ISO, through the real appliance and
- * qemu-img; the OUTPUT disk's SYSTEM and SOFTWARE hives are read back with
- * hivexget.
+ * plugin and the fake virtio-win ISO named by the config file's `virtioWin`
+ * (no environment variable), through the real appliance and qemu-img; the
+ * OUTPUT disk's SYSTEM and SOFTWARE hives are read back with hivexget.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate, type RunReport } from '../src/index.js';
@@ -22,15 +22,21 @@ let report: RunReport;
 let vmdk: string;
 let sourceHash: string;
 let output: WindowsOutput;
+let virtioWinIso: string;
 
 beforeAll(async () => {
   const image = await ensureImage('windows-2022');
   const virtioWin = await ensureImage('virtio-win');
   vmdk = image.files.vmdk!;
   sourceHash = await sha256(vmdk);
-  process.env['VIRTIO_WIN'] = virtioWin.files.iso!;
+  virtioWinIso = virtioWin.files.iso!;
+  delete process.env['VIRTIO_WIN'];
+  // The config names the ISO relative to itself: the setting reaches both plugins from there.
+  const project = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-config-'));
+  const configFile = join(project, 'hyper2kvm.config.json');
+  await writeFile(configFile, JSON.stringify({ plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'], virtioWin: relative(project, virtioWinIso) }));
   const outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-'));
-  report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'] });
+  report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, configFile });
   const disk = report.outputs[0]!;
   output = await readWindowsOutput({ disk: disk.path, format: disk.format, systemVolume: '/dev/sda3', files: ['/Windows/System32/drivers/viostor.sys'], listings: [STAGING] });
 }, LONG);
@@ -79,7 +85,7 @@ describe('migrate windows-2022: the emitted domains', () => {
     expect(final).toContain("bus='virtio'");
     expect(bootstrap).toContain("<target dev='sda' bus='sata'/>");
     expect(bootstrap).toContain("<model type='e1000'/>");
-    expect(bootstrap).toContain(`<source file='${process.env['VIRTIO_WIN']}'/>`);
+    expect(bootstrap).toContain(`<source file='${virtioWinIso}'/>`);
     const validation = await execa('virt-xml-validate', [bootstrapPath, 'domain'], { reject: false, all: true });
     expect(validation.all).toContain('validates');
   });

@@ -1,7 +1,7 @@
 /**
  * Inspection facts: what hyper2kvm knows about the guest after `inspect`.
- * Core fills the common part; plugins add their own under `extensions`
- * (augment `PluginFactExtensions` by declaration merging for typing).
+ * Core fills the common part and the target devices; plugins add their own
+ * under `extensions[<their package name>]`, typed by declaration merging.
  */
 import type { Firmware, VmDescription } from './vm.js';
 
@@ -91,9 +91,29 @@ export interface WindowsFacts {
   bootVolumeRoot?: string;
 }
 
-/** Filled by plugins; augment with `declare module '@hyper2kvm/core'`. */
+/**
+ * Facts plugins add, one key per plugin: its package name. A plugin types its
+ * own by declaration merging:
+ * `declare module '@hyper2kvm/core' { interface PluginFactExtensions { '@acme/hyper2kvm-plugin-x': XFacts } }`.
+ */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PluginFactExtensions {}
+
+/**
+ * The devices the guest gets on KVM. Core starts with virtio for both; a
+ * plugin that knows the guest cannot drive them yet (a Windows guest without
+ * virtio drivers: SATA and e1000) or drives another (vioscsi: virtio-scsi)
+ * changes them during `inspect`; the emitters (libvirt, KubeVirt) follow them.
+ */
+export interface TargetDevices {
+  diskBus: 'virtio' | 'scsi' | 'sata';
+  nicModel: 'virtio' | 'e1000e' | 'e1000';
+}
+
+/** What a guest gets unless a plugin says otherwise. */
+export function defaultTargetDevices(): TargetDevices {
+  return { diskBus: 'virtio', nicModel: 'virtio' };
+}
 
 export interface GuestFacts {
   os: {
@@ -108,10 +128,13 @@ export interface GuestFacts {
   windows?: WindowsFacts;
   /** The VM as the export describes it. */
   vm?: VmDescription;
-  extensions: Partial<PluginFactExtensions> & Record<string, unknown>;
+  /** The devices it gets on KVM (see {@link TargetDevices}). */
+  target: TargetDevices;
+  /** Plugins' own facts, under their package names. */
+  extensions: Partial<PluginFactExtensions>;
 }
 
 /** Facts before inspection has run. */
 export function emptyFacts(vm?: VmDescription): GuestFacts {
-  return { os: { type: 'unknown', arch: 'unknown' }, firmware: 'unknown', ...(vm ? { vm } : {}), extensions: {} };
+  return { os: { type: 'unknown', arch: 'unknown' }, firmware: 'unknown', ...(vm ? { vm } : {}), target: defaultTargetDevices(), extensions: {} };
 }

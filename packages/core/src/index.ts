@@ -15,6 +15,7 @@ export * from './plugin/ordering.js';
 export * from './plugin/load.js';
 export * from './engine/contexts.js';
 export * from './engine/engine.js';
+export type * from './engine/run-settings.js';
 export * from './engine/apply-plan.js';
 export * from './config/schema.js';
 export * from './config/load.js';

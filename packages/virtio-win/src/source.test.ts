@@ -17,9 +17,9 @@ describe('parseIsoListing', () => {
 });
 
 describe('virtioWinPath', () => {
-  it('prefers the option, then VIRTIO_WIN, then the packaged ISO', () => {
-    expect(virtioWinPath('/opt/vw', { VIRTIO_WIN: '/env.iso' })).toBe('/opt/vw');
-    expect(virtioWinPath(undefined, { VIRTIO_WIN: '/env.iso' })).toBe('/env.iso');
-    expect(virtioWinPath(undefined, {})).toBe('/usr/share/virtio-win/virtio-win.iso');
+  it('takes the first path given (plugin option, then the run setting), then the packaged ISO', () => {
+    expect(virtioWinPath('/opt/vw', '/run.iso')).toBe('/opt/vw');
+    expect(virtioWinPath(undefined, '/run.iso')).toBe('/run.iso');
+    expect(virtioWinPath(undefined, undefined)).toBe('/usr/share/virtio-win/virtio-win.iso');
   });
 });

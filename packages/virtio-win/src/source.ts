@@ -12,9 +12,9 @@ import { execa } from 'execa';
 
 export const DEFAULT_VIRTIO_WIN = '/usr/share/virtio-win/virtio-win.iso';
 
-/** The source path: the option, then `$VIRTIO_WIN`, then the packaged ISO. */
-export function virtioWinPath(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return option ?? (env['VIRTIO_WIN'] || undefined) ?? DEFAULT_VIRTIO_WIN;
+/** The first source path given (a plugin's option, then the run's setting), else the packaged ISO. */
+export function virtioWinPath(...choices: (string | undefined)[]): string {
+  return choices.find((choice) => choice !== undefined && choice !== '') ?? DEFAULT_VIRTIO_WIN;
 }
 
 /**

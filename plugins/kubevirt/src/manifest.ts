@@ -63,10 +63,10 @@ export function kubevirtObjects(name: string, facts: GuestFacts, outputs: Output
   }));
   const vm = facts.vm;
   const nics: VmNicDescription[] = vm && vm.nics.length > 0 ? vm.nics : [{}];
-  const { interfaces, networks } = kubevirtNetworks(nics, networkMap, facts.extensions['nicModel'] === 'e1000' ? 'e1000' : 'virtio');
+  const { interfaces, networks } = kubevirtNetworks(nics, networkMap, facts.target.nicModel);
   const uefi = facts.firmware === 'uefi';
   const windows = facts.os.type === 'windows';
-  const bus = facts.extensions['storageBus'] === 'sata' ? 'sata' : facts.extensions['storageBus'] === 'scsi' ? 'scsi' : 'virtio';
+  const bus = facts.target.diskBus;
   const virtualMachine = {
     apiVersion: 'kubevirt.io/v1',
     kind: 'VirtualMachine',

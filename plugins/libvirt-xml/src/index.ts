@@ -18,9 +18,9 @@ const options = z
     /** Used when the export does not say. */
     memoryMiB: z.int().min(128).default(2048),
     vcpus: z.int().min(1).default(2),
-    /** `auto`: virtio-blk, or what a plugin recorded in facts.extensions.storageBus. */
+    /** `auto`: the guest's target disk bus (`facts.target.diskBus`: virtio-blk unless a plugin chose otherwise). */
     diskBus: z.enum(['auto', 'virtio', 'scsi', 'sata']).default('auto'),
-    /** virtio-win ISO attached to the Windows bootstrap domain (default: $VIRTIO_WIN, then the Debian/Fedora path). */
+    /** virtio-win ISO attached to the Windows bootstrap domain (default: the run's virtio-win setting when it is an ISO, then the Debian/Fedora path). */
     virtioWinIso: z.string().min(1).optional(),
   })
   .strict();
@@ -31,12 +31,11 @@ export default definePlugin({
   api: 1,
   description: 'Emits a libvirt domain (NAME.xml) for the migrated VM',
   options,
-  apply(hooks, { options: settings }) {
+  apply(hooks, { options: settings, run }) {
     hooks.emit.tapPromise(manifest.name, async (context) => {
       const { facts } = context;
       const vm = facts.vm;
-      const recordedBus = facts.extensions['storageBus'];
-      const diskBus: DomainSpec['diskBus'] = settings.diskBus !== 'auto' ? settings.diskBus : recordedBus === 'scsi' || recordedBus === 'sata' ? recordedBus : 'virtio';
+      const diskBus: DomainSpec['diskBus'] = settings.diskBus !== 'auto' ? settings.diskBus : facts.target.diskBus;
       const spec: DomainSpec = {
         name: context.name,
         memoryMiB: vm?.memoryMiB ?? settings.memoryMiB,
@@ -46,7 +45,7 @@ export default definePlugin({
         firmware: facts.firmware === 'uefi' ? 'uefi' : 'bios',
         secureBoot: vm?.secureBoot === true,
         diskBus,
-        nicModel: facts.extensions['nicModel'] === 'e1000' ? 'e1000' : 'virtio',
+        nicModel: facts.target.nicModel,
         nics: nicsOf(vm, context.networkMap, { type: 'network', name: settings.network }),
         disks: disksOf(context.outputs),
         ...guestDefaults(facts),
@@ -55,7 +54,7 @@ export default definePlugin({
       if (facts.os.type === 'windows') {
         // A first boot on devices Windows has inbox drivers for, with the virtio-win
         // ISO at hand, lets it settle its drivers before the final virtio domain is used.
-        const iso = settings.virtioWinIso ?? process.env['VIRTIO_WIN'] ?? DEFAULT_VIRTIO_WIN_ISO;
+        const iso = settings.virtioWinIso ?? run.virtioWin ?? DEFAULT_VIRTIO_WIN_ISO;
         const bootstrap = bootstrapSpec(spec, iso.endsWith('.iso') ? iso : undefined);
         await context.writeOutput(`${context.name}-bootstrap.xml`, renderDomainXml(bootstrap), 'libvirt bootstrap domain (first boot: SATA, e1000, virtio-win ISO)');
       }

@@ -22,7 +22,7 @@ const options = z
   .object({
     /** Windows folder of the staged drivers (windows-virtio stages them in `C:\Windows\Drivers\VirtIO`). */
     driverDir: z.string().default('C:\\Windows\\Drivers\\VirtIO'),
-    /** virtio-win ISO or folder; its `guest-agent/qemu-ga-*.msi` is installed at first boot. Default: `VIRTIO_WIN`, then `/usr/share/virtio-win/virtio-win.iso`. */
+    /** virtio-win ISO or folder; its `guest-agent/qemu-ga-*.msi` is installed at first boot. Default: the run's virtio-win setting, then `/usr/share/virtio-win/virtio-win.iso`. */
     virtioWin: z.string().optional(),
     /** Re-apply the old static IPv4 configuration on the virtio adapter. */
     network: z.boolean().default(true),
@@ -77,7 +77,7 @@ export default definePlugin({
   // After windows-virtio has staged the drivers.
   enforce: 'post',
   appliesTo: (facts) => facts.os.type === 'windows',
-  apply(hooks, { options: config }) {
+  apply(hooks, { options: config, run }) {
     let virtioWin: VirtioWinSource | null = null;
     hooks.plan.tapPromise('windows-firstboot', async (p) => {
       const windows = p.facts.windows;
@@ -85,7 +85,7 @@ export default definePlugin({
       const programFiles = (await p.guest.resolveCaseInsensitive('/Program Files')) ?? '/Program Files';
       const guestFolder = `${programFiles}/hyper2kvm`;
       const folder = 'C:\\Program Files\\hyper2kvm';
-      virtioWin ??= await openVirtioWin(virtioWinPath(config.virtioWin));
+      virtioWin ??= await openVirtioWin(virtioWinPath(config.virtioWin, run.virtioWin));
       const msiHost = await fetchGuestAgent(virtioWin, p.facts.os.arch);
       if (msiHost) p.upload(msiHost, `${guestFolder}/qemu-ga.msi`, 'QEMU guest agent, installed at first boot');
       const uninstall = config.uninstallVmwareTools && windows.vmwareToolsInstalled ? await vmwareToolsUninstall(p) : [];

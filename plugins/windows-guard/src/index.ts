@@ -34,7 +34,7 @@ const options = z
   })
   .strict();
 
-/** What inspect found about the BCD stores, kept under `facts.extensions['windows-guard']`. */
+/** What inspect found about the BCD stores, kept under `facts.extensions['@hyper2kvm/plugin-windows-guard']`. */
 export interface WindowsGuardFacts {
   stores: { path: string; defaultEntry: BcdDefaultEntry | null; error?: string }[];
   /** Root of the reachable ESP, if any. */
@@ -43,7 +43,7 @@ export interface WindowsGuardFacts {
 
 declare module '@hyper2kvm/core' {
   interface PluginFactExtensions {
-    'windows-guard': WindowsGuardFacts;
+    '@hyper2kvm/plugin-windows-guard': WindowsGuardFacts;
   }
 }
 
@@ -85,7 +85,7 @@ function describeDevice(device: BcdDevice | undefined): string {
 }
 
 async function planBcd(p: PlanContext, facts: GuestFacts): Promise<void> {
-  const guard = facts.extensions['windows-guard'] as WindowsGuardFacts | undefined;
+  const guard = facts.extensions['@hyper2kvm/plugin-windows-guard'];
   const stores = guard?.stores ?? [];
   const firmware = facts.firmware;
   if (stores.length === 0) {
@@ -169,7 +169,7 @@ export function backupNameOf(path: string, roots: { espRoot?: string | undefined
 
 /** Copies every BCD store found to `<backupDir>/bcd/`, named after its volume and path. */
 async function backupStores(context: FixContext): Promise<void> {
-  const guard = context.facts.extensions['windows-guard'] as WindowsGuardFacts | undefined;
+  const guard = context.facts.extensions['@hyper2kvm/plugin-windows-guard'];
   if (!guard || guard.stores.length === 0) return;
   const dir = join(context.backupDir, 'bcd');
   await mkdir(dir, { recursive: true });
@@ -204,7 +204,7 @@ export default definePlugin({
           stores.push({ path, defaultEntry: null, error: error instanceof Error ? error.message : String(error) });
         }
       }
-      facts.extensions['windows-guard'] = { stores, ...(espRoot ? { espRoot } : {}) };
+      facts.extensions['@hyper2kvm/plugin-windows-guard'] = { stores, ...(espRoot ? { espRoot } : {}) };
     });
     hooks.plan.tapPromise('windows-guard', async (p) => {
       const windows = p.facts.windows;

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORE_VERSION, Engine, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue, type WindowsFacts } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, defaultTargetDevices, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue, type WindowsFacts } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 import { MemoryRegistry, materializeGuest, type GuestTree } from '@hyper2kvm/plugin-kit';
 import { inspectWindows } from '@hyper2kvm/core';
@@ -53,7 +53,7 @@ export async function runPlan(options: {
     registrySubkeys: (hive: HiveName, key: string) => registry.listSubkeys(hive, key),
   };
   const windows = await inspectWindows(view);
-  const base: GuestFacts = { os: { type: 'windows', arch: 'x86_64' }, firmware: options.firmware, ...(windows ? { windows } : {}), extensions: {} };
+  const base: GuestFacts = { os: { type: 'windows', arch: 'x86_64' }, firmware: options.firmware, ...(windows ? { windows } : {}), target: defaultTargetDevices(), extensions: {} };
   // facts.windows is merged, so a test can add to the facts read from the registry.
   const { windows: moreWindows, ...more } = options.facts ?? {};
   const merged = base.windows || moreWindows ? { windows: { ...base.windows, ...moreWindows } as WindowsFacts } : {};

@@ -71,7 +71,7 @@ describe('windows-guard on Windows 7 (BIOS, BCD on the system volume)', () => {
         message: "Firmware bios; BCD stores found: /Boot/BCD. They are copied to the run's backup folder and never rewritten.",
       },
     ]);
-    expect(run.facts.extensions['windows-guard']).toEqual({
+    expect(run.facts.extensions['@hyper2kvm/plugin-windows-guard']).toEqual({
       stores: [{ path: '/Boot/BCD', defaultEntry: { guid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}', description: 'Windows 7', device: { kind: 'mbr', offset: 1048576, signature: 0x5e1d7c3a } } }],
     });
     expect(autoReboot(run.plan).map((change) => [change.key, change.name, change.value])).toEqual([
@@ -139,8 +139,8 @@ describe('windows-guard on Windows Server 2022 (UEFI)', () => {
     expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([['bcd-stores', 'info']]);
     const writes = run.plan.changes.filter((change) => change.kind === 'file.write');
     expect(writes).toEqual([expect.objectContaining({ kind: 'file.write', path: '/esp/EFI/Boot/BOOTX64.EFI', before: null, after: Buffer.from('MZ bootmgfw') })]);
-    const guard = run.facts.extensions['windows-guard'] as { stores: { defaultEntry: { device: unknown } }[] };
-    expect(guard.stores[0]?.defaultEntry.device).toEqual({ kind: 'gpt', partition: '8D7C6B5A-4938-4F7E-AF9E-8D7C6B5A4938', disk: '4A3B2C1D-5E6F-4708-9A1B-2C3D4E5F6071' });
+    const guard = run.facts.extensions['@hyper2kvm/plugin-windows-guard']!;
+    expect(guard.stores[0]?.defaultEntry?.device).toEqual({ kind: 'gpt', partition: '8D7C6B5A-4938-4F7E-AF9E-8D7C6B5A4938', disk: '4A3B2C1D-5E6F-4708-9A1B-2C3D4E5F6071' });
   });
 
   it('uses the ESP the guest access mounted (facts.windows.espRoot) without configuration', async () => {

@@ -51,7 +51,7 @@ describe('windows-2022-no-fallback (UEFI, no \\EFI\\BOOT\\BOOTX64.EFI)', () => {
 
   it("checks that the ESP store's default entry boots the system partition", () => {
     expect(systemPartitionGuid).toBeDefined();
-    const guard = run.facts.extensions['windows-guard'];
+    const guard = run.facts.extensions['@hyper2kvm/plugin-windows-guard'];
     expect(guard?.espRoot).toBe('/.hyper2kvm/esp');
     expect(guard?.stores).toEqual([
       {

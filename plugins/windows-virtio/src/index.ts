@@ -19,7 +19,7 @@ const options = z
   .object({
     /** Boot storage driver: virtio-blk (`viostor`) or virtio-scsi (`vioscsi`). */
     storage: z.enum(['viostor', 'vioscsi']).default('viostor'),
-    /** virtio-win ISO or directory (default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso). */
+    /** virtio-win ISO or directory (default: the run's virtio-win setting, then /usr/share/virtio-win/virtio-win.iso). */
     virtioWin: z.string().min(1).optional(),
   })
   .strict();
@@ -37,7 +37,7 @@ async function prepare(facts: GuestFacts, storage: StorageDriver, sourcePath: st
     return { ready: false, why: `virtio-win has no drivers for Windows NT ${windows.ntVersion} build ${windows.build} (${windows.installationType}, ${facts.os.arch})`, hint: 'install the virtio drivers in the source VM, or keep SATA and e1000' };
   }
   const source = await openVirtioWin(sourcePath);
-  if (!source) return { ready: false, why: `no virtio-win drivers at ${sourcePath}`, hint: 'install virtio-win, or point the virtioWin option or VIRTIO_WIN at its ISO or directory' };
+  if (!source) return { ready: false, why: `no virtio-win drivers at ${sourcePath}`, hint: 'install virtio-win, or point --virtio-win (or virtioWin in the config) at its ISO or directory' };
   const drivers = selectDrivers(await source.list(), row.virtioWinDir, row.virtioWinArch);
   const boot = drivers.find((pkg) => pkg.dir.toLowerCase() === storage);
   if (!boot?.files.some((file) => file.toLowerCase().endsWith(`/${storage}.sys`))) {
@@ -60,23 +60,22 @@ export default definePlugin({
   description: 'Installs the virtio-win boot storage driver and stages the other virtio drivers in Windows guests',
   options,
   appliesTo: (facts) => facts.os.type === 'windows',
-  apply(hooks, { options: settings }) {
+  apply(hooks, { options: settings, run }) {
     let prepared: Prepared | undefined;
     const storage: StorageDriver = settings.storage;
 
     hooks.inspect.tapPromise(manifest.name, async ({ facts }) => {
       if (facts.os.type !== 'windows') return;
-      prepared = await prepare(facts, storage, virtioWinPath(settings.virtioWin));
-      if (!prepared.ready) {
-        // libvirt-xml reads these in emit: devices Windows has inbox drivers for.
-        facts.extensions['storageBus'] = 'sata';
-        facts.extensions['nicModel'] = 'e1000';
-      }
+      prepared = await prepare(facts, storage, virtioWinPath(settings.virtioWin, run.virtioWin));
+      // The emitters follow the target: without the drivers, devices Windows has inbox drivers for;
+      // with vioscsi as the boot driver, a virtio-scsi controller (viostor drives virtio-blk, the default).
+      if (!prepared.ready) facts.target = { diskBus: 'sata', nicModel: 'e1000' };
+      else if (storage === 'vioscsi') facts.target.diskBus = 'scsi';
     });
 
     hooks.plan.tapPromise(manifest.name, async (p) => {
       const { facts } = p;
-      prepared ??= await prepare(facts, storage, virtioWinPath(settings.virtioWin));
+      prepared ??= await prepare(facts, storage, virtioWinPath(settings.virtioWin, run.virtioWin));
       if (!prepared.ready) {
         p.report({ rule: 'no-virtio-drivers', severity: 'warning', message: `${prepared.why}: the guest keeps SATA and e1000`, hint: prepared.hint });
         return;

@@ -44,7 +44,7 @@ describe('windows-2022 (Server 2022, DriverDatabase)', () => {
     const deletes = p.changes.filter((change) => change.kind === 'registry.deleteKey');
     expect(deletes).toMatchObject([{ hive: 'SYSTEM', key: 'ControlSet002\\Services\\viostor\\StartOverride' }]);
     expect(p.findings).toEqual([]);
-    expect(facts.extensions['storageBus']).toBeUndefined();
+    expect(facts.target).toEqual({ diskBus: 'virtio', nicModel: 'virtio' });
   });
 
   it('binds both PCI IDs through DriverDatabase, not CriticalDeviceDatabase', async () => {
@@ -144,7 +144,7 @@ describe('without matching drivers', () => {
     const { plan: p, facts } = await plan(windows2022Hives(), { virtioWin: '/nonexistent/virtio-win.iso' });
     expect(p.changes).toEqual([]);
     expect(p.findings).toMatchObject([{ rule: 'no-virtio-drivers', severity: 'warning' }]);
-    expect(facts.extensions).toMatchObject({ storageBus: 'sata', nicModel: 'e1000' });
+    expect(facts.target).toEqual({ diskBus: 'sata', nicModel: 'e1000' });
   });
 
   it('warns and falls back when virtio-win has nothing for the version (32-bit Server 2008 R2 does not exist)', async () => {
@@ -154,6 +154,6 @@ describe('without matching drivers', () => {
     const { plan: p, facts } = await plan(hives, { virtioWin: virtioWin.tree }, 'i386');
     expect(p.changes).toEqual([]);
     expect(p.findings[0]?.message).toMatch(/no drivers for Windows NT 6\.1 build 7601/);
-    expect(facts.extensions).toMatchObject({ storageBus: 'sata', nicModel: 'e1000' });
+    expect(facts.target).toEqual({ diskBus: 'sata', nicModel: 'e1000' });
   });
 });

@@ -88,9 +88,9 @@ describe('@hyper2kvm/generators:plugin', () => {
     await pluginGenerator(tree, { name: 'cloud-init-probe', hook: 'inspect' });
     const source = read(tree, 'plugins/cloud-init-probe/src/index.ts');
     expect(source).toContain('hooks.inspect.tapPromise(manifest.name, async ({ guest, facts }) => {');
-    expect(source).toContain('cloudInitProbe: CloudInitProbeFacts;');
-    expect(source).toContain('facts.extensions.cloudInitProbe = {');
-    expect(read(tree, 'plugins/cloud-init-probe/tests/plan.test.ts')).toContain('expect(outcome.facts.extensions.cloudInitProbe).toEqual({ cloudInit: true });');
+    expect(source).toContain("'@hyper2kvm/plugin-cloud-init-probe': CloudInitProbeFacts;");
+    expect(source).toContain("facts.extensions['@hyper2kvm/plugin-cloud-init-probe'] = {");
+    expect(read(tree, 'plugins/cloud-init-probe/tests/plan.test.ts')).toContain("expect(outcome.facts.extensions['@hyper2kvm/plugin-cloud-init-probe']).toEqual({ cloudInit: true });");
   });
 
   it('follows the plugin API and version of @hyper2kvm/core in the workspace, with core as a peer', async () => {

@@ -1,8 +1,8 @@
 /** What inspect, plan and migrate share: config, plugins, engine, the opened VM. */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type VmDescription } from '@hyper2kvm/core';
+import { dirname, join, resolve } from 'node:path';
+import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type RunSettings, type VmDescription } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
 import { GUEST_ROOT_PREFIX, openVm, type VmSession } from './open-vm.js';
 
@@ -20,6 +20,8 @@ export interface CommonRunOptions {
   verifyChecksums?: boolean;
   /** Source network → target, over the config's `networks` (`--network-map`). */
   networkMap?: NetworkMap;
+  /** The virtio-win ISO or folder for Windows guests (`--virtio-win`), over the config's `virtioWin` and `$VIRTIO_WIN`. */
+  virtioWin?: string;
   /** Progress of long steps (unpacking a compressed export). */
   onProgress?: (event: ProgressEvent) => void;
   /** Folder config search and relative paths start from (default: process.cwd()). */
@@ -59,6 +61,17 @@ export function resolveSources(options: Pick<CommonRunOptions, 'sources' | 'gues
   return options.sources.map((source) => (source.startsWith(GUEST_ROOT_PREFIX) ? `${GUEST_ROOT_PREFIX}${resolve(cwd, source.slice(GUEST_ROOT_PREFIX.length))}` : resolve(cwd, source)));
 }
 
+/**
+ * The settings plugins read, resolved here and only here: the command line
+ * over the config file (relative to its folder) over the environment.
+ */
+export function runSettings(options: Pick<CommonRunOptions, 'virtioWin'>, loaded: { config: Hyper2kvmConfig; filePath: string | null }, cwd: string): RunSettings {
+  const fromConfig = loaded.config.virtioWin === undefined ? undefined : resolve(loaded.filePath ? dirname(loaded.filePath) : cwd, loaded.config.virtioWin);
+  const fromEnvironment = process.env['VIRTIO_WIN'] ? resolve(cwd, process.env['VIRTIO_WIN']) : undefined;
+  const virtioWin = options.virtioWin !== undefined ? resolve(cwd, options.virtioWin) : (fromConfig ?? fromEnvironment);
+  return virtioWin === undefined ? {} : { virtioWin };
+}
+
 /** The config's `networks` parsed, with `overrides` on top. */
 export function networkMapOf(config: Hyper2kvmConfig, overrides: NetworkMap = {}): NetworkMap {
   const map: NetworkMap = {};
@@ -85,7 +98,7 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
   const logger = options.logger ?? silentLogger();
   const cwd = options.cwd ?? process.cwd();
   const { loaded, plugins } = await setupRun({ cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
-  const engine = new Engine({ plugins, logger, coreVersion: CORE_VERSION });
+  const engine = new Engine({ plugins, logger, coreVersion: CORE_VERSION, settings: runSettings(options, loaded, cwd) });
   if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
   const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'hyper2kvm-work-'));
   const timings: Record<string, number> = {};

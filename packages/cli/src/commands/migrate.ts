@@ -57,7 +57,6 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
   const format = stringOption(values, 'format');
   if (format !== undefined && format !== 'qcow2' && format !== 'raw') throw new UsageError(`migrate: --format must be qcow2 or raw, got ${JSON.stringify(format)}`);
   const virtioWin = stringOption(values, 'virtio-win');
-  if (virtioWin) process.env['VIRTIO_WIN'] = resolve(io.cwd, virtioWin);
   const outputDir = resolve(io.cwd, output ?? '.');
   const logger = commandLogger(io, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
   const name = stringOption(values, 'name');
@@ -70,6 +69,7 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     cwd: io.cwd,
     outputDir,
     networkMap: parseNetworkMapArguments(networkMapValues(values['network-map'])),
+    ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
     logger,
     dryRun,
     verify: values.verify === true,

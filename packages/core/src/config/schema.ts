@@ -37,7 +37,7 @@ export const configSchema = z
       .record(z.string().min(1), networkTargetSchema)
       .default({})
       .describe('source network name → where its NICs attach on KVM: "network:NAME" (a libvirt network), "bridge:NAME" (a host bridge) or a bare NAME (a libvirt network); the key "*" covers every other network'),
-    virtioWin: z.string().optional().describe('virtio-win ISO or directory (default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)'),
+    virtioWin: z.string().optional().describe('virtio-win ISO or directory, relative to the config file (--virtio-win wins over it; default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)'),
     parallelism: z
       .object({
         vms: z.int().min(1).max(64).default(1).describe('VMs migrated at once by `batch`'),

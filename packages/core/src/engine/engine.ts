@@ -14,6 +14,7 @@ import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../p
 import { applyPlan, type RegistryWriter } from './apply-plan.js';
 import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
 import { silentLogger } from '../logger.js';
+import type { RunSettings } from './run-settings.js';
 
 /** A plugin with its validated options, in run order. */
 export interface EnginePlugin {
@@ -53,6 +54,8 @@ export interface EngineOptions {
   plugins: EnginePlugin[];
   logger?: Logger;
   coreVersion: string;
+  /** Settings of the run, handed to every plugin's `apply` (default: none). */
+  settings?: RunSettings;
 }
 
 export class Engine {
@@ -77,7 +80,7 @@ export class Engine {
     for (const { plugin, options: pluginOptions } of options.plugins) {
       const logger = this.#logger.child({ plugin: plugin.name });
       try {
-        plugin.apply(this.#viewFor(plugin.name, logger), { options: pluginOptions, logger, coreVersion: options.coreVersion });
+        plugin.apply(this.#viewFor(plugin.name, logger), { options: pluginOptions, logger, coreVersion: options.coreVersion, run: Object.freeze({ ...options.settings }) });
       } catch (error) {
         throw new PluginError(plugin.name, 'apply', error);
       }

@@ -1,5 +1,5 @@
 /** Builds the core facts of a guest before the plugins' `inspect` taps add theirs. */
-import type { GuestFacts } from '../facts.js';
+import { defaultTargetDevices, type GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
 import { PlannedGuest, type GuestView } from '../plan/planned-guest.js';
 import type { VmDescription } from '../vm.js';
@@ -38,7 +38,7 @@ export interface InspectGuestFactsOptions {
 export async function inspectGuestFacts(source: GuestFs | GuestView, options: InspectGuestFactsOptions = {}): Promise<GuestFacts> {
   const guest: GuestView = 'readText' in source ? source : new PlannedGuest(source, options.registry);
   const hints = options.hints ?? {};
-  const facts: GuestFacts = { os: { type: 'unknown', arch: hints.arch ?? 'unknown' }, firmware: hints.firmware ?? options.vm?.firmware ?? 'unknown', extensions: {}, ...(options.vm ? { vm: options.vm } : {}) };
+  const facts: GuestFacts = { os: { type: 'unknown', arch: hints.arch ?? 'unknown' }, firmware: hints.firmware ?? options.vm?.firmware ?? 'unknown', target: defaultTargetDevices(), extensions: {}, ...(options.vm ? { vm: options.vm } : {}) };
   if (hints.type === 'windows') {
     facts.os = { type: 'windows', arch: hints.arch ?? 'unknown', ...(hints.productName ? { productName: hints.productName } : {}), ...(hints.hostname ? { hostname: hints.hostname } : {}) };
     const readRange = 'readRange' in source ? source.readRange?.bind(source) : undefined;

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { GuestFacts } from '../facts.js';
+import type { RunSettings } from '../engine/run-settings.js';
 import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from '../engine/contexts.js';
 
 /** Options for a tap: a stage orders taps of one hook regardless of plugin order (default 0). */
@@ -45,6 +46,8 @@ export interface PluginContext<Options> {
   logger: Logger;
   /** Version of @hyper2kvm/core running the plugin. */
   coreVersion: string;
+  /** Settings of this run (the virtio-win source, …), resolved by the caller. */
+  run: Readonly<RunSettings>;
 }
 
 export interface PluginDefinition<Schema extends z.ZodType = z.ZodType> {

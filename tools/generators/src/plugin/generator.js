@@ -26,7 +26,6 @@ import { generateFiles, joinPathFragments, logger, names } from '@nx/devkit';
  * @property {string} packageName npm package name, `plugin-<name>` in the hyper2kvm scope
  * @property {string} projectRoot `plugins/<name>`
  * @property {string} changesetPath `.changeset/<name>-initial.md`
- * @property {string} propertyName camelCase name (facts.extensions key of the inspect skeleton)
  * @property {string} className PascalCase name (type names)
  * @property {number} pluginApi the plugin API of the workspace's core (`api`)
  * @property {string} coreRange devDependency range of the core package
@@ -96,7 +95,6 @@ export function normalizeOptions(tree, schema) {
     packageName: `@hyper2kvm/plugin-${name}`,
     projectRoot: joinPathFragments('plugins', name),
     changesetPath: joinPathFragments('.changeset', `${name}-initial.md`),
-    propertyName: names(name).propertyName,
     className: names(name).className,
     pluginApi: pluginApiIn(tree),
     coreRange: `^${coreVersion}`,
