@@ -32,7 +32,7 @@ export function projectConfig(overrides: { test?: NonNullable<ViteUserConfig['te
       include: ['src/**/*.test.ts', 'tests/**/*.test.ts'],
       // Appliance calls under TCG on a loaded 2-core machine take tens of seconds.
       testTimeout: 120_000,
-      hookTimeout: 300_000,
+      hookTimeout: 900_000,
       // Test files mostly wait on a TCG appliance or qemu: two at a time keep
       // both cores of a small CI machine busy (vitest's default there is one).
       maxWorkers: Math.max(2, availableParallelism() - 1),
