@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, fixTimingKey, orderPlugins, type EnginePlugin } from '../src/index.js';
+import { ACTION_STAGE, BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, fixTimingKey, orderPlugins, type EnginePlugin } from '../src/index.js';
 import { MemoryGuest, testPlugin } from './helpers.js';
 
 function engineOf(...plugins: EnginePlugin['plugin'][]): Engine {
@@ -126,16 +126,17 @@ describe('planned view', () => {
 });
 
 describe('deferred actions', () => {
-  it('runs an action requested by several plugins once, after the file changes, in the fixed order', async () => {
+  it('runs an action requested by several plugins once, after the file changes, by its providers\' stages', async () => {
     const runs: { key: string; requestedBy: string[]; params: Record<string, unknown>; fstab: string }[] = [];
     const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
     const provider = testPlugin({
       name: 'provider',
       apply(hooks) {
+        const stages: Record<string, number> = { 'grub.mkconfig': ACTION_STAGE.bootloader, 'initramfs.rebuild': ACTION_STAGE.initramfs };
         for (const key of ['grub.mkconfig', 'initramfs.rebuild']) {
           hooks.action.for(key).tapPromise('provider', async ({ request, guest: g }) => {
             runs.push({ key: request.key, requestedBy: request.requestedBy, params: request.params, fstab: (await g.readFile('/etc/fstab')).toString() });
-          });
+          }, { stage: stages[key] });
         }
       },
     });
@@ -166,12 +167,14 @@ describe('deferred actions', () => {
     const provider = testPlugin({
       name: 'provider',
       apply(hooks) {
+        // Core names no action: each provider says where its action goes.
+        const stages: Record<string, number> = { 'selinux.relabel': ACTION_STAGE.labels, 'vendor.custom': 50, 'hypervisor-tools.remove': ACTION_STAGE.packages, 'initramfs.rebuild': ACTION_STAGE.initramfs };
         for (const key of ['selinux.relabel', 'vendor.custom', 'hypervisor-tools.remove', 'initramfs.rebuild']) {
           hooks.action.for(key).tap('provider', ({ request, plan, report }) => {
             order.push(request.key);
             if (key === 'selinux.relabel') seenChanges.push(...plan.changes.map((change) => (change.kind === 'file.write' ? change.path : change.kind)));
             report({ rule: 'done', severity: 'info', message: `${key} ran` });
-          });
+          }, { stage: stages[key] });
         }
       },
     });

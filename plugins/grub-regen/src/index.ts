@@ -6,7 +6,7 @@
  * lines. Runs after stable-device-names (an `enforce: 'pre'` plugin), so
  * `root=` is already by UUID where it is written.
  */
-import { definePlugin, packageManifest, type LinuxFacts, type PlanContext } from '@hyper2kvm/core';
+import { ACTION_STAGE, definePlugin, packageManifest, type LinuxFacts, type PlanContext } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { bootFilesystemUuid, isStub, stubUuid } from './efi-stub.js';
 import { allowLinuxUuids, withSerialConsole } from './grub-defaults.js';
@@ -146,7 +146,7 @@ export default definePlugin({
       if (!linux || !bootloader) throw new Error('grub.mkconfig needs a Linux guest with a known grub layout');
       const output = mkconfigParams.parse(request.params).output ?? bootloader.grubConfig;
       await regenerateGrubConfig(guest, bootloader, output, linux.bls ? await guest.glob(BLS_ENTRIES) : [], logger);
-    });
+    }, { stage: ACTION_STAGE.bootloader });
   },
 });
 

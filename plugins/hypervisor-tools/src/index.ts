@@ -3,7 +3,7 @@
  * VirtualBox additions) with the guest's package manager where that works
  * offline, and disables their services in any case; the report says which.
  */
-import { definePlugin, packageManifest } from '@hyper2kvm/core';
+import { ACTION_STAGE, definePlugin, packageManifest } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { planToolRemoval } from './plan-removal.js';
 import { REMOVE_ACTION } from './removal-params.js';
@@ -27,7 +27,7 @@ export default definePlugin({
   appliesTo: (facts) => facts.os.type === 'linux',
   apply(hooks, { options: settings }) {
     hooks.plan.tapPromise(manifest.name, (p) => planToolRemoval(p, settings));
-    hooks.action.for(REMOVE_ACTION).tapPromise(manifest.name, removeHypervisorTools);
+    hooks.action.for(REMOVE_ACTION).tapPromise(manifest.name, removeHypervisorTools, { stage: ACTION_STAGE.packages });
   },
 });
 

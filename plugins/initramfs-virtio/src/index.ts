@@ -3,7 +3,7 @@
  * declares them in the guest's initramfs tool's own config and provides
  * `initramfs.rebuild`, which runs that tool inside the appliance.
  */
-import { definePlugin, packageManifest, VIRTIO_BOOT_MODULES } from '@hyper2kvm/core';
+import { ACTION_STAGE, definePlugin, packageManifest, VIRTIO_BOOT_MODULES } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { initramfsProfileFor } from './initramfs-profile.js';
 import { selectKernels } from './kernels.js';
@@ -96,7 +96,7 @@ export default definePlugin({
         const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version };
         await rebuildOne(guest, profile, kernel, logger);
       }
-    });
+    }, { stage: ACTION_STAGE.initramfs });
   },
 });
 

@@ -3,7 +3,7 @@
  * SELinux enforcing or permissive: relabelled with the guest's own policy,
  * or `/.autorelabel` when that cannot be done offline.
  */
-import { definePlugin, packageManifest } from '@hyper2kvm/core';
+import { ACTION_STAGE, definePlugin, packageManifest } from '@hyper2kvm/core';
 import { relabelChangedFiles } from './relabel-action.js';
 
 const manifest = packageManifest(import.meta.url);
@@ -34,7 +34,7 @@ export default definePlugin({
         message: `SELinux is ${mode}: the files this migration writes will be relabelled with the guest's policy, or /.autorelabel created when that is not possible offline`,
       });
     });
-    hooks.action.for(RELABEL_ACTION).tapPromise(manifest.name, relabelChangedFiles);
+    hooks.action.for(RELABEL_ACTION).tapPromise(manifest.name, relabelChangedFiles, { stage: ACTION_STAGE.labels });
   },
 });
 

@@ -22,16 +22,6 @@ export interface EnginePlugin {
   options: unknown;
 }
 
-/**
- * Deferred actions with a known place in the sequence; others run after, in
- * request order. Packages go first so the initramfs and grub config are built
- * without them; `selinux.relabel` always runs last, whatever the other keys,
- * because it labels what every other action wrote.
- */
-export const ACTION_ORDER = ['hypervisor-tools.remove', 'initramfs.rebuild', 'grub.mkconfig'];
-/** The action that runs after all others. */
-export const LAST_ACTION = 'selinux.relabel';
-
 type LifecycleHook = 'inspect' | 'plan' | 'fixOffline' | 'convert' | 'emit' | 'verify';
 
 interface PlanRun {
@@ -150,7 +140,7 @@ export class Engine {
     const timings = options.timings ?? {};
     await timePart(timings, fixTimingKey('changes'), () => applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }));
     await timePart(timings, fixTimingKey('fixOffline'), () => this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }));
-    for (const request of orderActions(plan.actions)) {
+    for (const request of orderActions(plan.actions, (key) => this.#actionStage(key))) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
       const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
       await timePart(timings, fixTimingKey('action', request.key), () => this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }));
@@ -167,6 +157,12 @@ export class Engine {
 
   async verify(context: VerifyContext): Promise<void> {
     await this.#hooks.verify.promise(context);
+  }
+
+  /** The stage an action runs at: the lowest its providers tapped with (see `TapOptions.stage`). */
+  #actionStage(key: string): number {
+    const taps = this.#actions.get(key)?.taps ?? [];
+    return taps.length === 0 ? 0 : Math.min(...taps.map((tap) => tap.stage ?? 0));
   }
 
   /**
@@ -234,14 +230,12 @@ async function timePart<T>(timings: Record<string, number>, key: string, fn: () 
   }
 }
 
-/** Known actions in their fixed order, then the rest in request order. */
-export function orderActions<T extends { key: string }>(actions: T[]): T[] {
-  const position = (key: string): number => {
-    if (key === LAST_ACTION) return ACTION_ORDER.length + 1;
-    const index = ACTION_ORDER.indexOf(key);
-    return index === -1 ? ACTION_ORDER.length : index;
-  };
-  return actions.map((action, index) => ({ action, index })).sort((a, b) => position(a.action.key) - position(b.action.key) || a.index - b.index).map(({ action }) => action);
+/** Actions by their stage (lower first), then in request order. */
+export function orderActions<T extends { key: string }>(actions: T[], stageOf: (key: string) => number): T[] {
+  return actions
+    .map((action, index) => ({ action, index, stage: stageOf(action.key) }))
+    .sort((a, b) => a.stage - b.stage || a.index - b.index)
+    .map(({ action }) => action);
 }
 
 export type { LifecycleHook };

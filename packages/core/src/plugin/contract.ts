@@ -8,10 +8,24 @@ import type { GuestFacts } from '../facts.js';
 import type { RunSettings } from '../engine/run-settings.js';
 import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from '../engine/contexts.js';
 
-/** Options for a tap: a stage orders taps of one hook regardless of plugin order (default 0). */
+/**
+ * Options for a tap. `stage` orders the taps of one hook regardless of plugin
+ * order (lower first, default 0). On a deferred action's provider it also
+ * orders the actions among themselves: each action runs at the lowest stage
+ * of its providers, ties in request order (see {@link ACTION_STAGE}).
+ */
 export interface TapOptions {
   stage?: number;
 }
+
+/**
+ * Conventional stages of deferred actions, so that providers agree without
+ * naming each other: package changes first (they may trigger the guest's own
+ * initramfs and boot-loader hooks), then the initramfs, then the boot loader
+ * configuration (it names the new images), then labels for everything
+ * written (SELinux relabel reads what all the others did).
+ */
+export const ACTION_STAGE = { packages: -100, initramfs: 0, bootloader: 100, labels: 1000 } as const;
 
 /**
  * A hook as plugins see it: tap only, never call. The name passed is for
