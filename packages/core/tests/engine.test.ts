@@ -125,6 +125,21 @@ describe('planned view', () => {
   });
 });
 
+describe('dispose', () => {
+  it('runs every plugin\'s dispose taps once, active or not, and logs a failing one instead of throwing', async () => {
+    const calls: string[] = [];
+    const engine = engineOf(
+      testPlugin({ name: 'windows-only', appliesTo: (facts) => facts.os.type === 'windows', apply: (hooks) => hooks.dispose.tap('windows-only', () => void calls.push('windows-only')) }),
+      testPlugin({ name: 'broken', apply: (hooks) => hooks.dispose.tap('broken', () => { calls.push('broken'); throw new Error('cannot remove'); }) }),
+      testPlugin({ name: 'last', apply: (hooks) => hooks.dispose.tapPromise('last', async () => void calls.push('last')) }),
+    );
+    await engine.inspect(new MemoryGuest({}), emptyFacts());
+    await engine.dispose();
+    await engine.dispose();
+    expect(calls).toEqual(['windows-only', 'broken', 'last']);
+  });
+});
+
 describe('deferred actions', () => {
   it('runs an action requested by several plugins once, after the file changes, by its providers\' stages', async () => {
     const runs: { key: string; requestedBy: string[]; params: Record<string, unknown>; fstab: string }[] = [];
@@ -206,11 +221,11 @@ describe('deferred actions', () => {
       name: 'provider',
       apply(hooks) {
         hooks.fixOffline.tapPromise('provider', () => pause(30));
-        hooks.action.for('initramfs.rebuild').tapPromise('provider', () => pause(120));
+        hooks.action.for('initramfs.rebuild').tapPromise('provider', () => pause(120), { stage: ACTION_STAGE.initramfs });
         hooks.action.for('grub.mkconfig').tapPromise('provider', async () => {
           await pause(60);
           throw new Error('grub-mkconfig exited 1');
-        });
+        }, { stage: ACTION_STAGE.bootloader });
       },
     });
     const requester = testPlugin({

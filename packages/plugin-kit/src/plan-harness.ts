@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 /** A guest described inline: path → file content, or `{ symlink }`. */
@@ -30,6 +30,8 @@ export interface PlanHarnessOptions {
   registry?: RegistryReader;
   /** What the guest-access layer would know (libguestfs inspection); with `registry`, defaults to a Windows x86_64 guest. */
   hints?: OsHints;
+  /** The run's settings (`run` in the plugins' `apply`), e.g. the virtio-win source. */
+  settings?: RunSettings;
 }
 
 export interface PlanOutcome {
@@ -39,7 +41,7 @@ export interface PlanOutcome {
   fileAfter(path: string): Promise<string | null>;
   /** The plan as `hyper2kvm plan` prints it. */
   text: string;
-  /** Removes the temporary guest folder, if one was made. */
+  /** Ends the run (the plugins' `dispose` taps) and removes the temporary guest folder, if one was made. */
   cleanup(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function planWithPlugins(options: PlanHarnessOptions): Promise<Plan
   const guest = new DirectoryGuest(root, { filesystems: options.filesystems ?? [] });
   const entries = options.plugins.map((entry) => (Array.isArray(entry) ? { plugin: entry[0], rawOptions: entry[1] } : { plugin: entry, rawOptions: undefined }));
   const ordered = orderPlugins(entries.map(({ plugin, rawOptions }) => ({ name: plugin.name, enforce: plugin.enforce, before: plugin.before, after: plugin.after, plugin, options: plugin.options ? plugin.options.parse(rawOptions ?? {}) : rawOptions })), 'test');
-  const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION });
+  const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION, ...(options.settings ? { settings: options.settings } : {}) });
   const hints = options.hints ?? (options.registry ? { type: 'windows' as const, arch: 'x86_64' } : undefined);
   const inspected = await inspectGuestFacts(guest, { ...(options.vm ? { vm: options.vm } : {}), ...(hints ? { hints } : {}), ...(options.registry ? { registry: options.registry } : {}) });
   const facts = await engine.inspect(guest, { ...inspected, ...options.facts });
@@ -72,6 +74,7 @@ export async function planWithPlugins(options: PlanHarnessOptions): Promise<Plan
     fileAfter: (path) => result.view.readText(path),
     text: renderPlan(result.plan),
     cleanup: async () => {
+      await engine.dispose();
       if (typeof options.guest !== 'string') await rm(root, { recursive: true, force: true });
     },
   };

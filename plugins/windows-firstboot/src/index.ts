@@ -118,8 +118,8 @@ export default definePlugin({
       });
     });
 
-    // A file extracted from an ISO is needed until the plan is applied (fixOffline); emit comes after.
-    hooks.emit.tapPromise('windows-firstboot', async () => {
+    // A file extracted from an ISO is needed until the plan is applied; the run's end releases it, whatever its outcome.
+    hooks.dispose.tapPromise(manifest.name, async () => {
       await virtioWin?.dispose();
     });
   },

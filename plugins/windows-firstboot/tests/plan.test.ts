@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -135,14 +136,17 @@ describe('windows-firstboot on Windows 7', () => {
 });
 
 describe('windows-firstboot with the virtio-win ISO', () => {
-  it('extracts the guest agent for the guest\'s architecture from the ISO and uploads it', async () => {
+  it('extracts the guest agent for the guest\'s architecture from the ISO named by the run setting, and releases it at the end of the run', async () => {
     const image = (await ensureImage('virtio-win')) as unknown as { files: { iso: string; tree: string } };
-    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin: image.files.iso }]], hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
+    const run = await planWithPlugins({ plugins: [windowsFirstboot], settings: { virtioWin: image.files.iso }, hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
     cleanups.push(run.cleanup);
     const upload = run.plan.changes.find((change) => change.kind === 'upload') as { hostPath: string; guestPath: string };
     expect(upload.guestPath).toBe('/Program Files/hyper2kvm/qemu-ga.msi');
     expect(upload.hostPath.startsWith(image.files.iso)).toBe(false);
     expect(await readFile(upload.hostPath)).toEqual(await readFile(join(image.files.tree, 'guest-agent', 'qemu-ga-x86_64.msi')));
+    // The extracted file lives until the run ends (dispose), not a moment longer.
+    await run.cleanup();
+    expect(existsSync(upload.hostPath)).toBe(false);
   }, 300_000);
 });
 

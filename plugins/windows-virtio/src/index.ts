@@ -118,8 +118,8 @@ export default definePlugin({
       }
     });
 
-    // Extracted ISO files are needed until the plan is applied (fixOffline); emit comes after.
-    hooks.emit.tapPromise(manifest.name, async () => {
+    // Extracted ISO files are needed until the plan is applied; the run's end releases them, whatever its outcome.
+    hooks.dispose.tapPromise(manifest.name, async () => {
       if (prepared?.ready) await prepared.source.dispose();
     });
   },

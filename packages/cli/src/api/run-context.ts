@@ -104,6 +104,7 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
   const timings: Record<string, number> = {};
   let session: VmSession | undefined;
   const dispose = async (): Promise<void> => {
+    await engine.dispose();
     await session?.close();
     await rm(workDir, { recursive: true, force: true });
   };

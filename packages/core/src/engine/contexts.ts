@@ -123,3 +123,8 @@ export interface VerifyContext {
   result?: VerifyResult;
   readonly logger: Logger;
 }
+
+/** What `dispose` taps get: the run is over, whatever its outcome. */
+export interface DisposeContext {
+  readonly logger: Logger;
+}

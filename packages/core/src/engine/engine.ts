@@ -12,7 +12,7 @@ import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
 import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../plugin/contract.js';
 import { applyPlan, type RegistryWriter } from './apply-plan.js';
-import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
+import type { ActionContext, ConvertContext, DisposeContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
 import { silentLogger } from '../logger.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -61,6 +61,8 @@ export class Engine {
     emit: new AsyncSeriesHook<[EmitContext]>(['context']),
     verify: new AsyncSeriesHook<[VerifyContext]>(['context']),
   };
+  readonly #disposeTaps: { plugin: string; fn: (context: DisposeContext) => unknown }[] = [];
+  #disposed = false;
   readonly #actions = new HookMap<AsyncSeriesHook<[ActionContext]>>(() => new AsyncSeriesHook<[ActionContext]>(['context']));
 
   /** Plugins must already be in run order (see `orderPlugins`). Calls every plugin's `apply` once. */
@@ -159,6 +161,24 @@ export class Engine {
     await this.#hooks.verify.promise(context);
   }
 
+  /**
+   * Ends the run for every plugin: runs each `dispose` tap once, in plugin
+   * order, whatever happened before. A failing tap is logged, not thrown, so
+   * it neither hides the run's own error nor stops the others' cleanup.
+   * Call it in a `finally`; later calls do nothing.
+   */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const { plugin, fn } of this.#disposeTaps) {
+      try {
+        await fn({ logger: this.#logger.child({ plugin }) });
+      } catch (error) {
+        this.#logger.warn({ plugin, err: error }, `plugin ${plugin} failed to clean up: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
   /** The stage an action runs at: the lowest its providers tapped with (see `TapOptions.stage`). */
   #actionStage(key: string): number {
     const taps = this.#actions.get(key)?.taps ?? [];
@@ -205,6 +225,10 @@ export class Engine {
         writeOutput: (fileName, content, description) => context.writeOutput(fileName, content, description, plugin),
       })),
       verify: view(this.#hooks.verify, 'verify', same),
+      dispose: {
+        tap: (_name, fn) => void this.#disposeTaps.push({ plugin, fn }),
+        tapPromise: (_name, fn) => void this.#disposeTaps.push({ plugin, fn }),
+      },
     };
   }
 }

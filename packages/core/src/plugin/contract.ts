@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { GuestFacts } from '../facts.js';
 import type { RunSettings } from '../engine/run-settings.js';
-import type { ActionContext, ConvertContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from '../engine/contexts.js';
+import type { ActionContext, ConvertContext, DisposeContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from '../engine/contexts.js';
 
 /**
  * Options for a tap. `stage` orders the taps of one hook regardless of plugin
@@ -50,6 +50,13 @@ export interface PluginHooks {
   convert: TapOnlyHook<ConvertContext>;
   emit: TapOnlyHook<EmitContext>;
   verify: TapOnlyHook<VerifyContext>;
+  /**
+   * The end of the run, whatever its outcome (planned, converted, blocked,
+   * failed): release what the plugin holds (temporary folders, extracted
+   * files). Every plugin's taps run, active for the guest or not; a failing
+   * tap is logged and does not stop the others.
+   */
+  dispose: TapOnlyHook<DisposeContext>;
 }
 
 /** What `apply` receives besides the hooks. */
