@@ -2,35 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { CORE_VERSION, Engine, emptyFacts, silentLogger, type GuestFacts, type GuestFs } from '@hyper2kvm/core';
 import libvirtXml from '../src/index.js';
 
-/** Runs the plugin's emit tap and returns the files it wrote. */
-async function emitFor(facts: GuestFacts, env: string | undefined): Promise<Map<string, string>> {
-  const saved = process.env['VIRTIO_WIN'];
-  if (env === undefined) delete process.env['VIRTIO_WIN'];
-  else process.env['VIRTIO_WIN'] = env;
-  try {
-    const engine = new Engine({ plugins: [{ plugin: libvirtXml, options: libvirtXml.options!.parse({}) }], coreVersion: CORE_VERSION });
-    // emit needs no guest: inspect runs only to decide which plugins apply.
-    await engine.inspect({} as GuestFs, facts);
-    const files = new Map<string, string>();
-    await engine.emit({
-      name: 'app01',
-      outputDir: '/srv/out',
-      networkMap: {},
-      facts,
-      plan: { changes: [], actions: [], findings: [] },
-      outputs: [{ index: 0, path: '/srv/out/app01-disk1.qcow2', format: 'qcow2', bytes: 1, virtualSize: 1, sha256: 'x' }],
-      emitted: [],
-      logger: silentLogger(),
-      writeOutput: async (fileName, content) => {
-        files.set(fileName, content.toString());
-        return fileName;
-      },
-    });
-    return files;
-  } finally {
-    if (saved === undefined) delete process.env['VIRTIO_WIN'];
-    else process.env['VIRTIO_WIN'] = saved;
-  }
+/** Runs the plugin's emit tap with the run's virtio-win setting and returns the files it wrote. */
+async function emitFor(facts: GuestFacts, virtioWin: string | undefined): Promise<Map<string, string>> {
+  const engine = new Engine({ plugins: [{ plugin: libvirtXml, options: libvirtXml.options!.parse({}) }], coreVersion: CORE_VERSION, settings: virtioWin === undefined ? {} : { virtioWin } });
+  // emit needs no guest: inspect runs only to decide which plugins apply.
+  await engine.inspect({} as GuestFs, facts);
+  const files = new Map<string, string>();
+  await engine.emit({
+    name: 'app01',
+    outputDir: '/srv/out',
+    networkMap: {},
+    facts,
+    plan: { changes: [], actions: [], findings: [] },
+    outputs: [{ index: 0, path: '/srv/out/app01-disk1.qcow2', format: 'qcow2', bytes: 1, virtualSize: 1, sha256: 'x' }],
+    emitted: [],
+    logger: silentLogger(),
+    writeOutput: async (fileName, content) => {
+      files.set(fileName, content.toString());
+      return fileName;
+    },
+  });
+  return files;
 }
 
 describe('libvirt-xml emit', () => {
