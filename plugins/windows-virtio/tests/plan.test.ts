@@ -4,7 +4,7 @@
  * uploads the plugin proposes.
  */
 import { readFile } from 'node:fs/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan, RegistryChange, RegistryValue, UploadChange } from '@hyper2kvm/core';
 import { MemoryRegistry, planWithPlugins, type MemoryHives } from '@hyper2kvm/plugin-kit';
 import windowsVirtio, { driverStoreName } from '../src/index.js';
@@ -15,9 +15,15 @@ beforeAll(async () => {
   virtioWin = await virtioWinImage();
 }, 300_000);
 
+/** Runs are ended (dispose: extracted ISO files removed) after each test, once the test has read what it needs. */
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
 async function plan(hives: MemoryHives, options: Record<string, unknown>, arch = 'x86_64') {
   const outcome = await planWithPlugins({ plugins: [[windowsVirtio, options]], guest: WINDOWS_TREE, registry: new MemoryRegistry(hives), hints: { type: 'windows', arch } });
-  await outcome.cleanup();
+  cleanups.push(outcome.cleanup);
   return outcome;
 }
 
