@@ -81,6 +81,7 @@ export async function unpackCompressedTar(path: string, compression: Compression
   const running = decompress(compression, countingReader(path, progress), options.shown);
   const hints = new DigestHints();
   const files: { name: string; size: number; digests: PackageFile['digests'] }[] = [];
+  let writing: SparseFileWriter | undefined; // the member being written, closed if the stream breaks off
   try {
     await readTarStream(running.output, options.shown, async (member) => {
       const target = resolveInside(scratch, member.name);
@@ -89,6 +90,7 @@ export async function unpackCompressedTar(path: string, compression: Compression
       await requireSpace(scratch, member.size, options.shown, `member "${member.name}"`);
       await mkdir(dirname(target), { recursive: true });
       const writer = await SparseFileWriter.create(target, hints.algorithmsFor(member.name));
+      writing = writer;
       const manifestText: Buffer[] = [];
       const isManifest = member.name.toLowerCase().endsWith('.mf') && member.size < 1024 * 1024;
       return {
@@ -97,6 +99,7 @@ export async function unpackCompressedTar(path: string, compression: Compression
           await writer.write(chunk);
         },
         end: async () => {
+          writing = undefined;
           files.push({ name: member.name, size: member.size, digests: await writer.close() });
           if (isManifest) hints.learn(member.name, Buffer.concat(manifestText).toString('utf8'));
         },
@@ -104,6 +107,7 @@ export async function unpackCompressedTar(path: string, compression: Compression
     });
   } catch (error) {
     running.stop();
+    await writing?.abort();
     throw withSpaceHint(error, options.shown, scratch);
   }
   progress(size);
