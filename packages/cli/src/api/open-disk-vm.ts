@@ -19,6 +19,9 @@ export interface OpenDiskVmOptions {
   logger: Logger;
 }
 
+/** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
+const CHECK_BEFORE_LAUNCH_BYTES = 64 * 1024 * 1024;
+
 export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): Promise<VmSession> {
   const timings: Record<string, number> = {};
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
@@ -60,6 +63,8 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
   });
   verified.catch(() => undefined); // the caller awaits it; meanwhile a failure must not be unhandled
   try {
+    // Small files are checked in a blink: refuse a damaged export before paying for the appliance.
+    if (source.integrity.bytesToRead <= CHECK_BEFORE_LAUNCH_BYTES) await verified;
     const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
     options.onDisksReady?.(vm);
     options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
