@@ -2,7 +2,7 @@
  * The `hyper2kvm` command: dispatches to a subcommand and turns errors into
  * one-line messages and exit codes (0 done, 1 failed, 2 usage/config, 3 blocked).
  */
-import { Hyper2kvmError } from '@hyper2kvm/core';
+import { summarizeError } from '@hyper2kvm/core';
 import { batchCommand } from './commands/batch.js';
 import { configCommand } from './commands/config.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -59,13 +59,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function reportError(error: unknown, io: CommandIO, flags: { verbose: boolean; json: boolean }): number {
-  const known = error instanceof Hyper2kvmError;
-  const exitCode = known ? error.exitCode : 1;
-  const message = error instanceof Error ? error.message : String(error);
-  for (const line of message.split('\n')) io.stderr.write(known ? `${line}\n` : `hyper2kvm: unexpected error: ${line}\n`);
+  const { code, message, exitCode } = summarizeError(error);
+  for (const line of message.split('\n')) io.stderr.write(code === 'UNEXPECTED' ? `hyper2kvm: unexpected error: ${line}\n` : `${line}\n`);
   if (flags.verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  if (flags.json) {
-    io.stdout.write(JSON.stringify({ error: { code: known ? error.code : 'UNEXPECTED', message, exitCode } }) + '\n');
-  }
+  if (flags.json) io.stdout.write(JSON.stringify({ error: { code, message, exitCode } }) + '\n');
   return exitCode;
 }

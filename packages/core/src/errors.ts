@@ -1,20 +1,23 @@
 /**
- * Errors with a stable `code` and a one-line message meant for people.
- * The CLI prints `message` alone (no stack) unless `--verbose`.
+ * Errors with a stable `code` (from {@link ERROR_CODES}) and a one-line
+ * message meant for people. The CLI prints `message` alone (no stack) unless
+ * `--verbose`. Factories at the end build the errors raised in more than one
+ * place, so one problem always reads the same.
  */
+import { ERROR_CODES, type ErrorCode, type GuestFsErrorCode, type InputErrorCode } from './error-codes.js';
 
 /** Base class: every error hyper2kvm raises on purpose. */
 export class Hyper2kvmError extends Error {
-  /** Machine-readable reason, e.g. `CONFIG_INVALID`, `SOURCE_UNREADABLE`. */
-  readonly code: string;
-  /** Process exit code the CLI uses for this error. */
+  /** Machine-readable reason, a row of {@link ERROR_CODES}. */
+  readonly code: ErrorCode;
+  /** Process exit code the CLI uses for this error (from the code's row). */
   readonly exitCode: number;
 
-  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.exitCode = options.exitCode ?? 1;
+    this.exitCode = ERROR_CODES[code].exitCode;
   }
 }
 
@@ -24,7 +27,7 @@ export class ConfigError extends Hyper2kvmError {
   readonly problems: string[];
 
   constructor(problems: string[], options: { cause?: unknown } = {}) {
-    super('CONFIG_INVALID', problems.join('\n'), { ...options, exitCode: 2 });
+    super('CONFIG_INVALID', problems.join('\n'), options);
     this.problems = problems;
   }
 }
@@ -32,7 +35,7 @@ export class ConfigError extends Hyper2kvmError {
 /** Bad command-line usage: exit code 2. */
 export class UsageError extends Hyper2kvmError {
   constructor(message: string) {
-    super('USAGE', message, { exitCode: 2 });
+    super('USAGE', message);
   }
 }
 
@@ -40,7 +43,7 @@ export class UsageError extends Hyper2kvmError {
 export class InputError extends Hyper2kvmError {
   readonly file: string;
 
-  constructor(file: string, problem: string, options: { cause?: unknown; code?: string } = {}) {
+  constructor(file: string, problem: string, options: { cause?: unknown; code?: InputErrorCode } = {}) {
     super(options.code ?? 'INPUT_INVALID', `${file}: ${problem}`, options);
     this.file = file;
   }
@@ -48,7 +51,7 @@ export class InputError extends Hyper2kvmError {
 
 /** A failure inside the guest-access layer (libguestfs, directory adapter). */
 export class GuestFsError extends Hyper2kvmError {
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+  constructor(message: string, options: { cause?: unknown; code?: GuestFsErrorCode } = {}) {
     super(options.code ?? 'GUESTFS', message, options);
   }
 }
@@ -69,7 +72,7 @@ export class PluginError extends Hyper2kvmError {
 /** The plan has error findings: nothing is written, exit code 3. */
 export class BlockedError extends Hyper2kvmError {
   constructor(message: string) {
-    super('BLOCKED', message, { exitCode: 3 });
+    super('BLOCKED', message);
   }
 }
 
@@ -77,4 +80,65 @@ export class BlockedError extends Hyper2kvmError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** What Node's system errors mean, in words (the rest keep their errno name). */
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'already exists',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/** Whether `error` is one of Node's system errors (`code` `E…`, with `syscall`). */
+export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+}
+
+/** A system error's reason in words (`no such file or directory`), its errno name when it has none. */
+export function systemErrorWords(error: NodeJS.ErrnoException): string {
+  const errno = error.code ?? 'EIO';
+  return ERRNO_WORDS[errno] ?? errno;
+}
+
+/**
+ * Any thrown value as a {@link Hyper2kvmError}: ours unchanged, a system
+ * error as `SYSTEM` naming its path in words, anything else `undefined`
+ * (a bug, shown as unexpected).
+ */
+export function asHyper2kvmError(error: unknown): Hyper2kvmError | undefined {
+  if (error instanceof Hyper2kvmError) return error;
+  if (!isSystemError(error)) return undefined;
+  const where = error.path ?? error.syscall ?? 'a system call';
+  return new Hyper2kvmError('SYSTEM', `${where}: ${systemErrorWords(error)} (${error.syscall} ${error.code ?? 'EIO'})`, { cause: error });
+}
+
+/** A snapshot or checkpoint chain that cannot be followed: `problem` names the link. */
+export function snapshotChainBroken(file: string, problem: string): InputError {
+  return new InputError(file, problem, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+}
+
+/** A guest path refused before any call reaches the guest. */
+export function guestPathInvalid(message: string): GuestFsError {
+  return new GuestFsError(message, { code: 'GUEST_PATH_INVALID' });
+}
+
+/** What the CLI, reports and batch state record of a failure: the code of our table, the message, the exit code. */
+export interface ErrorSummary {
+  code: ErrorCode;
+  message: string;
+  exitCode: number;
+}
+
+/** Any thrown value summed up: ours (system errors wrapped) by its code, anything else as `UNEXPECTED`. */
+export function summarizeError(error: unknown): ErrorSummary {
+  const known = asHyper2kvmError(error);
+  if (known) return { code: known.code, message: known.message, exitCode: known.exitCode };
+  return { code: 'UNEXPECTED', message: describeError(error), exitCode: ERROR_CODES.UNEXPECTED.exitCode };
 }

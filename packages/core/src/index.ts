@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './error-codes.js';
 export * from './format.js';
 export * from './facts.js';
 export * from './vm.js';

@@ -7,7 +7,7 @@
  * parent is beside the child and its DataWriteGuid is the one the child
  * recorded when the checkpoint was taken.
  */
-import { InputError, formatBytes } from '@hyper2kvm/core';
+import { InputError, formatBytes, snapshotChainBroken } from '@hyper2kvm/core';
 import { execa } from 'execa';
 import { access, mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,20 +49,16 @@ export async function resolveVhdxChain(top: string, first: VhdxFile, shown: stri
     if (hasPendingLog(child.file)) throw new InputError(shown, `"${childName}" has metadata log entries that were never applied (its VM was running when it was copied); shut the VM down in Hyper-V and copy its disks again`, { code: 'VHDX_LOG_PENDING' });
     const parentPath = await parentOf(child, shown);
     const parent = await readVhdxFile(parentPath).catch((error: unknown) => {
-      throw new InputError(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", cannot be read as a VHDX (${error instanceof Error ? error.message : String(error)})`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+      throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", cannot be read as a VHDX (${error instanceof Error ? error.message : String(error)})`);
     });
-    if (parent === undefined) throw new InputError(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", is not a VHDX`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+    if (parent === undefined) throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", is not a VHDX`);
     const linkages = [child.file.parentLocator['parent_linkage'], child.file.parentLocator['parent_linkage2']].filter((value): value is string => value !== undefined).map(normalizeGuid);
     if (!linkages.includes(parent.dataWriteGuid)) {
-      throw new InputError(
-        shown,
-        `checkpoint chain is broken: "${childName}" was taken from "${basename(parentPath)}" with data ID {${linkages[0] ?? 'none'}}, but that file's data ID is now {${parent.dataWriteGuid}} (it was written after the checkpoint, so the checkpoint no longer applies to it)`,
-        { code: 'SNAPSHOT_CHAIN_BROKEN' },
-      );
+      throw snapshotChainBroken(shown, `checkpoint chain is broken: "${childName}" was taken from "${basename(parentPath)}" with data ID {${linkages[0] ?? 'none'}}, but that file's data ID is now {${parent.dataWriteGuid}} (it was written after the checkpoint, so the checkpoint no longer applies to it)`);
     }
-    if (parent.virtualSize !== child.file.virtualSize) throw new InputError(shown, `checkpoint chain is broken: "${childName}" is ${child.file.virtualSize} bytes but its parent "${basename(parentPath)}" is ${parent.virtualSize}`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+    if (parent.virtualSize !== child.file.virtualSize) throw snapshotChainBroken(shown, `checkpoint chain is broken: "${childName}" is ${child.file.virtualSize} bytes but its parent "${basename(parentPath)}" is ${parent.virtualSize}`);
     const layer = { path: parentPath, file: parent };
-    if (chain.some((known) => known.path === parentPath)) throw new InputError(shown, `checkpoint chain of "${basename(top)}" loops back to "${basename(parentPath)}"`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+    if (chain.some((known) => known.path === parentPath)) throw snapshotChainBroken(shown, `checkpoint chain of "${basename(top)}" loops back to "${basename(parentPath)}"`);
     chain.push(layer);
     child = layer;
   }
@@ -86,7 +82,7 @@ async function parentOf(child: VhdxLayer, shown: string): Promise<string> {
     if (path !== undefined && (await access(path).then(() => true, () => false))) return path;
   }
   const named = locator['relative_path'] ?? locator['absolute_win32_path'] ?? '(no path in its parent locator)';
-  throw new InputError(shown, `checkpoint chain is broken: "${basename(child.path)}" is a checkpoint of "${named}", which is not in its folder (copy every .vhdx and .avhdx file of the VM)`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+  throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(child.path)}" is a checkpoint of "${named}", which is not in its folder (copy every .vhdx and .avhdx file of the VM)`);
 }
 
 /**

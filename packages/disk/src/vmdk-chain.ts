@@ -5,7 +5,7 @@
  * a parent written after the snapshot (its CID changed) reads as silently
  * corrupt data. Here every link is checked before anything is opened.
  */
-import { InputError } from '@hyper2kvm/core';
+import { InputError, snapshotChainBroken } from '@hyper2kvm/core';
 import { open, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { hasQemuProtocol, resolveInside } from './safe-path.js';
@@ -80,16 +80,12 @@ export async function resolveVmdkChain(top: string, shown: string): Promise<Vmdk
     const parentPath = parentPathOf(child.path, hint, shown);
     const childName = basename(child.path);
     const exists = await stat(parentPath).then((stats) => stats.isFile(), () => false);
-    if (!exists) throw new InputError(shown, `snapshot chain is broken: "${childName}" is a snapshot of "${hint}", which is missing (copy every file of the VM's folder)`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
-    if (seen.has(parentPath)) throw new InputError(shown, `snapshot chain is broken: "${childName}" leads back to "${basename(parentPath)}" in a loop`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+    if (!exists) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" is a snapshot of "${hint}", which is missing (copy every file of the VM's folder)`);
+    if (seen.has(parentPath)) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" leads back to "${basename(parentPath)}" in a loop`);
     const parent = await readVmdkLayer(parentPath);
-    if (parent === undefined) throw new InputError(shown, `snapshot chain is broken: "${childName}" names "${hint}" as its parent, which is not a VMDK`, { code: 'SNAPSHOT_CHAIN_BROKEN' });
+    if (parent === undefined) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" names "${hint}" as its parent, which is not a VMDK`);
     if (child.parentCid !== undefined && parent.cid !== undefined && child.parentCid !== parent.cid) {
-      throw new InputError(
-        shown,
-        `snapshot chain is broken: "${childName}" was taken from "${basename(parentPath)}" with content ID ${child.parentCid}, but that file's content ID is now ${parent.cid} (it was written after the snapshot, so the snapshot no longer applies to it)`,
-        { code: 'SNAPSHOT_CHAIN_BROKEN' },
-      );
+      throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" was taken from "${basename(parentPath)}" with content ID ${child.parentCid}, but that file's content ID is now ${parent.cid} (it was written after the snapshot, so the snapshot no longer applies to it)`);
     }
     seen.add(parentPath);
     chain.push(parent);

@@ -100,9 +100,9 @@ describe('windows-2022 (UEFI): the ESP beside C:', () => {
 
   it('refuses to remove or rename the volume root and to run commands', () => {
     expect(refusals.map((error) => [error instanceof GuestFsError, (error as GuestFsError).code])).toEqual([
-      [true, 'GUESTFS_BAD_PATH'],
-      [true, 'GUESTFS_BAD_PATH'],
-      [true, 'COMMAND_UNSUPPORTED'],
+      [true, 'GUEST_PATH_INVALID'],
+      [true, 'GUEST_PATH_INVALID'],
+      [true, 'GUEST_COMMAND_UNSUPPORTED'],
     ]);
   });
 

@@ -57,7 +57,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
 async function inspectHardware(options: InspectOptions): Promise<InspectResult> {
   const cwd = options.cwd ?? process.cwd();
   if (options.guestRoot !== undefined || options.sources.some((source) => source.startsWith(GUEST_ROOT_PREFIX))) {
-    throw new Hyper2kvmError('USAGE', 'inspect --hardware-only: a guest root folder has no hardware description', { exitCode: 2 });
+    throw new Hyper2kvmError('USAGE', 'inspect --hardware-only: a guest root folder has no hardware description');
   }
   const started = performance.now();
   const opened = await openSource(options.sources.map((source) => resolve(cwd, source)), { describeOnly: true });

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
+import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, summarizeError, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
 import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
 import { writeFileAtomic } from './atomic-write.js';
 import { jsonText } from '../output.js';
@@ -226,7 +226,8 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     }
     if (report.status !== 'blocked') {
       report.status = 'failed';
-      report.error = { code: error instanceof Hyper2kvmError ? error.code : 'UNEXPECTED', message: error instanceof Error ? error.message : String(error) };
+      const { code, message } = summarizeError(error);
+      report.error = { code, message };
       if (!options.dryRun) await writeReport().catch(() => undefined);
     }
     throw error;

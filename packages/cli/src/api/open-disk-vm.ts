@@ -95,7 +95,7 @@ export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): P
     const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(launched)) : undefined;
     await step('mount', () => launched.mountGuest(inspection)).catch((error: unknown) => {
       // Name the source: a guest device (/dev/sda1) alone does not say which VM.
-      if (error instanceof GuestFsError && error.code === 'GUESTFS_ROOT_READ_ONLY') throw new InputError(paths.join(', '), error.message, { code: 'ROOT_READ_ONLY', cause: error });
+      if (error instanceof GuestFsError && error.code === 'ROOT_READ_ONLY') throw new InputError(paths.join(', '), error.message, { code: 'ROOT_READ_ONLY', cause: error });
       throw error;
     });
     if (type === 'windows') {

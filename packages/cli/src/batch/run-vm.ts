@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlockedError, CORE_VERSION, createRunLogger, describeError, Hyper2kvmError, type Finding, type GuestFacts, type ProgressEvent } from '@hyper2kvm/core';
+import { BlockedError, CORE_VERSION, createRunLogger, Hyper2kvmError, summarizeError, type Finding, type GuestFacts, type ProgressEvent } from '@hyper2kvm/core';
 import { writeFileAtomic } from '../api/atomic-write.js';
 import { migrate } from '../api/migrate.js';
 import { renderReportMarkdown, type RunReport } from '../api/report.js';
@@ -140,7 +140,8 @@ export async function runVm(options: RunVmOptions): Promise<VmOutcome> {
     status = report.status === 'planned' ? (report.plan?.blocked ? 'blocked' : 'planned') : report.status;
   } catch (thrown) {
     status = thrown instanceof BlockedError ? 'blocked' : 'failed';
-    error = { code: thrown instanceof Hyper2kvmError ? thrown.code : 'UNEXPECTED', message: describeError(thrown) };
+    const { code, message } = summarizeError(thrown);
+    error = { code, message };
   } finally {
     if (!options.dryRun) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -55,7 +55,7 @@ export interface GuestFs {
   download(guestPath: string, hostPath: string): Promise<void>;
   /**
    * Runs a program inside the guest (chrooted into its root). Adapters that
-   * cannot do this throw a `GuestFsError` with code `COMMAND_UNSUPPORTED`.
+   * cannot do this throw a `GuestFsError` with code `GUEST_COMMAND_UNSUPPORTED`.
    */
   command(argv: string[]): Promise<GuestCommandResult>;
   /** File systems of the guest's disks with their identifiers. */

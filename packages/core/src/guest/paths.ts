@@ -1,11 +1,11 @@
 /** Guest path helpers: absolute, `/`-separated, normalised, never escaping the root. */
 import { posix } from 'node:path';
-import { GuestFsError } from '../errors.js';
+import { guestPathInvalid } from '../errors.js';
 
 /** Normalises an absolute guest path; rejects relative paths and NUL bytes. */
 export function normalizeGuestPath(path: string): string {
-  if (!path.startsWith('/')) throw new GuestFsError(`guest path must be absolute: ${JSON.stringify(path)}`, { code: 'BAD_PATH' });
-  if (path.includes('\0')) throw new GuestFsError(`guest path contains a NUL byte: ${JSON.stringify(path)}`, { code: 'BAD_PATH' });
+  if (!path.startsWith('/')) throw guestPathInvalid(`guest path must be absolute: ${JSON.stringify(path)}`);
+  if (path.includes('\0')) throw guestPathInvalid(`guest path contains a NUL byte: ${JSON.stringify(path)}`);
   const normalized = posix.normalize(path);
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }

@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { execa } from 'execa';
-import { GuestFsError, globToRegExp, normalizeGuestPath, type GuestCommandResult, type GuestFilesystem, type GuestFs, type GuestStat } from '@hyper2kvm/core';
+import { GuestFsError, describeError, globToRegExp, isSystemError, systemErrorWords, normalizeGuestPath, type GuestCommandResult, type GuestFilesystem, type GuestFs, type GuestStat } from '@hyper2kvm/core';
 import { listInitramfsImage } from '../initramfs/list-initramfs.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -61,7 +61,7 @@ export class DirectoryGuest implements GuestFs {
         resolved = candidate;
         continue;
       }
-      if (++hops > MAX_SYMLINK_HOPS) throw new GuestFsError(`${path}: too many levels of symbolic links`, { code: 'ELOOP' });
+      if (++hops > MAX_SYMLINK_HOPS) throw new GuestFsError(`${path}: too many levels of symbolic links`, { code: 'GUEST_PATH_INVALID' });
       const target = await readlink(join(this.root, candidate));
       pending = [...target.split('/').filter(Boolean), ...pending];
       if (target.startsWith('/')) resolved = '/';
@@ -74,9 +74,9 @@ export class DirectoryGuest implements GuestFs {
       return await run();
     } catch (error) {
       if (error instanceof GuestFsError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'not a directory' : (error as Error).message;
-      throw new GuestFsError(`${operation} ${path}: ${reason}`, { cause: error, ...(code ? { code } : {}) });
+      // The same code as a failed libguestfs call; the errno stays on the cause.
+      const reason = isSystemError(error) ? systemErrorWords(error) : describeError(error);
+      throw new GuestFsError(`${operation} ${path}: ${reason}`, { cause: error, code: 'GUESTFS_CALL_FAILED' });
     }
   }
 
@@ -182,7 +182,7 @@ export class DirectoryGuest implements GuestFs {
 
   async command(argv: string[]): Promise<GuestCommandResult> {
     if (!this.#options.allowChroot) {
-      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a directory guest (no appliance; enable allowChroot to use chroot)`, { code: 'COMMAND_UNSUPPORTED' });
+      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a directory guest (no appliance; enable allowChroot to use chroot)`, { code: 'GUEST_COMMAND_UNSUPPORTED' });
     }
     const result = await execa('chroot', [this.root, ...argv], { reject: false });
     if (result.exitCode !== 0) throw new GuestFsError(`command ${argv.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-1)[0] ?? ''}`);

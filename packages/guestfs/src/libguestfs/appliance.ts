@@ -344,7 +344,7 @@ export class GuestfsAppliance implements GuestFs {
       }
     }
     if (!this.#mounted.includes('/')) {
-      throw new GuestFsError(`no root file system to mount for ${inspection.root}`, { code: 'GUESTFS_NO_ROOT' });
+      throw new GuestFsError(`no root file system to mount for ${inspection.root}`, { code: 'GUESTFS_UNKNOWN_ROOT' });
     }
     for (const volume of bootVolumes) await this.#mountBootVolume(volume.kind, volume.device);
   }
@@ -353,7 +353,7 @@ export class GuestfsAppliance implements GuestFs {
    * Why the root file system would not mount read-write. When it mounts
    * read-only, the kernel refuses to write it (a feature it can only read,
    * as from a newer kernel, or damage it will not write over): a clear error
-   * with code `GUESTFS_ROOT_READ_ONLY`. Otherwise the mount error as it is.
+   * with code `ROOT_READ_ONLY`. Otherwise the mount error as it is.
    */
   async #rootMountFailure(device: string, error: unknown): Promise<unknown> {
     const at = this.#layout.toAppliance('/');
@@ -365,7 +365,7 @@ export class GuestfsAppliance implements GuestFs {
     await this.#handle.call('guestfs_umount', [at], `unmount ${device}`).catch(() => undefined);
     return new GuestFsError(
       `the root file system ${device} mounts only read-only (the kernel refuses to write it: a feature it can only read, or damage; check it with fsck from a newer e2fsprogs/xfsprogs), so it cannot be repaired`,
-      { code: 'GUESTFS_ROOT_READ_ONLY', cause: error },
+      { code: 'ROOT_READ_ONLY', cause: error },
     );
   }
 
@@ -589,14 +589,14 @@ export class GuestfsAppliance implements GuestFs {
 
   async remove(path: string): Promise<void> {
     const at = this.#at(path);
-    if (this.#layout.isVolumeRoot(path)) throw new GuestFsError(`refusing to remove ${path}: it is the root of a mounted volume`, { code: 'GUESTFS_BAD_PATH' });
+    if (this.#layout.isVolumeRoot(path)) throw new GuestFsError(`refusing to remove ${path}: it is the root of a mounted volume`, { code: 'GUEST_PATH_INVALID' });
     await this.#handle.call('guestfs_rm_rf', [at], `remove ${path}`);
   }
 
   async rename(from: string, to: string): Promise<void> {
     const [atFrom, atTo] = [this.#at(from), this.#at(to)];
     if (this.#layout.isVolumeRoot(from) || this.#layout.isVolumeRoot(to)) {
-      throw new GuestFsError(`refusing to rename ${from} to ${to}: a volume root cannot move`, { code: 'GUESTFS_BAD_PATH' });
+      throw new GuestFsError(`refusing to rename ${from} to ${to}: a volume root cannot move`, { code: 'GUEST_PATH_INVALID' });
     }
     await this.#handle.call('guestfs_mv', [atFrom, atTo], `rename ${from} to ${to}`);
   }
@@ -608,7 +608,7 @@ export class GuestfsAppliance implements GuestFs {
   async symlink(target: string, path: string): Promise<void> {
     const at = this.#at(path);
     if (target.length === 0 || target.includes('\0')) {
-      throw new GuestFsError(`symlink target ${JSON.stringify(target)} is empty or contains NUL`, { code: 'GUESTFS_BAD_PATH' });
+      throw new GuestFsError(`symlink target ${JSON.stringify(target)} is empty or contains NUL`, { code: 'GUEST_PATH_INVALID' });
     }
     await this.#handle.call('guestfs_ln_sf', [target, at], `symlink ${path} -> ${target}`);
   }
@@ -631,10 +631,10 @@ export class GuestfsAppliance implements GuestFs {
    */
   async command(argv: string[]): Promise<GuestCommandResult> {
     if (argv.length === 0 || argv.some((arg) => typeof arg !== 'string' || arg.includes('\0'))) {
-      throw new GuestFsError('command needs a program and arguments without NUL bytes', { code: 'GUESTFS_BAD_COMMAND' });
+      throw new GuestFsError('command needs a program and arguments without NUL bytes', { code: 'GUEST_COMMAND_INVALID' });
     }
     if (!this.#layout.isIdentity) {
-      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a Windows guest mounted with its boot volumes`, { code: 'COMMAND_UNSUPPORTED' });
+      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a Windows guest mounted with its boot volumes`, { code: 'GUEST_COMMAND_UNSUPPORTED' });
     }
     const stdout = await this.#handle.call('guestfs_command', [[...argv, null]], `command ${argv.join(' ')}`);
     return { stdout };

@@ -8,7 +8,7 @@ import { GuestFsError } from '@hyper2kvm/core';
 
 /**
  * Returns `path` when it is a valid guest path.
- * @throws {GuestFsError} code `GUESTFS_BAD_PATH` otherwise.
+ * @throws {GuestFsError} code `GUEST_PATH_INVALID` otherwise.
  */
 export function checkGuestPath(path: string, what = 'guest path'): string {
   if (typeof path !== 'string' || path.length === 0) throw badPath(what, path, 'is empty');
@@ -22,7 +22,7 @@ export function checkGuestPath(path: string, what = 'guest path'): string {
 
 /**
  * Returns `path` when it is usable as a host file name (non-empty, no NUL).
- * @throws {GuestFsError} code `GUESTFS_BAD_PATH` otherwise.
+ * @throws {GuestFsError} code `GUEST_PATH_INVALID` otherwise.
  */
 export function checkHostPath(path: string, what = 'host path'): string {
   if (typeof path !== 'string' || path.length === 0) throw badPath(what, path, 'is empty');
@@ -31,5 +31,5 @@ export function checkHostPath(path: string, what = 'host path'): string {
 }
 
 function badPath(what: string, path: string, problem: string): GuestFsError {
-  return new GuestFsError(`${what} ${JSON.stringify(path)} ${problem}`, { code: 'GUESTFS_BAD_PATH' });
+  return new GuestFsError(`${what} ${JSON.stringify(path)} ${problem}`, { code: 'GUEST_PATH_INVALID' });
 }

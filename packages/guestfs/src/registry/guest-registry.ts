@@ -76,7 +76,7 @@ export class GuestRegistry implements RegistryReader, RegistryWriter {
    */
   async apply(hive: HiveName, changes: RegistryChange[], backupDir: string): Promise<void> {
     const loaded = await this.#load(hive);
-    if (!loaded) throw new GuestFsError(`the guest has no ${hive} hive under ${this.#configDir}`, { code: 'NO_HIVE' });
+    if (!loaded) throw new GuestFsError(`the guest has no ${hive} hive under ${this.#configDir}`, { code: 'REGISTRY_NO_HIVE' });
     const edits = changes.map(toRegistryEdit);
     loaded.reader.close();
     try {
