@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './error-codes.js';
 export * from './format.js';
+export * from './timing.js';
 export * from './facts.js';
 export * from './vm.js';
 export type * from './guest/guestfs.js';

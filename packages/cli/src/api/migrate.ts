@@ -5,13 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, summarizeError, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
+import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, summarizeError, timed, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
 import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
 import { writeFileAtomic } from './atomic-write.js';
 import { jsonText } from '../output.js';
 import { blockedMessage } from './blocked-message.js';
 import { renderReportMarkdown, type RunReport } from './report.js';
-import { planRun, resolveSources, startRun, timed, type CommonRunOptions, type RunContext } from './run-context.js';
+import { planRun, resolveSources, startRun, type CommonRunOptions, type RunContext } from './run-context.js';
 
 export interface MigrateOptions extends CommonRunOptions {
   /** Output folder; created if missing. */

@@ -4,34 +4,18 @@
  * ONE libguestfs appliance with all of them for the whole run.
  */
 import { join } from 'node:path';
-import { BlockedError, GuestFsError, InputError, formatBytes, type Hyper2kvmError, type Logger, type OsHints, type ProgressEvent, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
+import { BlockedError, GuestFsError, InputError, formatBytes, timed, type Hyper2kvmError, type OsHints, type SourceIntegrity } from '@hyper2kvm/core';
 import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
 import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
 import { missingDisksProblem } from './missing-disks-problem.js';
-import type { VmSession } from './open-vm.js';
-
-export interface OpenDiskVmOptions {
-  workDir: string;
-  accel?: 'auto' | 'kvm' | 'tcg';
-  onDisksReady?: (vm: VmDescription) => void;
-  verifyChecksums?: boolean;
-  onProgress?: (event: ProgressEvent) => void;
-  logger: Logger;
-}
+import type { OpenVmOptions, VmSession } from './vm-session.js';
 
 /** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
 const CHECK_BEFORE_LAUNCH_BYTES = 64 * 1024 * 1024;
 
-export async function openDiskVm(paths: string[], options: OpenDiskVmOptions): Promise<VmSession> {
+export async function openDiskVm(paths: string[], options: OpenVmOptions): Promise<VmSession> {
   const timings: Record<string, number> = {};
-  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await run();
-    } finally {
-      timings[name] = Math.round(performance.now() - started);
-    }
-  };
+  const step = <T>(name: string, run: () => Promise<T>): Promise<T> => timed(timings, name, run);
   const source = await step('source', () =>
     openSource(paths, { scratchDir: join(options.workDir, 'source'), ...(options.verifyChecksums === undefined ? {} : { verifyChecksums: options.verifyChecksums }), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
   );

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type RunSettings, type VmDescription } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, timed, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type RunSettings, type VmDescription } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
 import { GUEST_ROOT_PREFIX, openVm, type VmSession } from './open-vm.js';
 
@@ -77,16 +77,6 @@ export function networkMapOf(config: Hyper2kvmConfig, overrides: NetworkMap = {}
   const map: NetworkMap = {};
   for (const [source, target] of Object.entries(config.networks)) map[source] = parseNetworkTarget(target);
   return { ...map, ...overrides };
-}
-
-/** Times an async step into `timings[name]` (milliseconds). */
-export async function timed<T>(timings: Record<string, number>, name: string, run: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await run();
-  } finally {
-    timings[name] = Math.round((timings[name] ?? 0) + performance.now() - started);
-  }
 }
 
 /**

@@ -12,6 +12,7 @@ import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
 import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../plugin/contract.js';
 import { applyPlan, type RegistryWriter } from './apply-plan.js';
+import { timed } from '../timing.js';
 import type { ActionContext, ConvertContext, DisposeContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
 import { silentLogger } from '../logger.js';
 import type { RunSettings } from './run-settings.js';
@@ -140,12 +141,12 @@ export class Engine {
       throw new BlockedError(`blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}`).join('; ')}`);
     }
     const timings = options.timings ?? {};
-    await timePart(timings, fixTimingKey('changes'), () => applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }));
-    await timePart(timings, fixTimingKey('fixOffline'), () => this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }));
+    await timed(timings, fixTimingKey('changes'), () => applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }));
+    await timed(timings, fixTimingKey('fixOffline'), () => this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }));
     for (const request of orderActions(plan.actions, (key) => this.#actionStage(key))) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
       const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
-      await timePart(timings, fixTimingKey('action', request.key), () => this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }));
+      await timed(timings, fixTimingKey('action', request.key), () => this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }));
     }
   }
 
@@ -242,16 +243,6 @@ export class Engine {
  */
 export function fixTimingKey(part: 'changes' | 'fixOffline' | 'action', actionKey?: string): string {
   return part === 'action' ? `fix.action:${actionKey ?? ''}` : `fix.${part}`;
-}
-
-/** Runs `fn`, adding its wall time in ms to `timings[key]` even when it throws. */
-async function timePart<T>(timings: Record<string, number>, key: string, fn: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await fn();
-  } finally {
-    timings[key] = Math.round((timings[key] ?? 0) + performance.now() - started);
-  }
 }
 
 /** Actions by their stage (lower first), then in request order. */
