@@ -15,6 +15,7 @@ export * from './plugin/api.js';
 export * from './plugin/contract.js';
 export * from './plugin/ordering.js';
 export * from './plugin/load.js';
+export * from './plugin/in-code.js';
 export * from './engine/contexts.js';
 export * from './engine/engine.js';
 export type * from './engine/run-settings.js';

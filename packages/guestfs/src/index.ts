@@ -6,3 +6,5 @@ export type { IncompleteVolumeGroup } from './libguestfs/lvm-volume-groups.js';
 export * from './directory/index.js';
 export * from './registry/guest-registry.js';
 export * from './initramfs/index.js';
+export * from './guest/open-inspected-guest.js';
+export { missingDisksProblem } from './guest/missing-disks-problem.js';

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { emptyFacts, Hyper2kvmError, type Finding, type GuestFacts, type SourceIntegrity, type VmDescription } from '@hyper2kvm/core';
 import { openSource } from '@hyper2kvm/disk';
+import { NO_USABLE_OS } from '@hyper2kvm/guestfs';
 import { GUEST_ROOT_PREFIX } from './open-vm.js';
 import { startRun, type CommonRunOptions } from './run-context.js';
 
@@ -25,9 +26,6 @@ export interface InspectResult {
   timings: Record<string, number>;
 }
 
-/** Codes of the errors that leave the hardware readable: the disks are fine, the OS on them is not usable. */
-const OS_PROBLEMS = new Set(['NO_ROOT', 'LVM_PV_MISSING', 'BLOCKED']);
-
 export async function inspect(options: InspectOptions): Promise<InspectResult> {
   if (options.hardwareOnly) return inspectHardware(options);
   let described: VmDescription | undefined;
@@ -35,7 +33,7 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
   try {
     run = await startRun({ ...options, onDisksReady: (vm) => (described = vm) });
   } catch (error) {
-    if (described === undefined || !(error instanceof Hyper2kvmError) || !OS_PROBLEMS.has(error.code)) throw error;
+    if (described === undefined || !(error instanceof Hyper2kvmError) || !NO_USABLE_OS.has(error.code)) throw error;
     return { facts: emptyFacts(described), findings: [], problem: { code: error.code, message: error.message, exitCode: error.exitCode }, applianceLaunches: 1, timings: {} };
   }
   try {

@@ -4,10 +4,9 @@
  * ONE libguestfs appliance with all of them for the whole run.
  */
 import { join } from 'node:path';
-import { BlockedError, GuestFsError, InputError, formatBytes, timed, type Hyper2kvmError, type OsHints, type SourceIntegrity } from '@hyper2kvm/core';
+import { Hyper2kvmError, InputError, formatBytes, timed, type SourceIntegrity } from '@hyper2kvm/core';
 import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
-import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
-import { missingDisksProblem } from './missing-disks-problem.js';
+import { GuestfsAppliance, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
 import type { OpenVmOptions, VmSession } from './vm-session.js';
 
 /** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
@@ -64,41 +63,23 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
       }),
     );
     appliance = launched;
-    const inspection = await step('osInspection', () => launched.inspectOs());
-    if (!inspection) {
-      const problem = await noOperatingSystem(launched, paths);
+    const opened = await openInspectedGuest(launched, {
+      source: paths.join(', '),
+      workDir: options.workDir,
+      step,
+      onSeveralRoots: (used) => options.logger.warn(`several operating systems found; using the one on ${used}`),
+    }).catch(async (error: unknown) => {
       // A damaged export explains a missing OS better than the OS check does.
-      await verified;
-      throw problem;
-    }
-    if (inspection.otherRoots.length > 0) options.logger.warn(`several operating systems found; using the one on ${inspection.root}`);
-    const type = inspection.type === 'linux' || inspection.type === 'windows' ? inspection.type : 'unknown';
-    // Windows: libguestfs inspection reports only the system volume; the ESP
-    // (looked into before mounting) tells UEFI from BIOS, and mountGuest shows
-    // the boot volume (ESP or System Reserved) beside C: (see bootVolumeHints).
-    const windowsFirmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(launched)) : undefined;
-    await step('mount', () => launched.mountGuest(inspection)).catch((error: unknown) => {
-      // Name the source: a guest device (/dev/sda1) alone does not say which VM.
-      if (error instanceof GuestFsError && error.code === 'ROOT_READ_ONLY') throw new InputError(paths.join(', '), error.message, { code: 'ROOT_READ_ONLY', cause: error });
+      if (error instanceof Hyper2kvmError && NO_USABLE_OS.has(error.code)) await verified;
       throw error;
     });
-    if (type === 'windows') {
-      registry = new GuestRegistry(launched, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir });
-    }
+    registry = opened.registry;
     return {
       guest: launched,
       vm,
       source: { container: source.container, integrity: source.integrity.summary, findings: source.findings },
       verified,
-      hints: {
-        type,
-        arch: inspection.arch,
-        ...(inspection.productName && inspection.productName !== 'unknown' ? { productName: inspection.productName } : {}),
-        ...(inspection.hostname && inspection.hostname !== 'unknown' ? { hostname: inspection.hostname } : {}),
-        ...(windowsFirmware ? { firmware: windowsFirmware } : {}),
-        ...(inspection.windowsSystemRoot ? { windowsSystemRoot: inspection.windowsSystemRoot } : {}),
-        ...bootVolumeHints(launched),
-      },
+      hints: opened.hints,
       ...(registry ? { registry } : {}),
       overlays: overlays.map((overlay) => ({ path: overlay.overlayPath, virtualSize: overlay.disk.virtualSize })),
       applianceLaunches: 1,
@@ -114,37 +95,4 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
     await close().catch(() => undefined);
     throw error;
   }
-}
-
-/** Where the appliance shows a Windows guest's ESP or System Reserved volume (mounted beside C:). */
-function bootVolumeHints(appliance: GuestfsAppliance): Pick<OsHints, 'windowsEspRoot' | 'windowsBootVolumeRoot'> {
-  const esp = appliance.bootVolumes.find((volume) => volume.kind === 'esp');
-  const reserved = appliance.bootVolumes.find((volume) => volume.kind === 'system-reserved');
-  return { ...(esp ? { windowsEspRoot: esp.root } : {}), ...(reserved ? { windowsBootVolumeRoot: reserved.root } : {}) };
-}
-
-/**
- * Why inspection found no operating system: a volume group missing physical
- * volumes means disks of the VM were left out (a root LV spanning them has
- * nothing to read), an encrypted root blocks the run (nothing can be
- * repaired without its key), anything else is a bad source.
- */
-async function noOperatingSystem(appliance: GuestfsAppliance, paths: string[]): Promise<Hyper2kvmError> {
-  const files = paths.join(', ');
-  const incomplete = await appliance.incompleteVolumeGroups();
-  if (incomplete.length > 0) return new InputError(files, missingDisksProblem(incomplete), { code: 'LVM_PV_MISSING' });
-  const encrypted = await appliance.luksVolumes();
-  if (encrypted.length > 0) {
-    const volumes = `LUKS volume${encrypted.length > 1 ? 's' : ''} ${encrypted.join(', ')}`;
-    return new BlockedError(
-      `${files}: encrypted-root-no-key: the root file system is on ${volumes} and no key was given; hyper2kvm cannot repair an encrypted root offline without its key (decrypt the volume first), nothing was written`,
-    );
-  }
-  return new InputError(files, 'no operating system found on the disks (no recognisable root file system)', { code: 'NO_ROOT' });
-}
-
-/** UEFI when an EFI system partition holds the Windows boot manager's BCD store, BIOS otherwise. */
-async function windowsFirmwareOf(appliance: GuestfsAppliance): Promise<'uefi' | 'bios'> {
-  const esps = await appliance.efiSystemPartitions();
-  return esps.some((esp) => esp.windowsBcd !== undefined) ? 'uefi' : 'bios';
 }

@@ -14,7 +14,7 @@ import type { PluginEntry } from '../config/schema.js';
 import type { EnginePlugin } from '../engine/engine.js';
 import { SUPPORTED_PLUGIN_APIS } from './api.js';
 import type { Hyper2kvmPlugin } from './contract.js';
-import { orderPlugins } from './ordering.js';
+import { orderByPlugin } from './in-code.js';
 
 const pluginShape = z.object({
   name: z.string().min(1),
@@ -113,8 +113,5 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadPluginsOp
     loaded.push({ plugin, options: validOptions, specifier, resolvedPath: modulePath });
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return orderPlugins(
-    loaded.map((item) => Object.assign(item, { name: item.plugin.name, enforce: item.plugin.enforce, before: item.plugin.before, after: item.plugin.after })),
-    options.displayName,
-  );
+  return orderByPlugin(loaded, options.displayName);
 }

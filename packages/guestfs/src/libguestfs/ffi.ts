@@ -1,30 +1,14 @@
 /**
  * Binding of libguestfs.so.0 (the libguestfs C API) through koffi.
  *
- * Every call runs on a thread dedicated to its handle (see worker-source.ts),
+ * Every call runs on a thread dedicated to its handle (see handle-worker.js),
  * so long calls (launch, command, inspection, upload, fstrim…) never block
  * Node's event loop, calls on one handle never overlap, and failures carry the
  * text of `guestfs_last_error` read on the same thread.
  */
 import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
 import { GuestFsError } from '@hyper2kvm/core';
-import { WORKER_SOURCE } from './worker-source.js';
-
-/** How a call's C result is turned into a JS value (and freed). */
-type ResultKind = 'void' | 'int' | 'int64' | 'bool' | 'string' | 'strings' | 'buffer' | 'struct';
-
-interface CallSpec {
-  /**
-   * koffi prototype; the first parameter is always the handle. Pointer
-   * results are declared `void *` so the worker can decode, then free them.
-   */
-  prototype: string;
-  result: ResultKind;
-  /** For `struct` results: the struct type and the function that frees it. */
-  struct?: string;
-  free?: string;
-}
+import type { CallSpec, HandleWorkerData, Reply, WorkerResponse } from './worker-protocol.js';
 
 /** Layouts copied from guestfs.h of libguestfs 1.48 (stable ABI). */
 const STRUCTS = {
@@ -203,19 +187,13 @@ function stripCallPrefix(call: string, lastError: string): string {
   return (lastError.startsWith(prefix) ? lastError.slice(prefix.length) : lastError).trim();
 }
 
-interface Reply {
-  ok: boolean;
-  value?: unknown;
-  message?: string;
-  errno?: number;
-}
-
 interface Pending {
   resolve(reply: Reply): void;
   reject(error: Error): void;
 }
 
-const require = createRequire(import.meta.url);
+/** The handle thread's module, beside this one in the sources and in dist. */
+const HANDLE_WORKER = new URL('./handle-worker.js', import.meta.url);
 
 /** `errno` values libguestfs reports that callers test for. */
 export const ENOENT = 2;
@@ -233,7 +211,7 @@ export class GuestfsHandle {
 
   private constructor(worker: Worker) {
     this.#worker = worker;
-    worker.on('message', (message: { id: number; reply: Reply }) => {
+    worker.on('message', (message: WorkerResponse) => {
       const pending = this.#pending.get(message.id);
       if (pending === undefined) return;
       this.#pending.delete(message.id);
@@ -249,10 +227,8 @@ export class GuestfsHandle {
    * @param library shared object to load; default `libguestfs.so.0`.
    */
   static async open(library = 'libguestfs.so.0'): Promise<GuestfsHandle> {
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { koffiPath: require.resolve('koffi'), library, structs: STRUCTS, calls: CALLS },
-    });
+    const workerData: HandleWorkerData = { library, structs: STRUCTS, calls: CALLS };
+    const worker = new Worker(HANDLE_WORKER, { workerData });
     const handle = new GuestfsHandle(worker);
     const ready = await new Promise<Reply>((resolve, reject) => {
       handle.#pending.set(0, { resolve, reject });

@@ -1,5 +1,5 @@
 /** The one-line problem of a source that lacks disks its LVM volume groups span. */
-import type { IncompleteVolumeGroup } from '@hyper2kvm/guestfs';
+import type { IncompleteVolumeGroup } from '../libguestfs/lvm-volume-groups.js';
 
 /**
  * `LVM volume group rhel has 2 physical volumes but only 1 is on the disks

@@ -1,5 +1,6 @@
+// @ts-check
 /**
- * Source of the thread that owns one libguestfs handle.
+ * The thread that owns one libguestfs handle.
  *
  * libguestfs keeps the last error in thread-local storage, so the thread that
  * makes a call must also be the one that reads `guestfs_last_error`. koffi's
@@ -9,18 +10,24 @@
  * calls: the main event loop stays free, errors stay on the right thread,
  * and the Worker's message queue runs one call at a time for the handle.
  *
- * The source is plain JavaScript run with `eval: true`, so it works the same
- * from TypeScript sources (tests) and from the built package. It knows nothing
- * about libguestfs calls: prototypes, result kinds and structs come from the
- * main thread (see ffi.ts).
+ * Plain JavaScript, type-checked by tsc (`checkJs`) against
+ * worker-protocol.ts, so the same file runs from the sources (tests) and from
+ * the built package. It knows nothing about libguestfs calls: prototypes,
+ * result kinds and structs come from the main thread (see ffi.ts).
  */
-export const WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const koffi = require(workerData.koffiPath);
+import { parentPort, workerData } from 'node:worker_threads';
+import koffi from 'koffi';
 
-const lib = koffi.load(workerData.library);
-for (const [name, fields] of Object.entries(workerData.structs)) koffi.struct(name, fields);
+/** @typedef {import('./worker-protocol.js').HandleWorkerData} HandleWorkerData */
+/** @typedef {import('./worker-protocol.js').Reply} Reply */
+/** @typedef {import('./worker-protocol.js').WorkerRequest} WorkerRequest */
+
+if (!parentPort) throw new Error('handle-worker.js runs as a worker thread only');
+const port = parentPort;
+const data = /** @type {HandleWorkerData} */ (workerData);
+
+const lib = koffi.load(data.library);
+for (const [name, fields] of Object.entries(data.structs)) koffi.struct(name, fields);
 
 const create = lib.func('void *guestfs_create_flags(unsigned int flags)');
 const close = lib.func('void guestfs_close(void *g)');
@@ -33,28 +40,35 @@ if (g === null) throw new Error('guestfs_create_flags returned NULL');
 // Errors are read from the handle after each call; do not also print them.
 setErrorHandler(g, null, null);
 
+/** @type {Map<string, koffi.KoffiFunction>} */
 const declared = new Map();
+
+/** @param {string} name */
 function declare(name) {
   let fn = declared.get(name);
   if (fn === undefined) {
-    const spec = workerData.calls[name];
-    if (spec === undefined) throw new Error('unknown libguestfs call ' + name);
+    const spec = data.calls[name];
+    if (spec === undefined) throw new Error(`unknown libguestfs call ${name}`);
     fn = lib.func(spec.prototype);
     declared.set(name, fn);
   }
   return fn;
 }
 
+/** @param {string} name @returns {Reply} */
 function fail(name) {
-  return { ok: false, message: lastError(g) ?? name + ' failed', errno: lastErrno(g) };
+  return { ok: false, message: lastError(g) ?? `${name} failed`, errno: lastErrno(g) };
 }
 
+/** @param {unknown} ptr @returns {string} */
 function readCString(ptr) {
   return koffi.decode(ptr, 'char', -1);
 }
 
+/** @param {string} name @param {unknown[]} args @returns {Reply} */
 function run(name, args) {
-  const spec = workerData.calls[name];
+  const spec = data.calls[name];
+  if (spec === undefined) throw new Error(`unknown libguestfs call ${name}`);
   const fn = declare(name);
   switch (spec.result) {
     case 'void':
@@ -99,29 +113,30 @@ function run(name, args) {
     case 'struct': {
       const ptr = fn(g, ...args);
       if (ptr === null) return fail(name);
+      if (spec.struct === undefined || spec.free === undefined) throw new Error(`${name}: a struct result needs its struct and free function`);
       const value = koffi.decode(ptr, spec.struct);
       declare(spec.free)(ptr);
       return { ok: true, value };
     }
     default:
-      throw new Error('unknown result kind ' + spec.result);
+      throw new Error(`unknown result kind ${String(spec.result)}`);
   }
 }
 
-parentPort.on('message', (message) => {
+port.on('message', (/** @type {WorkerRequest} */ message) => {
   if (message.type === 'close') {
     close(g);
-    parentPort.postMessage({ id: message.id, reply: { ok: true, value: null } });
-    parentPort.close();
+    port.postMessage({ id: message.id, reply: { ok: true, value: null } });
+    port.close();
     return;
   }
+  /** @type {Reply} */
   let reply;
   try {
     reply = run(message.name, message.args);
   } catch (error) {
-    reply = { ok: false, message: String(error && error.message ? error.message : error), errno: 0 };
+    reply = { ok: false, message: error instanceof Error ? error.message : String(error), errno: 0 };
   }
-  parentPort.postMessage({ id: message.id, reply });
+  port.postMessage({ id: message.id, reply });
 });
-parentPort.postMessage({ id: 0, reply: { ok: true, value: 'ready' } });
-`;
+port.postMessage({ id: 0, reply: { ok: true, value: 'ready' } });
