@@ -18,7 +18,7 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@hyper2kvm/plugin-*'], message: 'A plugin never imports another plugin.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@hyper2kvm/plugin-*', '!@hyper2kvm/plugin-kit'], message: 'A plugin never imports another plugin.' }] }],
     },
   },
 );

@@ -17,3 +17,6 @@ export const DEFAULT_CACHE_DIR: string;
 export function ensureImage(name: string, options?: { cacheDir?: string; force?: boolean; log?: (line: string) => void }): Promise<TestImage>;
 
 export function listImages(): Promise<string[]>;
+
+/** The disks of a built image in bus order (`vmdk`, `vmdk2`, … or `vhdx`); quiet unless it builds. */
+export function imageDisks(name: string): Promise<string[]>;

@@ -232,3 +232,17 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1);
   });
 }
+
+/**
+ * The disks of a built image in bus order (`vmdk`, `vmdk2`, … or `vhdx`),
+ * for tests that open the image as a VM's disks. Quiet unless it builds.
+ */
+export async function imageDisks(name) {
+  const image = await ensureImage(name, { log: () => undefined });
+  const disks = Object.entries(image.files)
+    .filter(([key]) => /^(vmdk|vhdx|qcow2|raw)\d*$/.test(key))
+    .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+    .map(([, path]) => path);
+  if (disks.length === 0) throw new Error(`test image ${name} has no disk file`);
+  return disks;
+}

@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 /** A guest described inline: path → file content, or `{ symlink }`. */
@@ -61,8 +61,7 @@ export async function materializeGuest(tree: GuestTree): Promise<string> {
 export async function planWithPlugins(options: PlanHarnessOptions): Promise<PlanOutcome> {
   const root = typeof options.guest === 'string' ? options.guest : await materializeGuest(options.guest);
   const guest = new DirectoryGuest(root, { filesystems: options.filesystems ?? [] });
-  const entries = options.plugins.map((entry) => (Array.isArray(entry) ? { plugin: entry[0], rawOptions: entry[1] } : { plugin: entry, rawOptions: undefined }));
-  const ordered = orderPlugins(entries.map(({ plugin, rawOptions }) => ({ name: plugin.name, enforce: plugin.enforce, before: plugin.before, after: plugin.after, plugin, options: plugin.options ? plugin.options.parse(rawOptions ?? {}) : rawOptions })), 'test');
+  const ordered = pluginsInCode(options.plugins, 'test');
   const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION, ...(options.settings ? { settings: options.settings } : {}) });
   const hints = options.hints ?? (options.registry ? { type: 'windows' as const, arch: 'x86_64' } : undefined);
   const inspected = await inspectGuestFacts(guest, { ...(options.vm ? { vm: options.vm } : {}), ...(hints ? { hints } : {}), ...(options.registry ? { registry: options.registry } : {}) });

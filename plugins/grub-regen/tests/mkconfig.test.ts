@@ -6,23 +6,24 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_VERSION, Engine, orderPlugins, type Hyper2kvmPlugin, type Plan } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, pluginsInCode, type Hyper2kvmPlugin, type Plan } from '@hyper2kvm/core';
+import { openDiskGuest, recordingLogger, type DiskGuest } from '@hyper2kvm/plugin-kit';
 import initramfsVirtio from '@hyper2kvm/plugin-initramfs-virtio';
 import stableDeviceNames from '@hyper2kvm/plugin-stable-device-names';
 import grubRegen, { PREVIOUS_CONFIG_SUFFIX } from '../src/index.js';
-import { openBootableGuest, recordingLogger, type BootableGuest } from './bootable-guest.js';
+import { imageDisks } from '../../../test-images/build.mjs';
 
 const LONG = 900_000;
 const GRUB_CFG = '/boot/grub/grub.cfg';
 const DEFAULTS = '/etc/default/grub';
 
-let guest: BootableGuest;
+let guest: DiskGuest;
 let rootUuid: string;
 const records: { msg: string; [key: string]: unknown }[] = [];
 
 function engineWith(plugins: Hyper2kvmPlugin[]): Engine {
   return new Engine({
-    plugins: orderPlugins(plugins.map((plugin) => ({ name: plugin.name, enforce: plugin.enforce, after: plugin.after, before: plugin.before, plugin, options: plugin.options?.parse({}) ?? {} })), 'test'),
+    plugins: pluginsInCode(plugins, 'test'),
     logger: recordingLogger(records),
     coreVersion: CORE_VERSION,
   });
@@ -38,7 +39,7 @@ function kernelLines(config: string): string[] {
 }
 
 beforeAll(async () => {
-  guest = await openBootableGuest();
+  guest = await openDiskGuest(await imageDisks('debian-12-bootable'));
   const root = (await guest.appliance.filesystems()).find((filesystem) => filesystem.type === 'ext4');
   rootUuid = root!.uuid!;
 }, LONG);

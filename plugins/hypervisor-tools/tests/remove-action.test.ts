@@ -6,24 +6,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectGuestFacts, type Plan } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
-import { materializeGuest } from '@hyper2kvm/plugin-kit';
+import { materializeGuest, openDiskGuest, runPlugins, type DiskGuest } from '@hyper2kvm/plugin-kit';
 import { rm } from 'node:fs/promises';
 import hypervisorTools, { installedDpkgPackages } from '../src/index.js';
-import { openTestImage, planAndFix, type RealGuest } from './real-guest.js';
+import { imageDisks } from '../../../test-images/build.mjs';
 
 const ownFindings = (plan: Plan) => plan.findings.filter((finding) => finding.plugin === hypervisorTools.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
 
 describe('hypervisor-tools.remove on the bootable Debian 12 image through a real appliance', () => {
-  let guest: RealGuest;
+  let guest: DiskGuest;
   let dpkgBefore: string[];
   let wantsBefore: string[];
   let plan: Plan;
 
   beforeAll(async () => {
-    guest = await openTestImage('debian-12-bootable');
+    guest = await openDiskGuest(await imageDisks('debian-12-bootable'));
     dpkgBefore = installedDpkgPackages((await guest.appliance.readFile('/var/lib/dpkg/status')).toString('utf8'));
     wantsBefore = await guest.appliance.glob('/etc/systemd/system/*.wants/*');
-    plan = await planAndFix(guest, [hypervisorTools]);
+    plan = (await runPlugins(guest, [hypervisorTools])).plan;
   }, 20 * 60_000); // the first run builds the bootable image with debootstrap (minutes), then boots the appliance under TCG
   afterAll(async () => {
     await guest?.close();
@@ -74,7 +74,7 @@ describe('hypervisor-tools.remove where the guest cannot run commands', () => {
     });
     try {
       const directory = new DirectoryGuest(root);
-      const plan = await planAndFix({ appliance: directory, facts: await inspectGuestFacts(directory) }, [hypervisorTools]);
+      const { plan } = await runPlugins({ appliance: directory, facts: await inspectGuestFacts(directory) }, [hypervisorTools]);
       expect(await directory.exists('/etc/systemd/system/multi-user.target.wants/open-vm-tools.service')).toBe(false);
       expect(ownFindings(plan)[1]).toEqual({
         rule: 'hypervisor-tools-not-removed',

@@ -5,14 +5,15 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, type KernelFacts } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, type KernelFacts } from '@hyper2kvm/core';
+import { openDiskGuest, recordingLogger, type DiskGuest } from '@hyper2kvm/plugin-kit';
 import initramfsVirtio, { PREVIOUS_IMAGE_SUFFIX } from '../src/index.js';
-import { openBootableGuest, recordingLogger, type BootableGuest } from './bootable-guest.js';
+import { imageDisks } from '../../../test-images/build.mjs';
 
 const LONG = 900_000;
 const FAILING_HOOK = '/etc/initramfs-tools/hooks/zz-hyper2kvm-test-fail';
 
-let guest: BootableGuest;
+let guest: DiskGuest;
 let engine: Engine;
 let kernel: KernelFacts;
 const records: { msg: string; [key: string]: unknown }[] = [];
@@ -28,8 +29,8 @@ async function initramfsFiles(image: string): Promise<string[]> {
 const hasModule = (files: string[], module: string): boolean => files.some((file) => new RegExp(`/${module}\\.ko(\\.(xz|zst|gz))?$`).test(file));
 
 beforeAll(async () => {
-  guest = await openBootableGuest();
-  engine = new Engine({ plugins: orderPlugins([{ name: initramfsVirtio.name, plugin: initramfsVirtio, options: {} }], 'test'), logger: recordingLogger(records), coreVersion: CORE_VERSION });
+  guest = await openDiskGuest(await imageDisks('debian-12-bootable'));
+  engine = new Engine({ plugins: pluginsInCode([initramfsVirtio], 'test'), logger: recordingLogger(records), coreVersion: CORE_VERSION });
   await engine.inspect(guest.appliance, guest.facts);
   kernel = guest.facts.linux!.kernels[0]!;
 }, LONG);

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePlugin, type Plan } from '@hyper2kvm/core';
 import selinuxRelabel from '../src/index.js';
-import { openTestImage, planAndFix, type RealGuest } from './real-guest.js';
+import { openDiskGuest, runPlugins, type DiskGuest } from '@hyper2kvm/plugin-kit';
+import { imageDisks } from '../../../test-images/build.mjs';
 
 /** A plugin that changes /etc/motd, as any repair plugin changes a file. */
 const writesMotd = (content: string) =>
@@ -22,10 +23,10 @@ const writesMotd = (content: string) =>
 const relabelFindings = (plan: Plan) => plan.findings.filter((finding) => finding.plugin === selinuxRelabel.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
 
 describe('selinux.relabel through a real appliance on the RHEL 9 image', () => {
-  let guest: RealGuest;
+  let guest: DiskGuest;
 
   beforeAll(async () => {
-    guest = await openTestImage('rhel-9');
+    guest = await openDiskGuest(await imageDisks('rhel-9'));
   }, 10 * 60_000); // the appliance boots under TCG; on a busy 2-CPU machine that takes minutes
   afterAll(async () => {
     await guest?.close();
@@ -34,7 +35,7 @@ describe('selinux.relabel through a real appliance on the RHEL 9 image', () => {
   it('creates /.autorelabel when the guest has no setfiles, and says so in the plan findings', async () => {
     expect(guest.facts.linux?.selinux).toBe('enforcing');
     expect(await guest.appliance.exists('/.autorelabel')).toBe(false);
-    const plan = await planAndFix(guest, [selinuxRelabel, writesMotd('migrated to KVM\n')]);
+    const plan = (await runPlugins(guest, [selinuxRelabel, writesMotd('migrated to KVM\n')])).plan;
     expect(await guest.appliance.stat('/.autorelabel')).toEqual({ type: 'file', size: 0, mode: 0o644 });
     expect((await guest.appliance.readFile('/etc/motd')).toString()).toBe('migrated to KVM\n');
     expect(relabelFindings(plan)).toEqual([
@@ -49,7 +50,7 @@ describe('selinux.relabel through a real appliance on the RHEL 9 image', () => {
     await guest.appliance.symlink('restorecon', '/usr/sbin/setfiles');
     await guest.appliance.mkdirp('/etc/selinux/targeted/contexts/files');
     await guest.appliance.writeFile('/etc/selinux/targeted/contexts/files/file_contexts', '/etc(/.*)?\tsystem_u:object_r:etc_t:s0\n');
-    const plan = await planAndFix(guest, [selinuxRelabel, writesMotd('migrated to KVM again\n')]);
+    const plan = (await runPlugins(guest, [selinuxRelabel, writesMotd('migrated to KVM again\n')])).plan;
     const outcome = relabelFindings(plan)[1];
     expect(outcome?.message).toMatch(/^`\/usr\/sbin\/setfiles -F -m` failed \(.+\); created \/\.autorelabel/);
     expect(outcome?.rule).toBe('selinux-autorelabel');

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORE_VERSION, Engine, defaultTargetDevices, orderPlugins, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue, type WindowsFacts } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, defaultTargetDevices, pluginsInCode, type GuestFacts, type GuestFilesystem, type HiveName, type Hyper2kvmPlugin, type Plan, type RegistryReader, type RegistryValue, type WindowsFacts } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 import { MemoryRegistry, materializeGuest, type GuestTree } from '@hyper2kvm/plugin-kit';
 import { inspectWindows } from '@hyper2kvm/core';
@@ -41,8 +41,7 @@ export async function runPlan(options: {
 }): Promise<RunOutcome> {
   const root = await materializeGuest(options.guest);
   const guest = new DirectoryGuest(root, { filesystems: options.filesystems ?? [] });
-  const entries = options.plugins.map((entry) => (Array.isArray(entry) ? { plugin: entry[0], rawOptions: entry[1] } : { plugin: entry, rawOptions: undefined }));
-  const ordered = orderPlugins(entries.map(({ plugin, rawOptions }) => ({ name: plugin.name, enforce: plugin.enforce, before: plugin.before, after: plugin.after, plugin, options: plugin.options ? plugin.options.parse(rawOptions ?? {}) : rawOptions })), 'test');
+  const ordered = pluginsInCode(options.plugins, 'test');
   const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION });
   const registry = options.registry;
   const view = {

@@ -5,13 +5,12 @@
  * inspect, plan and fix of given plugins. Afterwards the overlay is read with
  * host tools (mtools, ntfs-3g), not through the appliance.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { CORE_VERSION, Engine, inspectGuestFacts, orderPlugins, type GuestFacts, type Hyper2kvmPlugin, type OsHints, type Plan } from '@hyper2kvm/core';
-import { GuestfsAppliance, GuestRegistry } from '@hyper2kvm/guestfs';
+import type { GuestFacts, Hyper2kvmPlugin, Plan } from '@hyper2kvm/core';
+import type { GuestfsAppliance } from '@hyper2kvm/guestfs';
+import { openDiskGuest, runPlugins } from '@hyper2kvm/plugin-kit';
+import { imageDisks } from '../../../test-images/build.mjs';
 
 /** Files of one partition of a disk image, read with host tools. */
 export interface PartitionFiles {
@@ -45,46 +44,17 @@ export async function openPartitions(image: string, format: string): Promise<Par
  * and fix of `plugins`, and closes the appliance (the overlay keeps the result).
  */
 export async function migrateWindowsImage(name: string, plugins: Hyper2kvmPlugin[]): Promise<WindowsRun> {
-  const builder = (await import(testImages('build.mjs'))) as { ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<{ files: { vmdk?: string } }> };
-  const vmdk = (await builder.ensureImage(name, { log: () => undefined })).files.vmdk;
-  if (!vmdk) throw new Error(`test image ${name} has no VMDK`);
-  process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
-  const dir = await mkdtemp(join(tmpdir(), `hyper2kvm-${name}-`));
-  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
-  const overlay = join(dir, 'overlay.qcow2');
-  const backupDir = join(dir, 'backup');
-  await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'vmdk', '-b', vmdk, overlay]);
-  const appliance = await GuestfsAppliance.launch({ disks: [{ path: overlay, format: 'qcow2' }] });
-  let registry: GuestRegistry | undefined;
+  const [vmdk] = await imageDisks(name);
+  const guest = await openDiskGuest([vmdk!]);
   try {
-    const inspection = await appliance.inspectOs();
-    if (inspection?.type !== 'windows') throw new Error(`no Windows found on ${vmdk}`);
-    await appliance.mountGuest(inspection);
-    registry = new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: dir });
-    // No firmware hint: core tells it from the boot files on the volumes the appliance shows.
-    const esp = appliance.bootVolumes.find((volume) => volume.kind === 'esp');
-    const reserved = appliance.bootVolumes.find((volume) => volume.kind === 'system-reserved');
-    const hints: OsHints = {
-      type: 'windows',
-      arch: inspection.arch,
-      windowsSystemRoot: inspection.windowsSystemRoot ?? '/Windows',
-      ...(esp ? { windowsEspRoot: esp.root } : {}),
-      ...(reserved ? { windowsBootVolumeRoot: reserved.root } : {}),
-    };
-    const base = await inspectGuestFacts(appliance, { hints, registry });
-    const ordered = orderPlugins(plugins.map((plugin) => ({ name: plugin.name, enforce: plugin.enforce, before: plugin.before, after: plugin.after, plugin, options: plugin.options ? plugin.options.parse({}) : undefined })), 'test');
-    const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION });
-    const facts = await engine.inspect(appliance, base);
-    const plan = await engine.plan(appliance, facts, { registry });
-    await engine.fix(appliance, facts, plan, { backupDir, registry });
-    const bootVolumes = [...appliance.bootVolumes];
-    await registry.close();
-    await appliance.close();
-    return { vmdk, overlay, bootVolumes, facts, plan, backupDir, cleanup };
+    if (guest.hints.type !== 'windows') throw new Error(`no Windows found on ${vmdk}`);
+    const backupDir = join(guest.workDir, 'backup');
+    const { plan, facts } = await runPlugins(guest, plugins, { backupDir });
+    const bootVolumes = [...guest.appliance.bootVolumes];
+    await guest.release();
+    return { vmdk: vmdk!, overlay: guest.overlays[0]!, bootVolumes, facts, plan, backupDir, cleanup: guest.close };
   } catch (error) {
-    await registry?.close().catch(() => undefined);
-    await appliance.close().catch(() => undefined);
-    await cleanup();
+    await guest.close().catch(() => undefined);
     throw error;
   }
 }
