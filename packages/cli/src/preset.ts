@@ -1,6 +1,7 @@
 /** The built-in preset: every official plugin, used when the config names none. */
 export const OFFICIAL_PLUGINS: string[] = [
   '@hyper2kvm/plugin-windows-guard',
+  '@hyper2kvm/plugin-bcd-guard',
   '@hyper2kvm/plugin-stable-device-names',
   '@hyper2kvm/plugin-initramfs-virtio',
   '@hyper2kvm/plugin-grub-regen',

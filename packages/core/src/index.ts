@@ -7,6 +7,7 @@ export * from './vm.js';
 export type * from './guest/guestfs.js';
 export * from './guest/paths.js';
 export * from './plan/changes.js';
+export * from './plan/registry-values.js';
 export * from './plan/planned-guest.js';
 export * from './plan/plan-builder.js';
 export * from './plan/render.js';

@@ -37,6 +37,12 @@ export interface PlanHarnessOptions {
 export interface PlanOutcome {
   plan: Plan;
   facts: GuestFacts;
+  /** The engine that planned: `engine.fix(guest, facts, plan, …)` applies the plan to the guest folder. */
+  engine: Engine;
+  /** The guest folder, as the directory adapter the plugins saw. */
+  guest: DirectoryGuest;
+  /** Host path of the guest folder. */
+  root: string;
   /** Content of a file after the plan, `null` when absent (reads the planned view). */
   fileAfter(path: string): Promise<string | null>;
   /** The plan as `hyper2kvm plan` prints it. */
@@ -70,6 +76,9 @@ export async function planWithPlugins(options: PlanHarnessOptions): Promise<Plan
   return {
     plan: result.plan,
     facts,
+    engine,
+    guest,
+    root,
     fileAfter: (path) => result.view.readText(path),
     text: renderPlan(result.plan),
     cleanup: async () => {

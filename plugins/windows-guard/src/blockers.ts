@@ -2,8 +2,7 @@
  * What makes a Windows conversion unsafe (error findings) or risky
  * (warnings), read from the facts, the file systems and the registry.
  */
-import type { GuestFacts, PlanContext } from '@hyper2kvm/core';
-import { dwordOf, stringOf } from './registry-values.js';
+import { registryDword, registryString, type GuestFacts, type PlanContext } from '@hyper2kvm/core';
 
 /** Services of security products known to block or intercept new boot drivers (lower case) → product. */
 export const DRIVER_BLOCKING_SERVICES: Record<string, string> = {
@@ -73,7 +72,7 @@ async function reportDriverBlockers(p: PlanContext, controlSet: string): Promise
   for (const service of services) {
     const product = DRIVER_BLOCKING_SERVICES[service.toLowerCase()];
     if (!product) continue;
-    const start = dwordOf(await p.guest.registryValue('SYSTEM', `${controlSet}\\Services\\${service}`, 'Start'));
+    const start = registryDword(await p.guest.registryValue('SYSTEM', `${controlSet}\\Services\\${service}`, 'Start'));
     if (start === 4) continue;
     products.set(product, [...(products.get(product) ?? []), service]);
   }
@@ -88,7 +87,7 @@ async function reportDriverBlockers(p: PlanContext, controlSet: string): Promise
   const set: string[] = [];
   for (const name of RESTRICTION_VALUES) {
     const value = await p.guest.registryValue('SOFTWARE', DEVICE_INSTALL_RESTRICTIONS, name);
-    if (dwordOf(value) === 1 || (stringOf(value) ?? '') === '1') set.push(name);
+    if (registryDword(value) === 1 || (registryString(value) ?? '') === '1') set.push(name);
   }
   if (set.length > 0) {
     p.report({
@@ -104,7 +103,7 @@ async function reportDriverBlockers(p: PlanContext, controlSet: string): Promise
 export async function disableAutoReboot(p: PlanContext, controlSets: string[]): Promise<void> {
   for (const set of controlSets) {
     const key = `${set}\\Control\\CrashControl`;
-    if (dwordOf(await p.guest.registryValue('SYSTEM', key, 'AutoReboot')) === 0) continue;
+    if (registryDword(await p.guest.registryValue('SYSTEM', key, 'AutoReboot')) === 0) continue;
     p.registrySet('SYSTEM', key, 'AutoReboot', { type: 'REG_DWORD', data: 0 }, 'keep a stop error on screen instead of rebooting in a loop on the new hardware');
   }
 }

@@ -6,6 +6,7 @@
 import type { WindowsFacts } from '../facts.js';
 import type { GuestView } from '../plan/planned-guest.js';
 import type { RegistryValue } from '../plan/changes.js';
+import { registryDword, registryString } from '../plan/registry-values.js';
 
 const CURRENT_VERSION_KEY = 'Microsoft\\Windows NT\\CurrentVersion';
 const UNINSTALL_KEY = 'Microsoft\\Windows\\CurrentVersion\\Uninstall';
@@ -47,7 +48,7 @@ export async function inspectWindows(guest: WindowsGuestView, options: InspectWi
     currentControlSet,
     hasDriverDatabase: (await guest.registrySubkeys('SYSTEM', 'DriverDatabase')) !== null,
     hibernated: await isHibernated(guest, options.readHead),
-    fastStartup: dwordOf(await guest.registryValue('SYSTEM', `${currentControlSet}\\Control\\Session Manager\\Power`, 'HiberbootEnabled')) === 1,
+    fastStartup: registryDword(await guest.registryValue('SYSTEM', `${currentControlSet}\\Control\\Session Manager\\Power`, 'HiberbootEnabled')) === 1,
     vmwareToolsInstalled: await hasVmwareTools(guest),
   };
 }
@@ -57,17 +58,17 @@ type VersionFacts = Pick<WindowsFacts, 'productName' | 'ntVersion' | 'build' | '
 /** Product, NT version, build and client/server from SOFTWARE `Windows NT\CurrentVersion`. */
 async function readVersion(guest: WindowsGuestView): Promise<VersionFacts | null> {
   const value = (name: string): Promise<RegistryValue | null> => guest.registryValue('SOFTWARE', CURRENT_VERSION_KEY, name);
-  const productName = stringOf(await value('ProductName'));
+  const productName = registryString(await value('ProductName'));
   if (productName === undefined) return null;
   // Windows 10 and later keep CurrentVersion at "6.3" for old programs; the
   // real version is in the two DWORDs, when present.
-  const major = dwordOf(await value('CurrentMajorVersionNumber'));
-  const minor = dwordOf(await value('CurrentMinorVersionNumber'));
-  const ntVersion = major !== undefined ? `${major}.${minor ?? 0}` : (stringOf(await value('CurrentVersion')) ?? 'unknown');
-  const buildText = stringOf(await value('CurrentBuildNumber')) ?? stringOf(await value('CurrentBuild'));
+  const major = registryDword(await value('CurrentMajorVersionNumber'));
+  const minor = registryDword(await value('CurrentMinorVersionNumber'));
+  const ntVersion = major !== undefined ? `${major}.${minor ?? 0}` : (registryString(await value('CurrentVersion')) ?? 'unknown');
+  const buildText = registryString(await value('CurrentBuildNumber')) ?? registryString(await value('CurrentBuild'));
   const build = buildText !== undefined && /^\d+$/.test(buildText.trim()) ? Number(buildText.trim()) : 0;
-  const editionId = stringOf(await value('EditionID'));
-  const installationType = classifyInstallation(stringOf(await value('InstallationType')), editionId, productName);
+  const editionId = registryString(await value('EditionID'));
+  const installationType = classifyInstallation(registryString(await value('InstallationType')), editionId, productName);
   return { productName, ntVersion, build, installationType, ...(editionId ? { editionId } : {}) };
 }
 
@@ -83,7 +84,7 @@ export function classifyInstallation(installationType: string | undefined, editi
 
 /** `Select\Current` as `ControlSet00N`; the first control set when Select is missing. */
 async function readCurrentControlSet(guest: WindowsGuestView, controlSets: string[]): Promise<string> {
-  const current = dwordOf(await guest.registryValue('SYSTEM', 'Select', 'Current'));
+  const current = registryDword(await guest.registryValue('SYSTEM', 'Select', 'Current'));
   if (current !== undefined && current > 0) return `ControlSet${String(current).padStart(3, '0')}`;
   return controlSets[0] ?? 'ControlSet001';
 }
@@ -107,16 +108,9 @@ async function isHibernated(guest: WindowsGuestView, readHead: InspectWindowsOpt
 async function hasVmwareTools(guest: WindowsGuestView): Promise<boolean> {
   if ((await guest.registrySubkeys('SOFTWARE', VMWARE_TOOLS_KEY)) !== null) return true;
   for (const entry of (await guest.registrySubkeys('SOFTWARE', UNINSTALL_KEY)) ?? []) {
-    const name = stringOf(await guest.registryValue('SOFTWARE', `${UNINSTALL_KEY}\\${entry}`, 'DisplayName'));
+    const name = registryString(await guest.registryValue('SOFTWARE', `${UNINSTALL_KEY}\\${entry}`, 'DisplayName'));
     if (name !== undefined && /^VMware Tools\b/i.test(name.trim())) return true;
   }
   return false;
 }
 
-function stringOf(value: RegistryValue | null): string | undefined {
-  return value && (value.type === 'REG_SZ' || value.type === 'REG_EXPAND_SZ') ? value.data : undefined;
-}
-
-function dwordOf(value: RegistryValue | null): number | undefined {
-  return value?.type === 'REG_DWORD' ? value.data : undefined;
-}

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hive } from '@hyper2kvm/registry';
-import { binaryOf, stringOf } from './registry-values.js';
+import { registryBinary, registryString } from '@hyper2kvm/core';
 
 /** The Windows Boot Manager object. */
 export const BOOT_MANAGER = '{9dea862c-5cdd-4e70-acc1-f32b344d4795}';
@@ -86,10 +86,10 @@ export async function readBcdDefault(store: Buffer): Promise<BcdDefaultEntry | n
     await writeFile(path, store);
     const hive = Hive.open(path);
     try {
-      const guid = stringOf(hive.getValue(`Objects\\${BOOT_MANAGER}\\Elements\\${DEFAULT_OBJECT}`, 'Element'));
+      const guid = registryString(hive.getValue(`Objects\\${BOOT_MANAGER}\\Elements\\${DEFAULT_OBJECT}`, 'Element'));
       if (!guid) return null;
-      const device = binaryOf(hive.getValue(`Objects\\${guid}\\Elements\\${APPLICATION_DEVICE}`, 'Element'));
-      const description = stringOf(hive.getValue(`Objects\\${guid}\\Elements\\12000004`, 'Element'));
+      const device = registryBinary(hive.getValue(`Objects\\${guid}\\Elements\\${APPLICATION_DEVICE}`, 'Element'));
+      const description = registryString(hive.getValue(`Objects\\${guid}\\Elements\\12000004`, 'Element'));
       return { guid, ...(description === undefined ? {} : { description }), ...(device ? { device: decodeBcdDevice(device) } : {}) };
     } finally {
       hive.close();

@@ -1,5 +1,5 @@
 /**
- * windows-guard on the phony Windows images through the real appliance: the
+ * bcd-guard on the phony Windows images through the real appliance: the
  * ESP (UEFI) is reached through the boot volume the guest access mounts, with
  * no configuration. What the run left is read back with host tools: the
  * overlay's ESP (mtools), the source's volumes, and the backup folder.
@@ -7,7 +7,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import windowsGuard from '../src/index.js';
+import bcdGuard from '../src/index.js';
 import { migrateWindowsImage, openPartitions, type PartitionFiles, type WindowsRun } from './real-guest.js';
 // @ts-expect-error plain JavaScript recipe modules
 import win2022 from '../../../test-images/recipes/windows-2022.mjs';
@@ -30,7 +30,7 @@ describe('windows-2022-no-fallback (UEFI, no \\EFI\\BOOT\\BOOTX64.EFI)', () => {
   let source: PartitionFiles;
 
   beforeAll(async () => {
-    run = await migrateWindowsImage('windows-2022-no-fallback', [windowsGuard]);
+    run = await migrateWindowsImage('windows-2022-no-fallback', [bcdGuard]);
     overlay = await openPartitions(run.overlay, 'qcow2');
     source = await openPartitions(run.vmdk, 'vmdk');
   }, RUN_TIMEOUT_MS);
@@ -51,7 +51,7 @@ describe('windows-2022-no-fallback (UEFI, no \\EFI\\BOOT\\BOOTX64.EFI)', () => {
 
   it("checks that the ESP store's default entry boots the system partition", () => {
     expect(systemPartitionGuid).toBeDefined();
-    const guard = run.facts.extensions['@hyper2kvm/plugin-windows-guard'];
+    const guard = run.facts.extensions['@hyper2kvm/plugin-bcd-guard'];
     expect(guard?.espRoot).toBe('/.hyper2kvm/esp');
     expect(guard?.stores).toEqual([
       {
@@ -86,7 +86,7 @@ describe('windows-2022 (UEFI, fallback loader present)', () => {
   let source: PartitionFiles;
 
   beforeAll(async () => {
-    run = await migrateWindowsImage('windows-2022', [windowsGuard]);
+    run = await migrateWindowsImage('windows-2022', [bcdGuard]);
     overlay = await openPartitions(run.overlay, 'qcow2');
     source = await openPartitions(run.vmdk, 'vmdk');
   }, RUN_TIMEOUT_MS);
@@ -112,7 +112,7 @@ describe('windows-7 (BIOS, boot files on C:)', () => {
   let source: PartitionFiles;
 
   beforeAll(async () => {
-    run = await migrateWindowsImage('windows-7', [windowsGuard]);
+    run = await migrateWindowsImage('windows-7', [bcdGuard]);
     source = await openPartitions(run.vmdk, 'vmdk');
   }, RUN_TIMEOUT_MS);
 
