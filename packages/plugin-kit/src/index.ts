@@ -3,3 +3,4 @@ export * from './plan-harness.js';
 export * from './memory-registry.js';
 export * from './disk-guest.js';
 export * from './recording-logger.js';
+export * from './plugin-tester.js';

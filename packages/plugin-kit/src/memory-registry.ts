@@ -1,9 +1,10 @@
 /**
  * A registry held in memory, built from plain data: the `RegistryReader`
- * port for plan tests of Windows plugins (no hive files, no libhivex).
+ * port for plan tests of Windows plugins (no hive files, no libhivex), and
+ * the `RegistryWriter` a fix applies the plan's registry edits to.
  * Keys and value names are matched case-insensitively, as Windows does.
  */
-import type { HiveName, RegistryReader, RegistryValue } from '@hyper2kvm/core';
+import type { HiveName, RegistryChange, RegistryReader, RegistryValue, RegistryWriter } from '@hyper2kvm/core';
 
 /** One key of a hive: its path (`\`-separated, relative to the hive root) and values (`''` is the default value). */
 export interface MemoryRegistryEntry {
@@ -28,7 +29,7 @@ function partsOf(key: string): string[] {
   return key.split('\\').filter((part) => part !== '');
 }
 
-export class MemoryRegistry implements RegistryReader {
+export class MemoryRegistry implements RegistryReader, RegistryWriter {
   readonly #roots = new Map<HiveName, KeyNode>();
 
   constructor(hives: MemoryHives = {}) {
@@ -47,6 +48,27 @@ export class MemoryRegistry implements RegistryReader {
   listSubkeys(hive: HiveName, key: string): Promise<string[] | null> {
     const node = this.#find(hive, key);
     return Promise.resolve(node ? [...node.children.values()].map((child) => child.name) : null);
+  }
+
+  /** Applies registry edits in memory (there is no hive file, so `backupDir` keeps nothing). */
+  apply(hive: HiveName, changes: RegistryChange[], _backupDir: string): Promise<void> {
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'registry.set':
+          this.#ensure(hive, change.key).values.set(change.name.toLowerCase(), change.value);
+          break;
+        case 'registry.deleteValue':
+          this.#find(hive, change.key)?.values.delete(change.name.toLowerCase());
+          break;
+        case 'registry.deleteKey': {
+          const parts = partsOf(change.key);
+          const last = parts.pop();
+          if (last !== undefined) this.#find(hive, parts.join('\\'))?.children.delete(last.toLowerCase());
+          break;
+        }
+      }
+    }
+    return Promise.resolve();
   }
 
   #find(hive: HiveName, key: string): KeyNode | undefined {

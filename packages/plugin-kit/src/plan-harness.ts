@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, renderPlan, type GuestFacts, type GuestFilesystem, type Hyper2kvmPlugin, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, renderPlan, type PluginInCode, type GuestFacts, type GuestFilesystem, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 /** A guest described inline: path → file content, or `{ symlink }`. */
@@ -14,7 +14,7 @@ export type GuestTree = Record<string, string | Buffer | { symlink: string }>;
 
 export interface PlanHarnessOptions {
   /** Plugins to run, in config order, with their options (validated by each plugin's schema). */
-  plugins: (Hyper2kvmPlugin | [Hyper2kvmPlugin, unknown])[];
+  plugins: readonly PluginInCode[];
   /** A guest root folder on the host, or a tree written to a temporary folder. */
   guest: string | GuestTree;
   /** File systems the guest reports (UUIDs for device-name rewrites). */
