@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { globToRegExp } from '@hyper2kvm/core';
 
 const MAGIC = /[*?[{]/;
 
@@ -27,27 +28,6 @@ export function expandBraces(pattern: string): string[] {
     }
   }
   return [pattern]; // an unclosed brace is literal
-}
-
-/** One path segment's pattern (`*`, `?`, `[…]`) as an anchored regular expression. */
-export function segmentRegExp(segment: string): RegExp {
-  let source = '';
-  for (let index = 0; index < segment.length; index++) {
-    const char = segment[index]!;
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const close = segment.indexOf(']', index + 2);
-      if (close === -1) source += '\\[';
-      else {
-        let body = segment.slice(index + 1, close).replace(/\\/g, '\\\\');
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        source += `[${body}]`;
-        index = close;
-      }
-    } else source += char.replace(/[.+^$()|\\\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -90,7 +70,7 @@ async function walk(base: string, segments: string[], found: Set<string>): Promi
     await walk(join(base, segment), rest, found);
     return;
   }
-  const matcher = segmentRegExp(segment);
+  const matcher = globToRegExp(segment);
   for (const entry of await directoryEntries(base)) {
     if (entry.name.startsWith('.') && !segment.startsWith('.')) continue;
     if (!matcher.test(entry.name)) continue;

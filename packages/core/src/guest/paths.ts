@@ -14,23 +14,29 @@ export function parentOf(path: string): string {
   return posix.dirname(path);
 }
 
-/** Converts a shell glob (`*`, `?`, `[...]`, no `**`) to an anchored regular expression. */
+/**
+ * Converts a shell glob (`*`, `?`, `[...]` with `!` negation, no `**`) to an
+ * anchored regular expression; wildcards never match `/`. As in POSIX, a `]`
+ * right after `[` (or `[!`) is part of the set, and an unclosed `[` is literal.
+ */
 export function globToRegExp(pattern: string): RegExp {
   let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const char = pattern[i]!;
+  for (let index = 0; index < pattern.length; index++) {
+    const char = pattern[index]!;
     if (char === '*') source += '[^/]*';
     else if (char === '?') source += '[^/]';
     else if (char === '[') {
-      const close = pattern.indexOf(']', i + 1);
+      const negated = pattern[index + 1] === '!';
+      const start = negated ? index + 2 : index + 1;
+      const close = pattern.indexOf(']', start + 1);
       if (close === -1) source += '\\[';
       else {
-        let set = pattern.slice(i + 1, close);
-        if (set.startsWith('!')) set = '^' + set.slice(1);
-        source += `[${set.replace(/\\/g, '\\\\')}]`;
-        i = close;
+        // Escaped for a JS class: `\` and `]` always, a leading `^` unless it negates.
+        const body = pattern.slice(start, close).replace(/[\\\]]/g, '\\$&').replace(/^\^/, '\\^');
+        source += `[${negated ? '^' : ''}${body}]`;
+        index = close;
       }
-    } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');
+    } else source += char.replace(/[.+^$()|\\\]{}]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
 }
