@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertDisk } from '../src/convert.js';
 import { createOverlays } from '../src/overlay.js';
 import { openSource } from '../src/source.js';
-import { buildRawImage, convertImage, makeTempDir, qemuImg, removeDir, sameContent, sha256 } from './helpers/images.js';
+import { buildSmallExport, makeTempDir, qemuImg, removeDir, sameContent, sha256 } from './helpers/images.js';
 
 let dir: string;
 let raw: string;
@@ -17,19 +17,7 @@ let vmdk: string;
 
 beforeAll(async () => {
   dir = await makeTempDir('convert');
-  raw = await buildRawImage(join(dir, 'raw.img'));
-  await convertImage(raw, join(dir, 'disk1.vmdk'), 'vmdk', 'streamOptimized');
-  vmdk = await convertImage(raw, join(dir, 'plain.vmdk'), 'vmdk', 'monolithicSparse');
-  const ovf = `<?xml version="1.0"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
-  <References><File ovf:id="f1" ovf:href="disk1.vmdk"/></References>
-  <DiskSection><Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20"/></DiskSection>
-  <VirtualSystem ovf:id="small"><VirtualHardwareSection/></VirtualSystem>
-</Envelope>
-`;
-  await execa('sh', ['-c', 'cat > small.ovf'], { cwd: dir, input: ovf });
-  ova = join(dir, 'small.ova');
-  await execa('tar', ['--format=ustar', '-cf', ova, 'small.ovf', 'disk1.vmdk'], { cwd: dir });
+  ({ raw, vmdk, ova } = await buildSmallExport(dir));
 });
 afterAll(async () => removeDir(dir));
 

@@ -1,7 +1,7 @@
 // Builds small real disk images with qemu-img for the integration tests.
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,4 +60,28 @@ export async function sameContent(a: string, b: string, formats: { a?: string; b
   if (formats.b !== undefined) args.push('-F', formats.b);
   const result = await execa('qemu-img', [...args, a, b], { reject: false });
   return result.exitCode === 0;
+}
+
+/**
+ * A 64 MiB test disk in `dir` three ways: `raw`, a monolithicSparse VMDK
+ * (`vmdk`) and an OVA (`ova`, a ustar of `small.ovf` and a streamOptimized
+ * `disk1.vmdk`), as OVF exports store their disks.
+ */
+export async function buildSmallExport(dir: string): Promise<{ raw: string; vmdk: string; ova: string }> {
+  const raw = await buildRawImage(join(dir, 'raw.img'));
+  await convertImage(raw, join(dir, 'disk1.vmdk'), 'vmdk', 'streamOptimized');
+  const vmdk = await convertImage(raw, join(dir, 'plain.vmdk'), 'vmdk', 'monolithicSparse');
+  await writeFile(
+    join(dir, 'small.ovf'),
+    `<?xml version="1.0"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
+  <References><File ovf:id="f1" ovf:href="disk1.vmdk"/></References>
+  <DiskSection><Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="64" ovf:capacityAllocationUnits="byte * 2^20"/></DiskSection>
+  <VirtualSystem ovf:id="small"><VirtualHardwareSection/></VirtualSystem>
+</Envelope>
+`,
+  );
+  const ova = join(dir, 'small.ova');
+  await execa('tar', ['--format=ustar', '-cf', ova, 'small.ovf', 'disk1.vmdk'], { cwd: dir });
+  return { raw, vmdk, ova };
 }
