@@ -1,4 +1,5 @@
-/** Text for people shared by every package: sizes, durations. */
+/** Text for people shared by every package: sizes, durations, file names. */
+import { isAbsolute, relative, sep } from 'node:path';
 
 /** A byte count as people read it: `512 B`, `1.5 MiB`, `12.3 GiB` (binary units). */
 export function formatBytes(bytes: number): string {
@@ -11,4 +12,13 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
+}
+
+/**
+ * A file name as messages show it: relative to `cwd` when the file is below
+ * it (`hyper2kvm.config.json`), the absolute path otherwise.
+ */
+export function displayPath(path: string, cwd: string = process.cwd()): string {
+  const shown = relative(cwd, path);
+  return shown === '' || shown === '..' || shown.startsWith(`..${sep}`) || isAbsolute(shown) ? path : shown;
 }

@@ -3,10 +3,10 @@
  * each with its output folder, parallelism and optional plugin list.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, formatIssues, pluginEntrySchema, type PluginEntry } from '@hyper2kvm/core';
+import { ConfigError, displayPath, formatIssues, pluginEntrySchema, type PluginEntry } from '@hyper2kvm/core';
 
 const groupSchema = z
   .object({
@@ -53,11 +53,6 @@ export interface LoadedBatchFile {
   baseDir: string;
 }
 
-function displayNameOf(path: string, cwd: string): string {
-  const shown = relative(cwd, path);
-  return shown.startsWith('..') ? path : shown;
-}
-
 /** Checks parsed batch content; throws ConfigError with one `file: path: problem` line per issue. */
 export function validateBatchFile(raw: unknown, displayName: string): BatchFile {
   const result = batchFileSchema.safeParse(raw ?? {});
@@ -68,7 +63,7 @@ export function validateBatchFile(raw: unknown, displayName: string): BatchFile 
 /** Reads a YAML (or JSON) batch file and validates it. */
 export async function loadBatchFile(path: string, cwd: string): Promise<LoadedBatchFile> {
   const absolute = resolve(cwd, path);
-  const displayName = displayNameOf(absolute, cwd);
+  const displayName = displayPath(absolute, cwd);
   let text: string;
   try {
     text = await readFile(absolute, 'utf8');

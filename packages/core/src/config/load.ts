@@ -1,5 +1,5 @@
 /** Finds and validates the configuration file (cosmiconfig, module name `hyper2kvm`). */
-import { relative } from 'node:path';
+import { displayPath } from '../format.js';
 import { cosmiconfig, defaultLoaders } from 'cosmiconfig';
 import { ConfigError } from '../errors.js';
 import { formatIssues } from './format-issues.js';
@@ -42,11 +42,6 @@ export interface LoadConfigOptions {
   file?: string;
 }
 
-function displayNameOf(filePath: string, cwd: string): string {
-  const shown = relative(cwd, filePath);
-  return shown.startsWith('..') ? filePath : shown;
-}
-
 /** Validates an already-parsed configuration object. */
 export function validateConfig(raw: unknown, displayName: string): Hyper2kvmConfig {
   const result = configSchema.safeParse(raw ?? {});
@@ -70,11 +65,11 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     // cosmiconfig says "JSON Error in /abs/file:" then the parser's details on the next lines.
     const message = error instanceof Error ? error.message : String(error);
     const failedFile = (error as { filepath?: string }).filepath ?? /Error in (.+?):\s*$/m.exec(message)?.[1] ?? options.file;
-    const file = failedFile ? displayNameOf(failedFile, cwd) : 'config';
+    const file = failedFile ? displayPath(failedFile, cwd) : 'config';
     const details = message.split('\n').map((line) => line.trim()).filter((line) => line && !/Error in .+:$/.test(line));
     throw new ConfigError([`${file}: cannot read the configuration: ${details[0] ?? message}`], { cause: error });
   }
   if (!result) return { config: validateConfig({}, '(defaults)'), filePath: null, displayName: '(built-in preset)', raw: {} };
-  const displayName = displayNameOf(result.filepath, cwd);
+  const displayName = displayPath(result.filepath, cwd);
   return { config: validateConfig(result.config, displayName), filePath: result.filepath, displayName, raw: result.config };
 }
