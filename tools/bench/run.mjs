@@ -25,10 +25,18 @@ const ROOT = resolve(BENCH, '../..');
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string' }, rebuild: { type: 'boolean', default: false }, list: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  options: {
+    runs: { type: 'string' },
+    rebuild: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
 });
 if (opts.help || opts.list) {
-  process.stdout.write(`usage: node tools/bench/run.mjs [--runs N] [--rebuild] [--json] [section…]\nsections:\n${SECTIONS.map((s) => `  ${s.name.padEnd(10)} ${s.title}${s.defaultRun === false ? ' (only when named)' : ''}`).join('\n')}\n`);
+  process.stdout.write(
+    `usage: node tools/bench/run.mjs [--runs N] [--rebuild] [--json] [section…]\nsections:\n${SECTIONS.map((s) => `  ${s.name.padEnd(10)} ${s.title}${s.defaultRun === false ? ' (only when named)' : ''}`).join('\n')}\n`,
+  );
   process.exit(0);
 }
 const unknown = positionals.filter((n) => !SECTIONS.some((s) => s.name === n));
@@ -99,7 +107,13 @@ const ctx = {
       fsyncSamples.push((await time(() => fsyncFile(out))).seconds);
       await rm(out, { force: true });
     }
-    return { command: ['qemu-img', ...args.map((a) => a.replace(scratch, '…'))], samples, median: median(samples), fsyncSamples, fsyncMedian: median(fsyncSamples) };
+    return {
+      command: ['qemu-img', ...args.map((a) => a.replace(scratch, '…'))],
+      samples,
+      median: median(samples),
+      fsyncSamples,
+      fsyncMedian: median(fsyncSamples),
+    };
   }),
 };
 
@@ -109,7 +123,16 @@ if (stale.length > 0) log(`WARNING: dist older than src in ${stale.join(', ')}: 
 const startedAt = new Date().toISOString();
 const results = { startedAt, finishedAt: '', host: {}, sections: {}, summary: ctx.summary, data: ctx.data };
 const qemuVersion = (await exec('qemu-img', ['--version']).catch(() => ({ stdout: '?' }))).stdout.split('\n')[0];
-results.host = { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100), kernel: release(), node: process.version, qemuImg: qemuVersion, libguestfsBackend: process.env.LIBGUESTFS_BACKEND, staleDists: stale };
+results.host = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  kernel: release(),
+  node: process.version,
+  qemuImg: qemuVersion,
+  libguestfsBackend: process.env.LIBGUESTFS_BACKEND,
+  staleDists: stale,
+};
 process.stdout.write(`hyper2kvm bench — ${results.host.cpus} CPU (${results.host.cpuModel}), load ${results.host.loadavgAtStart.join(' ')}, ${qemuVersion}\n`);
 
 let failed = false;
@@ -142,4 +165,3 @@ await copyFile(latest, join(resultsDir, `${startedAt.replace(/[:.]/g, '-')}.json
 process.stdout.write(`\nresults: ${latest}\n`);
 if (opts.json) process.stdout.write(json);
 process.exitCode = failed ? 1 : 0;
-

@@ -45,5 +45,9 @@ line();
 line('== report ==');
 process.stdout.write(await readFile(join(outputDir, 'report.md'), 'utf8'));
 line();
-line(`status: ${report.status}; boot check: ${report.verify?.booted ? 'booted' : 'did not boot'}, network ${report.verify?.network ? `up at ${report.verify.addresses.join(', ')}` : 'down'}`);
-line(`outputs in ${relative(process.cwd(), outputDir)}/; start it with: virsh define ${relative(process.cwd(), join(outputDir, `${report.name}.xml`))} && virsh start ${report.name}`);
+line(
+  `status: ${report.status}; boot check: ${report.verify?.booted ? 'booted' : 'did not boot'}, network ${report.verify?.network ? `up at ${report.verify.addresses.join(', ')}` : 'down'}`,
+);
+line(
+  `outputs in ${relative(process.cwd(), outputDir)}/; start it with: virsh define ${relative(process.cwd(), join(outputDir, `${report.name}.xml`))} && virsh start ${report.name}`,
+);

@@ -62,7 +62,11 @@ export const SOURCE_HELP = `  --guest-root DIR     the source is a folder holdin
   --work-dir DIR       scratch folder for overlays and unpacked archives (default: a temporary folder)`;
 
 /** The source-related options of a parsed command, as the API takes them. */
-export function sourceOptions(values: ParsedCommand['values'], positionals: string[], cwd: string): { sources: string[]; guestRoot?: string; verifyChecksums?: boolean; workDir?: string } {
+export function sourceOptions(
+  values: ParsedCommand['values'],
+  positionals: string[],
+  cwd: string,
+): { sources: string[]; guestRoot?: string; verifyChecksums?: boolean; workDir?: string } {
   const guestRoot = stringOption(values, 'guest-root');
   const workDir = stringOption(values, 'work-dir');
   if (guestRoot !== undefined && positionals.length > 0) throw new UsageError(`--guest-root names the source; do not also give ${positionals.join(', ')}`);

@@ -22,7 +22,8 @@ export function progressPrinter(io: CommandIO, options: { json: boolean; quiet: 
     if (event.percent === undefined) return;
     const percent = Math.floor(event.percent);
     if (!io.interactive) {
-      if (percent >= lastPercent + 25 || (percent === 100 && lastPercent !== 100)) io.stderr.write(`  ${event.step}${event.disk ? ` disk ${event.disk}` : ''}: ${percent}%\n`);
+      if (percent >= lastPercent + 25 || (percent === 100 && lastPercent !== 100))
+        io.stderr.write(`  ${event.step}${event.disk ? ` disk ${event.disk}` : ''}: ${percent}%\n`);
       lastPercent = percent;
       return;
     }
@@ -30,7 +31,9 @@ export function progressPrinter(io: CommandIO, options: { json: boolean; quiet: 
     const filled = Math.round((percent / 100) * width);
     const seconds = (performance.now() - started) / 1000;
     const rate = seconds > 0 && percent > 0 ? ` ${(percent / seconds).toFixed(1)} %/s` : '';
-    io.stderr.write(`\r» ${event.step}${event.disk ? ` disk ${event.disk}` : ''} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}%${rate}  `);
+    io.stderr.write(
+      `\r» ${event.step}${event.disk ? ` disk ${event.disk}` : ''} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent).padStart(3)}%${rate}  `,
+    );
     lastPercent = percent;
   };
 }

@@ -67,7 +67,9 @@ describe('an encrypted root without its key (ubuntu-2204-luks)', () => {
 
   it('is blocked (exit 3) by one line naming the source, the LUKS partition and the rule', () => {
     expect(run.code).toBe(3);
-    expect(run.error).toMatch(new RegExp(`^${escape(run.ova)}: encrypted-root-no-key: the root file system is on LUKS volume /dev/sda2 and no key was given; `));
+    expect(run.error).toMatch(
+      new RegExp(`^${escape(run.ova)}: encrypted-root-no-key: the root file system is on LUKS volume /dev/sda2 and no key was given; `),
+    );
     expect(run.error).toContain('cannot repair an encrypted root offline without its key');
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
@@ -88,14 +90,19 @@ describe('a full root file system (ubuntu-2204-full)', () => {
 
   it('fails (exit 1) with one line naming the change, the guest file and ENOSPC', () => {
     expect(run.code).toBe(1);
-    expect(run.error).toMatch(/^change 2 of \d+ failed \(write \/boot\/grub\/grub\.cfg, planned by @hyper2kvm\/plugin-stable-device-names\): .*No space left on device; 1 change\(s\) before it were applied, it and the \d+ after it were not$/);
+    expect(run.error).toMatch(
+      /^change 2 of \d+ failed \(write \/boot\/grub\/grub\.cfg, planned by @hyper2kvm\/plugin-stable-device-names\): .*No space left on device; 1 change\(s\) before it were applied, it and the \d+ after it were not$/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('reports what was planned, what was applied and that nothing was output', async () => {
     expect(report.status).toBe('failed');
     expect(report.error).toEqual({ code: 'CHANGE_FAILED', message: run.error });
-    expect(report.plan?.changes.map((change) => ('path' in change ? `${change.kind} ${change.path}` : change.kind)).slice(0, 2)).toEqual(['file.write /etc/fstab', 'file.write /boot/grub/grub.cfg']);
+    expect(report.plan?.changes.map((change) => ('path' in change ? `${change.kind} ${change.path}` : change.kind)).slice(0, 2)).toEqual([
+      'file.write /etc/fstab',
+      'file.write /boot/grub/grub.cfg',
+    ]);
     expect(report.outputs).toEqual([]);
     expect(await readFile(join(run.outputDir, 'report.md'), 'utf8')).toContain(`**Status:** failed — ${run.error}`);
   });

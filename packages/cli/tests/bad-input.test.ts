@@ -30,18 +30,30 @@ function tarMember(name: string, content: string): Buffer {
 
 describe('bad sources', () => {
   const cases: [string, (dir: string) => Promise<string>, RegExp][] = [
-    ['a zero-byte disk', async (dir) => {
-      await writeFile(join(dir, 'empty.vmdk'), '');
-      return 'empty.vmdk';
-    }, /^.*empty\.vmdk: .*empty/],
-    ['random bytes named .vmdk', async (dir) => {
-      await writeFile(join(dir, 'random.vmdk'), Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919) % 251)));
-      return 'random.vmdk';
-    }, /^.*random\.vmdk: not a VMDK/],
-    ['an OVA member that would leave the folder', async (dir) => {
-      await writeFile(join(dir, 'evil.ova'), Buffer.concat([tarMember('../x', 'boom'), Buffer.alloc(1024)]));
-      return 'evil.ova';
-    }, /^.*evil\.ova: member "\.\.\/x" would leave/],
+    [
+      'a zero-byte disk',
+      async (dir) => {
+        await writeFile(join(dir, 'empty.vmdk'), '');
+        return 'empty.vmdk';
+      },
+      /^.*empty\.vmdk: .*empty/,
+    ],
+    [
+      'random bytes named .vmdk',
+      async (dir) => {
+        await writeFile(join(dir, 'random.vmdk'), Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 7919) % 251)));
+        return 'random.vmdk';
+      },
+      /^.*random\.vmdk: not a VMDK/,
+    ],
+    [
+      'an OVA member that would leave the folder',
+      async (dir) => {
+        await writeFile(join(dir, 'evil.ova'), Buffer.concat([tarMember('../x', 'boom'), Buffer.alloc(1024)]));
+        return 'evil.ova';
+      },
+      /^.*evil\.ova: member "\.\.\/x" would leave/,
+    ],
   ];
 
   it.each(cases)('%s', async (_label, make, expected) => {
@@ -51,7 +63,10 @@ describe('bad sources', () => {
     const result = await run(['migrate', source, '--output', 'out'], dir);
     expect([1, 2]).toContain(result.code);
     // Progress lines (» step) may precede the error; the error itself is one line.
-    const lines = result.stderr.trim().split('\n').filter((line) => !line.startsWith('» '));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('» '));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(expected);
     expect(result.stderr).not.toMatch(/\n\s+at /);

@@ -26,7 +26,8 @@ const events = (stderr: string): BatchEvent[] =>
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as BatchEvent);
 
-const readState = async (dir: string): Promise<BatchStateDocument> => JSON.parse(await readFile(join(dir, '.hyper2kvm-batch-migrations.json'), 'utf8')) as BatchStateDocument;
+const readState = async (dir: string): Promise<BatchStateDocument> =>
+  JSON.parse(await readFile(join(dir, '.hyper2kvm-batch-migrations.json'), 'utf8')) as BatchStateDocument;
 
 /** The main config lists only libvirt-xml; the linux group's own list adds stable-device-names. */
 const MAIN_CONFIG = 'plugins:\n  - "@hyper2kvm/plugin-libvirt-xml"\n';
@@ -86,7 +87,9 @@ migrations:
     converted = {};
     for (const vm of result.vms.filter((item) => item.status === 'converted')) {
       const record = (await readState(dir)).vms[vm.id]!;
-      converted[vm.id] = await Promise.all(record.outputs.map(async (output) => ({ path: output.path, sha256: output.sha256, mtimeMs: (await stat(output.path)).mtimeMs })));
+      converted[vm.id] = await Promise.all(
+        record.outputs.map(async (output) => ({ path: output.path, sha256: output.sha256, mtimeMs: (await stat(output.path)).mtimeMs })),
+      );
     }
   }, LONG);
 
@@ -102,7 +105,9 @@ migrations:
   });
 
   it('runs the linux group two at a time, and the broken group only after it', () => {
-    const order = events(first.stderr).filter((event) => event.type === 'vm-start' || event.type === 'vm-end').map((event) => `${event.type} ${event.vm}`);
+    const order = events(first.stderr)
+      .filter((event) => event.type === 'vm-start' || event.type === 'vm-end')
+      .map((event) => `${event.type} ${event.vm}`);
     expect(order.slice(0, 2).sort()).toEqual(['vm-start linux/debian-11', 'vm-start linux/ubuntu-2204']);
     expect(order.indexOf('vm-start broken/broken')).toBe(4);
   });
@@ -126,7 +131,11 @@ migrations:
 
   it('records every VM in the state file with outputs that match their sha256', async () => {
     const state = await readState(dir);
-    expect(Object.fromEntries(Object.entries(state.vms).map(([id, record]) => [id, record.status]))).toEqual({ 'linux/ubuntu-2204': 'converted', 'linux/debian-11': 'converted', 'broken/broken': 'failed' });
+    expect(Object.fromEntries(Object.entries(state.vms).map(([id, record]) => [id, record.status]))).toEqual({
+      'linux/ubuntu-2204': 'converted',
+      'linux/debian-11': 'converted',
+      'broken/broken': 'failed',
+    });
     for (const id of ['linux/ubuntu-2204', 'linux/debian-11']) {
       const record = state.vms[id]!;
       expect(record.outputs.map((output) => output.path.split('/').pop()).sort()).toEqual([`${record.name}-disk1.qcow2`, `${record.name}.xml`]);
@@ -141,40 +150,52 @@ migrations:
     expect(again.stderr).toMatch(/records an earlier run of this batch: pass --resume/);
   });
 
-  it('--resume reruns only the failed VM (fixed meanwhile) and leaves converted outputs untouched', async () => {
-    await rm(join(dir, 'src/broken.vmdk'));
-    await copyFile(vmdk, join(dir, 'src/broken.vmdk'));
-    const resumed = await run(['batch', '--config', 'migrations.yaml', '--resume'], dir);
-    expect(resumed.stderr).toMatch(/= linux\/ubuntu-2204: skipped/);
-    expect(resumed.stderr).toMatch(/= linux\/debian-11: skipped/);
-    expect(resumed.stderr.match(/^» \S+: started.*$/gm)).toEqual(['» broken/broken: started (attempt 2)']);
-    expect(resumed.code).toBe(0);
-    // The summary table: VM, status, OS, time, output size.
-    expect(resumed.stdout).toMatch(/^VM\s+STATUS\s+OS\s+TIME\s+OUTPUT$/m);
-    expect(resumed.stdout).toMatch(/^linux\/ubuntu-2204\s+skipped\s+Ubuntu 22\.04\.3 LTS\s+\d+ (s|min)/m);
-    expect(resumed.stdout).toMatch(/^broken\/broken\s+converted\s+Ubuntu 22\.04\.3 LTS\s+.*\d+\.\d MiB$/m);
-    const state = await readState(dir);
-    expect(state.vms['broken/broken']).toMatchObject({ status: 'converted', attempts: 2 });
-    expect(state.vms['linux/ubuntu-2204']!.attempts).toBe(1);
-    for (const outputs of Object.values(converted)) {
-      for (const output of outputs) {
-        expect(await sha256(output.path)).toBe(output.sha256);
-        expect((await stat(output.path)).mtimeMs).toBe(output.mtimeMs);
+  it(
+    '--resume reruns only the failed VM (fixed meanwhile) and leaves converted outputs untouched',
+    async () => {
+      await rm(join(dir, 'src/broken.vmdk'));
+      await copyFile(vmdk, join(dir, 'src/broken.vmdk'));
+      const resumed = await run(['batch', '--config', 'migrations.yaml', '--resume'], dir);
+      expect(resumed.stderr).toMatch(/= linux\/ubuntu-2204: skipped/);
+      expect(resumed.stderr).toMatch(/= linux\/debian-11: skipped/);
+      expect(resumed.stderr.match(/^» \S+: started.*$/gm)).toEqual(['» broken/broken: started (attempt 2)']);
+      expect(resumed.code).toBe(0);
+      // The summary table: VM, status, OS, time, output size.
+      expect(resumed.stdout).toMatch(/^VM\s+STATUS\s+OS\s+TIME\s+OUTPUT$/m);
+      expect(resumed.stdout).toMatch(/^linux\/ubuntu-2204\s+skipped\s+Ubuntu 22\.04\.3 LTS\s+\d+ (s|min)/m);
+      expect(resumed.stdout).toMatch(/^broken\/broken\s+converted\s+Ubuntu 22\.04\.3 LTS\s+.*\d+\.\d MiB$/m);
+      const state = await readState(dir);
+      expect(state.vms['broken/broken']).toMatchObject({ status: 'converted', attempts: 2 });
+      expect(state.vms['linux/ubuntu-2204']!.attempts).toBe(1);
+      for (const outputs of Object.values(converted)) {
+        for (const output of outputs) {
+          expect(await sha256(output.path)).toBe(output.sha256);
+          expect((await stat(output.path)).mtimeMs).toBe(output.mtimeMs);
+        }
       }
-    }
-  }, LONG);
+    },
+    LONG,
+  );
 });
 
 describe('bad batch files', () => {
   it('a type error is one line naming the file and the path, exit 2', async () => {
-    const dir = await project('h2k-batch-bad-', 'migrations:\n  - name: a\n    source_pattern: "src/*.ova"\n    output_dir: out\n  - name: b\n    source_pattern: "src/*.vmdk"\n    output_dir: out\n    parallel: "x"\n', {});
+    const dir = await project(
+      'h2k-batch-bad-',
+      'migrations:\n  - name: a\n    source_pattern: "src/*.ova"\n    output_dir: out\n  - name: b\n    source_pattern: "src/*.vmdk"\n    output_dir: out\n    parallel: "x"\n',
+      {},
+    );
     const result = await run(['batch', '--config', 'migrations.yaml'], dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('migrations.yaml: migrations[1].parallel: expected number, got "x"\n');
   });
 
   it("a group's plugin that cannot load is named under the group, before any VM runs", async () => {
-    const dir = await project('h2k-batch-plugin-', 'migrations:\n  - name: a\n    source_pattern: "src/*.ova"\n    output_dir: out\n    plugins: ["./no-such-plugin.mjs"]\n', { 'x.ova': ova });
+    const dir = await project(
+      'h2k-batch-plugin-',
+      'migrations:\n  - name: a\n    source_pattern: "src/*.ova"\n    output_dir: out\n    plugins: ["./no-such-plugin.mjs"]\n',
+      { 'x.ova': ova },
+    );
     const result = await run(['batch', '--config', 'migrations.yaml'], dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^migrations\.yaml: migrations\[0\]\.plugins\[0\]: cannot load ".*no-such-plugin\.mjs": file .* does not exist\n$/);
@@ -183,25 +204,31 @@ describe('bad batch files', () => {
 });
 
 describe('--dry-run', () => {
-  it('plans every VM, writes nothing, and sums up the findings of all VMs', async () => {
-    const dir = await project(
-      'h2k-batch-dry-',
-      `config: hyper2kvm.config.yaml\nmigrations:\n  - name: g\n    source_pattern: "src/*"\n    output_dir: out\n    parallel: 2\n    plugins: ["@hyper2kvm/plugin-stable-device-names", "./hostname-note.mjs"]\n`,
-      { 'ubuntu-2204.ova': ova, 'junk.vmdk': randomBytes(1 << 20) },
-    );
-    // A real plugin of the project that reports one warning per guest it plans.
-    await writeFile(
-      join(dir, 'hostname-note.mjs'),
-      `export default { name: 'hostname-note', version: '1.0.0', api: 1, apply(hooks) { hooks.plan.tapPromise('hostname-note', async (p) => { p.report({ rule: 'hostname-note', severity: 'warning', message: 'check DNS for the new MAC' }); }); } };\n`,
-    );
-    const result = await run(['batch', '--config', 'migrations.yaml', '--dry-run'], dir);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^g\/ubuntu-2204\s+planned\s+Ubuntu 22\.04\.3 LTS/m);
-    expect(result.stdout).toMatch(/^g\/junk\s+failed/m);
-    expect(result.stdout).toMatch(/^Findings over all VMs:\nSEVERITY\s+RULE\s+VMS\s+MESSAGE \(first VM\)\n[- ]+\nwarning\s+hostname-note\s+1\s+check DNS for the new MAC$/m);
-    await expect(stat(join(dir, 'out'))).rejects.toThrow();
-    await expect(stat(join(dir, '.hyper2kvm-batch-migrations.json'))).rejects.toThrow();
-  }, LONG);
+  it(
+    'plans every VM, writes nothing, and sums up the findings of all VMs',
+    async () => {
+      const dir = await project(
+        'h2k-batch-dry-',
+        `config: hyper2kvm.config.yaml\nmigrations:\n  - name: g\n    source_pattern: "src/*"\n    output_dir: out\n    parallel: 2\n    plugins: ["@hyper2kvm/plugin-stable-device-names", "./hostname-note.mjs"]\n`,
+        { 'ubuntu-2204.ova': ova, 'junk.vmdk': randomBytes(1 << 20) },
+      );
+      // A real plugin of the project that reports one warning per guest it plans.
+      await writeFile(
+        join(dir, 'hostname-note.mjs'),
+        `export default { name: 'hostname-note', version: '1.0.0', api: 1, apply(hooks) { hooks.plan.tapPromise('hostname-note', async (p) => { p.report({ rule: 'hostname-note', severity: 'warning', message: 'check DNS for the new MAC' }); }); } };\n`,
+      );
+      const result = await run(['batch', '--config', 'migrations.yaml', '--dry-run'], dir);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^g\/ubuntu-2204\s+planned\s+Ubuntu 22\.04\.3 LTS/m);
+      expect(result.stdout).toMatch(/^g\/junk\s+failed/m);
+      expect(result.stdout).toMatch(
+        /^Findings over all VMs:\nSEVERITY\s+RULE\s+VMS\s+MESSAGE \(first VM\)\n[- ]+\nwarning\s+hostname-note\s+1\s+check DNS for the new MAC$/m,
+      );
+      await expect(stat(join(dir, 'out'))).rejects.toThrow();
+      await expect(stat(join(dir, '.hyper2kvm-batch-migrations.json'))).rejects.toThrow();
+    },
+    LONG,
+  );
 });
 
 /**
@@ -212,13 +239,54 @@ describe('--dry-run', () => {
  * back through one appliance with both disks).
  */
 async function expectSameDisk(a: string, b: string): Promise<void> {
-  const virtualSize = async (path: string): Promise<number> => (JSON.parse((await execa('qemu-img', ['info', '--output=json', path])).stdout) as { 'virtual-size': number })['virtual-size'];
+  const virtualSize = async (path: string): Promise<number> =>
+    (JSON.parse((await execa('qemu-img', ['info', '--output=json', path])).stdout) as { 'virtual-size': number })['virtual-size'];
   expect(await virtualSize(a)).toBe(await virtualSize(b));
   const sep = ['echo', '====', ':'];
   const read = await execa(
     'guestfish',
-    ['--ro', '--format=qcow2', '-a', a, '-a', b, 'run', ':', 'mkmountpoint', '/a', ':', 'mkmountpoint', '/b', ':', 'mount-ro', '/dev/sda1', '/a', ':', 'mount-ro', '/dev/sdb1', '/b', ':',
-      'checksums-out', 'sha256', '/a', '-', ':', ...sep, 'checksums-out', 'sha256', '/b', '-', ':', ...sep, 'part-list', '/dev/sda', ':', ...sep, 'part-list', '/dev/sdb'],
+    [
+      '--ro',
+      '--format=qcow2',
+      '-a',
+      a,
+      '-a',
+      b,
+      'run',
+      ':',
+      'mkmountpoint',
+      '/a',
+      ':',
+      'mkmountpoint',
+      '/b',
+      ':',
+      'mount-ro',
+      '/dev/sda1',
+      '/a',
+      ':',
+      'mount-ro',
+      '/dev/sdb1',
+      '/b',
+      ':',
+      'checksums-out',
+      'sha256',
+      '/a',
+      '-',
+      ':',
+      ...sep,
+      'checksums-out',
+      'sha256',
+      '/b',
+      '-',
+      ':',
+      ...sep,
+      'part-list',
+      '/dev/sda',
+      ':',
+      ...sep,
+      'part-list',
+      '/dev/sdb',
+    ],
     { env: { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' } },
   );
   const [filesA, filesB, partsA, partsB] = read.stdout.split('\n====\n').map((block) => block.split('\n').sort());
@@ -240,43 +308,51 @@ describe('killing the batch with SIGKILL and resuming', () => {
     }
   }, LONG);
 
-  it('reruns the interrupted VM and ends with the outputs of an uninterrupted run', async () => {
-    const batchYaml = `config: hyper2kvm.config.yaml\nmigrations:\n  - name: linux\n    source_pattern: "src/*.ova"\n    output_dir: out/linux\n    plugins: ${GROUP_PLUGINS}\n`;
-    const killed = await project('h2k-batch-kill-', batchYaml, { 'ubuntu-2204.ova': ova });
-    // Same plugins, same VM id and folder layout as the first batch, which ran without interruption.
-    const reference = uninterruptedDir!;
-    expect(reference).toBeDefined();
-    const vmDir = (root: string): string => join(root, 'out/linux/ubuntu-2204');
+  it(
+    'reruns the interrupted VM and ends with the outputs of an uninterrupted run',
+    async () => {
+      const batchYaml = `config: hyper2kvm.config.yaml\nmigrations:\n  - name: linux\n    source_pattern: "src/*.ova"\n    output_dir: out/linux\n    plugins: ${GROUP_PLUGINS}\n`;
+      const killed = await project('h2k-batch-kill-', batchYaml, { 'ubuntu-2204.ova': ova });
+      // Same plugins, same VM id and folder layout as the first batch, which ran without interruption.
+      const reference = uninterruptedDir!;
+      expect(reference).toBeDefined();
+      const vmDir = (root: string): string => join(root, 'out/linux/ubuntu-2204');
 
-    const child = execa('node', [bin, 'batch', '--config', 'migrations.yaml', '--json'], { cwd: killed, reject: false, env: { LIBGUESTFS_BACKEND: 'direct' } });
-    let sawConvert = false;
-    let events = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      events += chunk.toString();
-      // Kill in the middle of the VM: as its conversion starts, the appliance just shut down and the disk is being written.
-      if (!sawConvert && events.includes('"step":"convert"')) {
-        sawConvert = true;
-        child.kill('SIGKILL');
-      }
-    });
-    const ended = await child;
-    expect(sawConvert).toBe(true);
-    expect(ended.signal).toBe('SIGKILL');
-    expect((await readState(killed)).vms['linux/ubuntu-2204']!.status).toBe('running');
+      const child = execa('node', [bin, 'batch', '--config', 'migrations.yaml', '--json'], {
+        cwd: killed,
+        reject: false,
+        env: { LIBGUESTFS_BACKEND: 'direct' },
+      });
+      let sawConvert = false;
+      let events = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        events += chunk.toString();
+        // Kill in the middle of the VM: as its conversion starts, the appliance just shut down and the disk is being written.
+        if (!sawConvert && events.includes('"step":"convert"')) {
+          sawConvert = true;
+          child.kill('SIGKILL');
+        }
+      });
+      const ended = await child;
+      expect(sawConvert).toBe(true);
+      expect(ended.signal).toBe('SIGKILL');
+      expect((await readState(killed)).vms['linux/ubuntu-2204']!.status).toBe('running');
 
-    const resumed = await run(['batch', '--config', 'migrations.yaml', '--resume'], killed);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toContain('» linux/ubuntu-2204: started (attempt 2)');
+      const resumed = await run(['batch', '--config', 'migrations.yaml', '--resume'], killed);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toContain('» linux/ubuntu-2204: started (attempt 2)');
 
-    const [afterKill, clean] = await Promise.all([killed, reference].map(async (root) => (await readState(root)).vms['linux/ubuntu-2204']!));
-    expect(afterKill!.status).toBe('converted');
-    const listing = async (root: string): Promise<string[]> => (await execa('find', ['.', '-mindepth', '1'], { cwd: vmDir(root) })).stdout.split('\n').sort();
-    expect(await listing(killed)).toEqual(await listing(reference));
-    const disk = (root: string): string => join(vmDir(root), 'ubuntu-2204-disk1.qcow2');
-    await expectSameDisk(disk(killed), disk(reference));
-    // The domain XML differs only by the folder it points at.
-    const xml = async (root: string): Promise<string> => (await readFile(join(vmDir(root), 'ubuntu-2204.xml'), 'utf8')).replaceAll(root, 'ROOT');
-    expect(await xml(killed)).toBe(await xml(reference));
-    expect(clean!.outputs.length).toBe(afterKill!.outputs.length);
-  }, LONG);
+      const [afterKill, clean] = await Promise.all([killed, reference].map(async (root) => (await readState(root)).vms['linux/ubuntu-2204']!));
+      expect(afterKill!.status).toBe('converted');
+      const listing = async (root: string): Promise<string[]> => (await execa('find', ['.', '-mindepth', '1'], { cwd: vmDir(root) })).stdout.split('\n').sort();
+      expect(await listing(killed)).toEqual(await listing(reference));
+      const disk = (root: string): string => join(vmDir(root), 'ubuntu-2204-disk1.qcow2');
+      await expectSameDisk(disk(killed), disk(reference));
+      // The domain XML differs only by the folder it points at.
+      const xml = async (root: string): Promise<string> => (await readFile(join(vmDir(root), 'ubuntu-2204.xml'), 'utf8')).replaceAll(root, 'ROOT');
+      expect(await xml(killed)).toBe(await xml(reference));
+      expect(clean!.outputs.length).toBe(afterKill!.outputs.length);
+    },
+    LONG,
+  );
 });

@@ -43,37 +43,49 @@ describe('the boot proof on debian-12-bootable', () => {
     if (outputDir) await rm(outputDir, { recursive: true, force: true });
   });
 
-  it('before repair: the VMware disk does not boot on virtio', async () => {
-    const before = await run(['verify', '--disk', vmdk, '--json', '--timeout', '240']);
-    const verdict = JSON.parse(before.stdout) as VerifyJson;
-    expect(verdict.booted).toBe(false);
-    expect(verdict.detail).toMatch(/root device not found/);
-    expect(before.code).toBe(1);
-    expect(await sha256(vmdk)).toBe(sourceHash);
-  }, LONG);
+  it(
+    'before repair: the VMware disk does not boot on virtio',
+    async () => {
+      const before = await run(['verify', '--disk', vmdk, '--json', '--timeout', '240']);
+      const verdict = JSON.parse(before.stdout) as VerifyJson;
+      expect(verdict.booted).toBe(false);
+      expect(verdict.detail).toMatch(/root device not found/);
+      expect(before.code).toBe(1);
+      expect(await sha256(vmdk)).toBe(sourceHash);
+    },
+    LONG,
+  );
 
-  it('after migrate --verify: booted with the network up at 10.0.2.15', async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'h2k-boot-proof-'));
-    const migrated = await run(['migrate', vmdk, '--output', outputDir, '--verify', '--checksum', '--json']);
-    const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
-    // Shown on failure: what the guest printed last.
-    const why = JSON.stringify({ status: report.status, error: report.error, verify: report.verify }, null, 2);
-    expect(report.verify, why).not.toBeNull();
-    expect(report.verify?.booted, why).toBe(true);
-    expect(report.verify?.network, why).toBe(true);
-    expect(report.verify?.addresses, why).toContain('10.0.2.15');
-    expect(migrated.code, migrated.stderr).toBe(0);
-    expect(await sha256(vmdk)).toBe(sourceHash);
-  }, LONG);
+  it(
+    'after migrate --verify: booted with the network up at 10.0.2.15',
+    async () => {
+      outputDir = await mkdtemp(join(tmpdir(), 'h2k-boot-proof-'));
+      const migrated = await run(['migrate', vmdk, '--output', outputDir, '--verify', '--checksum', '--json']);
+      const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
+      // Shown on failure: what the guest printed last.
+      const why = JSON.stringify({ status: report.status, error: report.error, verify: report.verify }, null, 2);
+      expect(report.verify, why).not.toBeNull();
+      expect(report.verify?.booted, why).toBe(true);
+      expect(report.verify?.network, why).toBe(true);
+      expect(report.verify?.addresses, why).toContain('10.0.2.15');
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(await sha256(vmdk)).toBe(sourceHash);
+    },
+    LONG,
+  );
 
-  it('verify DIR --json agrees, and leaves the output disk byte-identical', async () => {
-    const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
-    const disk = report.outputs[0]!.path;
-    const before = await sha256(disk);
-    expect(before).toBe(report.outputs[0]!.sha256);
-    const again = await run(['verify', outputDir, '--json']);
-    expect(JSON.parse(again.stdout)).toMatchObject({ booted: true, network: true, addresses: expect.arrayContaining(['10.0.2.15']) });
-    expect(again.code).toBe(0);
-    expect(await sha256(disk)).toBe(before);
-  }, LONG);
+  it(
+    'verify DIR --json agrees, and leaves the output disk byte-identical',
+    async () => {
+      const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
+      const disk = report.outputs[0]!.path;
+      const before = await sha256(disk);
+      expect(before).toBe(report.outputs[0]!.sha256);
+      const again = await run(['verify', outputDir, '--json']);
+      expect(JSON.parse(again.stdout)).toMatchObject({ booted: true, network: true, addresses: expect.arrayContaining(['10.0.2.15']) });
+      expect(again.code).toBe(0);
+      expect(await sha256(disk)).toBe(before);
+    },
+    LONG,
+  );
 });

@@ -39,7 +39,9 @@ describe('hyper2kvm CLI', () => {
     const result = await run(['plugins', '--json']);
     const document = JSON.parse(result.stdout) as { source: string; plugins: { name: string; version: string }[] };
     expect(document.source).toBe('preset');
-    expect(document.plugins.map((plugin) => plugin.name)).toEqual(expect.arrayContaining(['@hyper2kvm/plugin-stable-device-names', '@hyper2kvm/plugin-libvirt-xml', '@hyper2kvm/plugin-kubevirt']));
+    expect(document.plugins.map((plugin) => plugin.name)).toEqual(
+      expect.arrayContaining(['@hyper2kvm/plugin-stable-device-names', '@hyper2kvm/plugin-libvirt-xml', '@hyper2kvm/plugin-kubevirt']),
+    );
   });
 
   it('config --schema prints the JSON Schema generated from zod', async () => {
@@ -49,7 +51,9 @@ describe('hyper2kvm CLI', () => {
   });
 
   it('a bad plugin option exits 2 with one line naming the file and the path, no stack', async () => {
-    const dir = await projectWithConfig({ plugins: ['@hyper2kvm/plugin-libvirt-xml', './storage.mjs', { plugin: './storage.mjs', options: { storage: 'ide' } }] });
+    const dir = await projectWithConfig({
+      plugins: ['@hyper2kvm/plugin-libvirt-xml', './storage.mjs', { plugin: './storage.mjs', options: { storage: 'ide' } }],
+    });
     const result = await run(['plugins'], dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -92,7 +96,11 @@ describe('hyper2kvm CLI', () => {
 
   it('plans a guest folder through the directory adapter only when asked, with diffs', async () => {
     const guest = await mkdtemp(join(tmpdir(), 'h2k-guest-'));
-    for (const [path, content] of Object.entries({ 'etc/os-release': 'ID=debian\nVERSION_ID="12"\n', 'etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n', 'boot/grub/device.map': '(hd0) /dev/sda\n' })) {
+    for (const [path, content] of Object.entries({
+      'etc/os-release': 'ID=debian\nVERSION_ID="12"\n',
+      'etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n',
+      'boot/grub/device.map': '(hd0) /dev/sda\n',
+    })) {
       await execa('mkdir', ['-p', join(guest, path, '..')]);
       await writeFile(join(guest, path), content);
     }
@@ -100,13 +108,17 @@ describe('hyper2kvm CLI', () => {
     // A folder given as it is must be an export: a guest root is repaired in place, so never chosen by accident.
     const refused = await run(['plan', guest, '--config', config]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe(`${guest}: is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)\n`);
+    expect(refused.stderr).toBe(
+      `${guest}: is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)\n`,
+    );
     const result = await run(['plan', '--guest-root', guest, '--config', config]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('delete /boot/grub/device.map');
     // A folder has no block devices: the fstab name cannot be made stable, which is a warning, not a guess.
     expect(result.stdout).toContain('WARNING stable-device-names'.replace('stable-device-names', '@hyper2kvm/plugin-stable-device-names'));
-    const json = JSON.parse((await run(['plan', `dir:${guest}`, '--json', '--config', config])).stdout) as { plan: { changes: { kind: string; path: string }[]; blocked: boolean } };
+    const json = JSON.parse((await run(['plan', `dir:${guest}`, '--json', '--config', config])).stdout) as {
+      plan: { changes: { kind: string; path: string }[]; blocked: boolean };
+    };
     expect(json.plan.changes).toMatchObject([{ kind: 'file.delete', path: '/boot/grub/device.map' }]);
     expect(json.plan.blocked).toBe(false);
   });

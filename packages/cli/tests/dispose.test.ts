@@ -55,7 +55,10 @@ describe('the end of every run', () => {
     const output = join(project, 'blocked-out');
     const result = await runCli(['migrate', `dir:${guest}`, '--output', output, '--config', await config('blocked', ['temp-holder', 'blocker'])], project);
     expect(result.code).toBe(3);
-    const report = JSON.parse(await readFile(join(output, 'report.json'), 'utf8')) as { status: string; plan: { findings: { rule: string; message: string }[] } };
+    const report = JSON.parse(await readFile(join(output, 'report.json'), 'utf8')) as {
+      status: string;
+      plan: { findings: { rule: string; message: string }[] };
+    };
     expect(report.status).toBe('blocked');
     expect(existsSync(heldFolder(report))).toBe(false);
   });
@@ -65,7 +68,10 @@ describe('the end of every run', () => {
     const result = await runCli(['migrate', `dir:${guest}`, '--output', output, '--config', await config('failed', ['temp-holder', 'failer'])], project);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('plugin failer failed in fixOffline: the disk is full');
-    const report = JSON.parse(await readFile(join(output, 'report.json'), 'utf8')) as { status: string; plan: { findings: { rule: string; message: string }[] } };
+    const report = JSON.parse(await readFile(join(output, 'report.json'), 'utf8')) as {
+      status: string;
+      plan: { findings: { rule: string; message: string }[] };
+    };
     expect(report.status).toBe('failed');
     expect(existsSync(heldFolder(report))).toBe(false);
   });

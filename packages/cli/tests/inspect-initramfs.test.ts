@@ -40,7 +40,9 @@ describe(`inspect --json ${IMAGE}`, () => {
   });
 
   it('shows it in the text output too', () => {
-    expect(describeFacts(facts)).toContain('Kernel:      5.15.0-91-generic (virtio modules: virtio_pci virtio_blk virtio_scsi virtio_net virtio_console virtio_rng virtio_balloon) initramfs /boot/initrd.img-5.15.0-91-generic (virtio in it: yes)');
+    expect(describeFacts(facts)).toContain(
+      'Kernel:      5.15.0-91-generic (virtio modules: virtio_pci virtio_blk virtio_scsi virtio_net virtio_console virtio_rng virtio_balloon) initramfs /boot/initrd.img-5.15.0-91-generic (virtio in it: yes)',
+    );
     expect(describeFacts(facts)).toContain('initramfs /boot/initrd.img-5.15.0-88-generic (virtio in it: no)');
   });
 });

@@ -49,10 +49,16 @@ describe('hyper2kvm migrate on a hibernated Windows', () => {
     const written = await readdir(outputDir);
     expect(written.filter((name) => /\.(qcow2|raw|img|partial|xml|ya?ml)$/i.test(name))).toEqual([]);
     expect(written).toEqual(expect.arrayContaining(['report.json', 'report.md']));
-    const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as { status: string; outputs: unknown[]; plan: { findings: { rule: string; severity: string }[] } };
+    const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as {
+      status: string;
+      outputs: unknown[];
+      plan: { findings: { rule: string; severity: string }[] };
+    };
     expect(report.status).toBe('blocked');
     expect(report.outputs).toEqual([]);
-    expect(report.plan.findings.filter((finding) => finding.severity === 'error').map((finding) => finding.rule)).toEqual(expect.arrayContaining(['windows-hibernated', 'windows-fast-startup']));
+    expect(report.plan.findings.filter((finding) => finding.severity === 'error').map((finding) => finding.rule)).toEqual(
+      expect.arrayContaining(['windows-hibernated', 'windows-fast-startup']),
+    );
   });
 
   it('leaves the source unchanged', async () => {

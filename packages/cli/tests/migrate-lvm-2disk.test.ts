@@ -80,14 +80,18 @@ describe('inspect the two disks of rhel-9-lvm-2disk together', () => {
     expect(inspected.facts.firmware).toBe('uefi');
   });
 
-  it('says the second disk is missing when given the first alone: VG rhel lists a PV on none of the disks given', async () => {
-    const alone = await run(['inspect', disks[0]!, '--json']);
-    expect(alone.code).toBe(1);
-    expect(JSON.parse(alone.stdout)).toMatchObject({ error: { code: 'LVM_PV_MISSING' } });
-    expect(alone.stderr.trim().split('\n').at(-1)).toBe(
-      `${disks[0]!}: LVM volume group rhel has 2 physical volumes but only 1 is on the disks given; give every disk of the VM (or its .vmx/.ovf)`,
-    );
-  }, LONG);
+  it(
+    'says the second disk is missing when given the first alone: VG rhel lists a PV on none of the disks given',
+    async () => {
+      const alone = await run(['inspect', disks[0]!, '--json']);
+      expect(alone.code).toBe(1);
+      expect(JSON.parse(alone.stdout)).toMatchObject({ error: { code: 'LVM_PV_MISSING' } });
+      expect(alone.stderr.trim().split('\n').at(-1)).toBe(
+        `${disks[0]!}: LVM volume group rhel has 2 physical volumes but only 1 is on the disks given; give every disk of the VM (or its .vmx/.ovf)`,
+      );
+    },
+    LONG,
+  );
 });
 
 describe('migrate rhel-9-lvm-2disk.vmx', () => {
@@ -117,12 +121,16 @@ describe('migrate rhel-9-lvm-2disk.vmx', () => {
       const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', output.path])).stdout) as { format: string; 'virtual-size': number };
       expect(info).toMatchObject({ format: 'qcow2', 'virtual-size': report.source.disks[index]!.virtualSize });
     }
-    expect((await readdir(outputDir)).sort()).toEqual(['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}-disk2.qcow2`, `${name}.xml`, `${name}-kubevirt.yaml`].sort());
+    expect((await readdir(outputDir)).sort()).toEqual(
+      ['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}-disk2.qcow2`, `${name}.xml`, `${name}-kubevirt.yaml`].sort(),
+    );
   });
 
   it('emits a libvirt domain with the two disks in order, vda then vdb', async () => {
     const xml = await readFile(join(outputDir, `${report.name}.xml`), 'utf8');
-    const domainDisks = [...xml.matchAll(/<disk type='file' device='disk'>[\s\S]*?<source file='([^']+)'\/>\s*<target dev='([^']+)' bus='virtio'\/>/g)].map((match) => [match[1], match[2]]);
+    const domainDisks = [...xml.matchAll(/<disk type='file' device='disk'>[\s\S]*?<source file='([^']+)'\/>\s*<target dev='([^']+)' bus='virtio'\/>/g)].map(
+      (match) => [match[1], match[2]],
+    );
     expect(domainDisks).toEqual([
       [report.outputs[0]!.path, 'vda'],
       [report.outputs[1]!.path, 'vdb'],
@@ -133,25 +141,29 @@ describe('migrate rhel-9-lvm-2disk.vmx', () => {
     for (const [path, hash] of sourceHashes) expect(await sha256(path)).toBe(hash);
   });
 
-  it('leaves the root LV spanning both output disks, with fstab and the LVM devices file repaired', async () => {
-    const outputs = report.outputs.map((output) => output.path);
-    const readBack = await readLvDevices(outputs, {
-      format: 'qcow2',
-      pvs: [PV1, PV2],
-      extra: {
-        fstab: ['mount-ro /dev/rhel/root /', 'cat /etc/fstab'],
-        devicesFile: ['exists /etc/lvm/devices/system.devices'],
-      },
-    });
-    expect(readBack.pvs.sort()).toEqual([PV1, PV2]);
-    expect(readBack.lvDevices).toEqual({ 'rhel/root': [PV1, PV2], 'rhel/swap': [PV1] });
-    const fstab = readBack.extra['fstab']!.join('\n');
-    // The ESP was named by kernel name; on virtio it is found by its FAT volume ID.
-    expect(fstab).toMatch(/^UUID=7A3B-1C2D\s+\/boot\/efi\s+vfat/m);
-    expect(fstab).not.toMatch(/^\/dev\/sd/m);
-    expect(fstab).toMatch(/^\/dev\/mapper\/rhel-root\s+\/\s+xfs/m);
-    // The stale devices file names the VMware disks by WWID: LVM would ignore the PVs on virtio.
-    expect(readBack.extra['devicesFile']).toEqual(['false']);
-    expect(await readFile(join(outputDir, 'backup/files/etc/lvm/devices/system.devices'), 'utf8')).toContain('DEVNAME=/dev/sdb1');
-  }, LONG);
+  it(
+    'leaves the root LV spanning both output disks, with fstab and the LVM devices file repaired',
+    async () => {
+      const outputs = report.outputs.map((output) => output.path);
+      const readBack = await readLvDevices(outputs, {
+        format: 'qcow2',
+        pvs: [PV1, PV2],
+        extra: {
+          fstab: ['mount-ro /dev/rhel/root /', 'cat /etc/fstab'],
+          devicesFile: ['exists /etc/lvm/devices/system.devices'],
+        },
+      });
+      expect(readBack.pvs.sort()).toEqual([PV1, PV2]);
+      expect(readBack.lvDevices).toEqual({ 'rhel/root': [PV1, PV2], 'rhel/swap': [PV1] });
+      const fstab = readBack.extra['fstab']!.join('\n');
+      // The ESP was named by kernel name; on virtio it is found by its FAT volume ID.
+      expect(fstab).toMatch(/^UUID=7A3B-1C2D\s+\/boot\/efi\s+vfat/m);
+      expect(fstab).not.toMatch(/^\/dev\/sd/m);
+      expect(fstab).toMatch(/^\/dev\/mapper\/rhel-root\s+\/\s+xfs/m);
+      // The stale devices file names the VMware disks by WWID: LVM would ignore the PVs on virtio.
+      expect(readBack.extra['devicesFile']).toEqual(['false']);
+      expect(await readFile(join(outputDir, 'backup/files/etc/lvm/devices/system.devices'), 'utf8')).toContain('DEVNAME=/dev/sdb1');
+    },
+    LONG,
+  );
 });

@@ -12,7 +12,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { migrate, type RunReport } from '../src/index.js';
 import { ensureImage, sha256 } from './test-image.js';
 import { expectedStaging, type ExpectedDriverFile } from './virtio-win-tree.js';
-import { batchFileProblems, readWindowsOutput, regBinary, regDword, regExpandSz, regMultiSz, regSz, unmatchedRegistrySets, type WindowsOutput } from './windows-output.js';
+import {
+  batchFileProblems,
+  readWindowsOutput,
+  regBinary,
+  regDword,
+  regExpandSz,
+  regMultiSz,
+  regSz,
+  unmatchedRegistrySets,
+  type WindowsOutput,
+} from './windows-output.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
 const LONG = 1_200_000;
@@ -44,7 +54,12 @@ beforeAll(async () => {
   // A folder, not the ISO: windows-firstboot then also finds the guest agent MSIs.
   process.env['VIRTIO_WIN'] = tree;
   const outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-10-x86-'));
-  report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-windows-firstboot', '@hyper2kvm/plugin-libvirt-xml'] });
+  report = await migrate({
+    sources: [vmdk],
+    outputDir,
+    cwd: repoRoot,
+    plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-windows-firstboot', '@hyper2kvm/plugin-libvirt-xml'],
+  });
   const disk = report.outputs[0]!;
   output = await readWindowsOutput({
     disk: disk.path,
@@ -79,7 +94,10 @@ describe('migrate windows-10-x86: a 32-bit guest gets x86 drivers', () => {
 
   it('stages exactly the w10/x86 packages, byte for byte (fwcfg instead of qemufwcfg, no .pdb, no sriov)', async () => {
     expect(staging.map((file) => file.staged)).toEqual(expect.arrayContaining(['viostor/viostor.inf', 'NetKVM/netkvm.sys', 'fwcfg/fwcfg.inf']));
-    const stagedFiles = output.listing(STAGING).filter((path) => /\.[a-z]+$/i.test(path)).sort((a, b) => a.localeCompare(b));
+    const stagedFiles = output
+      .listing(STAGING)
+      .filter((path) => /\.[a-z]+$/i.test(path))
+      .sort((a, b) => a.localeCompare(b));
     expect(stagedFiles).toEqual(staging.map((file) => file.staged));
     for (const file of staging) expect(await output.read(`${STAGING}/${file.staged}`), file.staged).toEqual(await readFile(file.host));
   });
@@ -104,7 +122,9 @@ describe('migrate windows-10-x86: a 32-bit guest gets x86 drivers', () => {
     expect(infFile).toEqual({ '@': regMultiSz(store as string), Active: regSz(store as string), Configurations: regMultiSz(configuration) });
 
     const packageKey = `\\DriverDatabase\\DriverPackages\\${store as string}`;
-    expect(await output.values('SYSTEM', packageKey)).toMatchObject({ Version: regBinary([0x00, 0xff, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, ...SCSI_ADAPTER_CLASS_BYTES, ...new Array<number>(24).fill(0)]) });
+    expect(await output.values('SYSTEM', packageKey)).toMatchObject({
+      Version: regBinary([0x00, 0xff, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, ...SCSI_ADAPTER_CLASS_BYTES, ...new Array<number>(24).fill(0)]),
+    });
     expect(await output.values('SYSTEM', `${packageKey}\\Configurations\\${configuration}`)).toEqual({ ConfigFlags: regDword(0), Service: regSz('viostor') });
     for (const id of VIOSTOR_IDS) {
       expect(await output.values('SYSTEM', `\\DriverDatabase\\DeviceIds\\PCI\\${id}`), id).toEqual({ 'viostor.inf': regBinary([0x01, 0xff, 0x00, 0x00]) });
@@ -116,7 +136,9 @@ describe('migrate windows-10-x86: a 32-bit guest gets x86 drivers', () => {
   });
 
   it('appends the staging folder to DevicePath (REG_EXPAND_SZ)', async () => {
-    expect((await output.values('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion'))?.['DevicePath']).toEqual(regExpandSz('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'));
+    expect((await output.values('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion'))?.['DevicePath']).toEqual(
+      regExpandSz('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'),
+    );
   });
 
   it('reads back every registry value the plan set', async () => {

@@ -80,7 +80,10 @@ describe('migrate windows-7: virtio storage through CriticalDeviceDatabase', () 
   it('binds both viostor PCI IDs in the CriticalDeviceDatabase of every control set, and adds no DriverDatabase', async () => {
     for (const set of CONTROL_SETS) {
       for (const id of VIOSTOR_IDS) {
-        expect(await output.values('SYSTEM', `\\${set}\\Control\\CriticalDeviceDatabase\\PCI#${id}`), `${set} ${id}`).toEqual({ Service: regSz('viostor'), ClassGUID: regSz(SCSI_ADAPTER_CLASS) });
+        expect(await output.values('SYSTEM', `\\${set}\\Control\\CriticalDeviceDatabase\\PCI#${id}`), `${set} ${id}`).toEqual({
+          Service: regSz('viostor'),
+          ClassGUID: regSz(SCSI_ADAPTER_CLASS),
+        });
       }
       // The VMware bindings the guest had are still there.
       expect(await output.values('SYSTEM', `\\${set}\\Control\\CriticalDeviceDatabase\\pci#ven_15ad&dev_07c0`)).toMatchObject({ Service: regSz('pvscsi') });
@@ -89,7 +92,9 @@ describe('migrate windows-7: virtio storage through CriticalDeviceDatabase', () 
   });
 
   it('appends the staging folder to DevicePath (REG_EXPAND_SZ)', async () => {
-    expect((await output.values('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion'))?.['DevicePath']).toEqual(regExpandSz('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'));
+    expect((await output.values('SOFTWARE', '\\Microsoft\\Windows\\CurrentVersion'))?.['DevicePath']).toEqual(
+      regExpandSz('%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO'),
+    );
   });
 
   it('copies viostor.sys from w7/amd64 into System32\\drivers', async () => {
@@ -97,8 +102,13 @@ describe('migrate windows-7: virtio storage through CriticalDeviceDatabase', () 
   });
 
   it('stages exactly the w7/amd64 packages, byte for byte (no .pdb, no sriov, qemufwcfg since w7 has no fwcfg)', async () => {
-    expect(staging.map((file) => file.staged)).toEqual(expect.arrayContaining(['viostor/viostor.inf', 'viostor/viostor.sys', 'NetKVM/netkvm.inf', 'qemufwcfg/qemufwcfg.inf']));
-    const stagedFiles = output.listing(STAGING).filter((path) => /\.[a-z]+$/i.test(path)).sort((a, b) => a.localeCompare(b));
+    expect(staging.map((file) => file.staged)).toEqual(
+      expect.arrayContaining(['viostor/viostor.inf', 'viostor/viostor.sys', 'NetKVM/netkvm.inf', 'qemufwcfg/qemufwcfg.inf']),
+    );
+    const stagedFiles = output
+      .listing(STAGING)
+      .filter((path) => /\.[a-z]+$/i.test(path))
+      .sort((a, b) => a.localeCompare(b));
     expect(stagedFiles).toEqual(staging.map((file) => file.staged));
     for (const file of staging) expect(await output.read(`${STAGING}/${file.staged}`), file.staged).toEqual(await readFile(file.host));
   });

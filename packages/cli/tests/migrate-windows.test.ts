@@ -34,11 +34,20 @@ beforeAll(async () => {
   // The config names the ISO relative to itself: the setting reaches both plugins from there.
   const project = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-config-'));
   const configFile = join(project, 'hyper2kvm.config.json');
-  await writeFile(configFile, JSON.stringify({ plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'], virtioWin: relative(project, virtioWinIso) }));
+  await writeFile(
+    configFile,
+    JSON.stringify({ plugins: ['@hyper2kvm/plugin-windows-virtio', '@hyper2kvm/plugin-libvirt-xml'], virtioWin: relative(project, virtioWinIso) }),
+  );
   const outputDir = await mkdtemp(join(tmpdir(), 'h2k-migrate-windows-'));
   report = await migrate({ sources: [vmdk], outputDir, cwd: repoRoot, configFile });
   const disk = report.outputs[0]!;
-  output = await readWindowsOutput({ disk: disk.path, format: disk.format, systemVolume: '/dev/sda3', files: ['/Windows/System32/drivers/viostor.sys'], listings: [STAGING] });
+  output = await readWindowsOutput({
+    disk: disk.path,
+    format: disk.format,
+    systemVolume: '/dev/sda3',
+    files: ['/Windows/System32/drivers/viostor.sys'],
+    listings: [STAGING],
+  });
 }, LONG);
 
 describe('migrate windows-2022 with windows-virtio', () => {

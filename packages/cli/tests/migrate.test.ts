@@ -46,7 +46,9 @@ describe('migrate ubuntu-2204.ova', () => {
     expect(report.applianceLaunches).toBe(1);
     const name = report.name;
     expect(name).toBe(report.facts?.vm?.name);
-    expect((await readdir(outputDir)).sort()).toEqual(['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}.xml`, `${name}-kubevirt.yaml`].sort());
+    expect((await readdir(outputDir)).sort()).toEqual(
+      ['backup', 'hyper2kvm.log', 'report.json', 'report.md', `${name}-disk1.qcow2`, `${name}.xml`, `${name}-kubevirt.yaml`].sort(),
+    );
     expect(await readFile(join(outputDir, 'backup/files/etc/fstab'), 'utf8')).toContain('/dev/sda1');
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'converted', name });
   });
@@ -69,24 +71,39 @@ describe('migrate ubuntu-2204.ova', () => {
     const [output] = report.outputs;
     expect(output).toBeDefined();
     expect(output!.sha256).toBe(await sha256(output!.path));
-    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', output!.path])).stdout) as { format: string; 'virtual-size': number; 'format-specific': { data: { compat: string } } };
+    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', output!.path])).stdout) as {
+      format: string;
+      'virtual-size': number;
+      'format-specific': { data: { compat: string } };
+    };
     expect(info.format).toBe('qcow2');
     expect(info['format-specific'].data.compat).toBe('1.1');
     expect(info['virtual-size']).toBe(report.source.disks[0]!.virtualSize);
   });
 
-  it('has the repair inside the output disk: fstab by UUID', async () => {
-    const fstab = await execa('guestfish', ['--ro', '--format=qcow2', '-a', report.outputs[0]!.path, '-m', '/dev/sda1', 'cat', '/etc/fstab'], {
-      // A read-back with the stock tool: force TCG, since KVM guests hang on the CI machines.
-      env: { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' },
-    });
-    expect(fstab.stdout).toMatch(/^UUID=[0-9a-f-]{36}\s+\/\s+ext4/m);
-    expect(fstab.stdout).not.toMatch(/^\/dev\/sda1/m);
-  }, LONG);
+  it(
+    'has the repair inside the output disk: fstab by UUID',
+    async () => {
+      const fstab = await execa('guestfish', ['--ro', '--format=qcow2', '-a', report.outputs[0]!.path, '-m', '/dev/sda1', 'cat', '/etc/fstab'], {
+        // A read-back with the stock tool: force TCG, since KVM guests hang on the CI machines.
+        env: { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' },
+      });
+      expect(fstab.stdout).toMatch(/^UUID=[0-9a-f-]{36}\s+\/\s+ext4/m);
+      expect(fstab.stdout).not.toMatch(/^\/dev\/sda1/m);
+    },
+    LONG,
+  );
 
   it('inspects the guest: distro, version, kernels, network flavour, VMware tools', () => {
     expect(report.facts?.os).toMatchObject({ type: 'linux', hostname: 'ubuntu-web01' });
-    expect(report.facts?.linux).toMatchObject({ distro: 'ubuntu', family: 'debian', version: { major: 22, minor: 4 }, bootloader: 'grub2', initramfsTool: 'initramfs-tools', hypervisorTools: ['vmware'] });
+    expect(report.facts?.linux).toMatchObject({
+      distro: 'ubuntu',
+      family: 'debian',
+      version: { major: 22, minor: 4 },
+      bootloader: 'grub2',
+      initramfsTool: 'initramfs-tools',
+      hypervisorTools: ['vmware'],
+    });
     expect(report.facts?.linux?.network.netplan).toEqual(['/etc/netplan/00-installer-config.yaml']);
     expect(report.facts?.linux?.kernels[0]).toMatchObject({ version: '5.15.0-91-generic', initramfs: '/boot/initrd.img-5.15.0-91-generic' });
   });
@@ -95,52 +112,67 @@ describe('migrate ubuntu-2204.ova', () => {
     expect(await sha256(ova)).toBe(sourceHash);
   });
 
-  it('plan --json and migrate --dry-run --json give the same plan document, and the run applied that plan', async () => {
-    const planned = await run(['plan', ova, '--json', '--config', PHONY_CONFIG]);
-    const dryRun = await run(['migrate', ova, '--dry-run', '--json', '--config', PHONY_CONFIG]);
-    expect(planned.code).toBe(0);
-    expect(dryRun.code).toBe(0);
-    const document = JSON.parse(planned.stdout) as { plan: { changes: unknown[] } };
-    expect(JSON.parse(dryRun.stdout)).toEqual(document);
-    // The report adds what the deferred actions found while running; the changes are the ones planned.
-    expect(report.plan?.changes).toEqual(document.plan.changes);
-  }, LONG);
+  it(
+    'plan --json and migrate --dry-run --json give the same plan document, and the run applied that plan',
+    async () => {
+      const planned = await run(['plan', ova, '--json', '--config', PHONY_CONFIG]);
+      const dryRun = await run(['migrate', ova, '--dry-run', '--json', '--config', PHONY_CONFIG]);
+      expect(planned.code).toBe(0);
+      expect(dryRun.code).toBe(0);
+      const document = JSON.parse(planned.stdout) as { plan: { changes: unknown[] } };
+      expect(JSON.parse(dryRun.stdout)).toEqual(document);
+      // The report adds what the deferred actions found while running; the changes are the ones planned.
+      expect(report.plan?.changes).toEqual(document.plan.changes);
+    },
+    LONG,
+  );
 });
 
 describe('a failing or killed migration', () => {
-  it('a plugin failure gives status failed, an attributed one-line error, no output disk, the source untouched', async () => {
-    const project = await mkdtemp(join(tmpdir(), 'h2k-failing-'));
-    await writeFile(join(project, 'package.json'), '{"name":"p","type":"module"}');
-    await writeFile(
-      join(project, 'broken.mjs'),
-      `export default { name: 'broken-emitter', version: '1.0.0', api: 1, apply(hooks) { hooks.emit.tap('x', () => { throw new Error('disk full'); }); } };`,
-    );
-    await writeFile(join(project, 'hyper2kvm.config.json'), JSON.stringify({ plugins: ['@hyper2kvm/plugin-stable-device-names', './broken.mjs'] }));
-    const outputDir = join(project, 'out');
-    const result = await run(['migrate', ova, '--output', outputDir], project);
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n').at(-1)).toBe('plugin broken-emitter failed in emit: disk full');
-    const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
-    expect(report.status).toBe('failed');
-    expect(report.error).toMatchObject({ code: 'PLUGIN_FAILED' });
-    expect((await readdir(outputDir)).filter((name) => name.endsWith('.qcow2'))).toEqual([]);
-    expect(await sha256(ova)).toBe(sourceHash);
-  }, LONG);
+  it(
+    'a plugin failure gives status failed, an attributed one-line error, no output disk, the source untouched',
+    async () => {
+      const project = await mkdtemp(join(tmpdir(), 'h2k-failing-'));
+      await writeFile(join(project, 'package.json'), '{"name":"p","type":"module"}');
+      await writeFile(
+        join(project, 'broken.mjs'),
+        `export default { name: 'broken-emitter', version: '1.0.0', api: 1, apply(hooks) { hooks.emit.tap('x', () => { throw new Error('disk full'); }); } };`,
+      );
+      await writeFile(join(project, 'hyper2kvm.config.json'), JSON.stringify({ plugins: ['@hyper2kvm/plugin-stable-device-names', './broken.mjs'] }));
+      const outputDir = join(project, 'out');
+      const result = await run(['migrate', ova, '--output', outputDir], project);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe('plugin broken-emitter failed in emit: disk full');
+      const report = JSON.parse(await readFile(join(outputDir, 'report.json'), 'utf8')) as RunReport;
+      expect(report.status).toBe('failed');
+      expect(report.error).toMatchObject({ code: 'PLUGIN_FAILED' });
+      expect((await readdir(outputDir)).filter((name) => name.endsWith('.qcow2'))).toEqual([]);
+      expect(await sha256(ova)).toBe(sourceHash);
+    },
+    LONG,
+  );
 
-  it('SIGKILL in the middle leaves the source byte-identical and no final output name', async () => {
-    const outputDir = await mkdtemp(join(tmpdir(), 'h2k-killed-'));
-    const child = execa('node', [join(repoRoot, 'packages/cli/dist/bin.js'), 'migrate', ova, '--output', outputDir, '--config', PHONY_CONFIG], { reject: false, env: { LIBGUESTFS_BACKEND: 'direct' } });
-    await new Promise<void>((resolve) => {
-      child.stderr?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('» fix')) resolve();
+  it(
+    'SIGKILL in the middle leaves the source byte-identical and no final output name',
+    async () => {
+      const outputDir = await mkdtemp(join(tmpdir(), 'h2k-killed-'));
+      const child = execa('node', [join(repoRoot, 'packages/cli/dist/bin.js'), 'migrate', ova, '--output', outputDir, '--config', PHONY_CONFIG], {
+        reject: false,
+        env: { LIBGUESTFS_BACKEND: 'direct' },
       });
-      void child.then(() => resolve());
-    });
-    child.kill('SIGKILL');
-    const ended = await child;
-    expect(ended.signal).toBe('SIGKILL');
-    expect(await sha256(ova)).toBe(sourceHash);
-    const left = await readdir(outputDir);
-    expect(left.filter((name) => /\.(qcow2|raw|xml)$/.test(name) || name === 'report.json')).toEqual([]);
-  }, LONG);
+      await new Promise<void>((resolve) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('» fix')) resolve();
+        });
+        void child.then(() => resolve());
+      });
+      child.kill('SIGKILL');
+      const ended = await child;
+      expect(ended.signal).toBe('SIGKILL');
+      expect(await sha256(ova)).toBe(sourceHash);
+      const left = await readdir(outputDir);
+      expect(left.filter((name) => /\.(qcow2|raw|xml)$/.test(name) || name === 'report.json')).toEqual([]);
+    },
+    LONG,
+  );
 });

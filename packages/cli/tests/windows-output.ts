@@ -53,7 +53,16 @@ function guestfishScript(request: WindowsOutputRequest, hostRoot: string): strin
     ...(request.listings ?? []).map((folder, index) => ['-find0', folder, join(hostRoot, `.listing-${index}`)]),
   ];
   // "--" ends the options: getopt would take "-download" for "-d ownload" (a libvirt domain).
-  return ['--ro', `--format=${request.format}`, '-a', request.disk, '-m', request.systemVolume, '--', ...commands.flatMap((command, index) => (index === 0 ? command : [':', ...command]))];
+  return [
+    '--ro',
+    `--format=${request.format}`,
+    '-a',
+    request.disk,
+    '-m',
+    request.systemVolume,
+    '--',
+    ...commands.flatMap((command, index) => (index === 0 ? command : [':', ...command])),
+  ];
 }
 
 /** Reads `request` from the output disk with one appliance launch. */
@@ -66,7 +75,13 @@ export async function readWindowsOutput(request: WindowsOutputRequest): Promise<
   const listings = new Map<string, string[]>();
   for (const [index, folder] of (request.listings ?? []).entries()) {
     const raw = await readFile(join(hostRoot, `.listing-${index}`), 'utf8').catch(() => '');
-    listings.set(folder, raw.split('\0').map((path) => path.replace(/^\.?\//, '')).filter(Boolean));
+    listings.set(
+      folder,
+      raw
+        .split('\0')
+        .map((path) => path.replace(/^\.?\//, ''))
+        .filter(Boolean),
+    );
   }
   const hiveFile = (hive: 'SYSTEM' | 'SOFTWARE'): string => join(hostRoot, hive === 'SYSTEM' ? SYSTEM_HIVE : SOFTWARE_HIVE);
   return {
@@ -139,7 +154,10 @@ export function plannedValue(change: PlannedRegistrySet): HiveValue {
  * Every `registry.set` of a run's plan compared with the output hive:
  * returns the ones that do not read back identically (empty when all do).
  */
-export async function unmatchedRegistrySets(output: WindowsOutput, changes: Record<string, unknown>[]): Promise<{ change: string; found: HiveValue | undefined }[]> {
+export async function unmatchedRegistrySets(
+  output: WindowsOutput,
+  changes: Record<string, unknown>[],
+): Promise<{ change: string; found: HiveValue | undefined }[]> {
   const sets = changes.filter((change): change is PlannedRegistrySet & Record<string, unknown> => change['kind'] === 'registry.set');
   const keys = new Map<string, Record<string, HiveValue> | null>();
   const unmatched: { change: string; found: HiveValue | undefined }[] = [];
@@ -149,7 +167,10 @@ export async function unmatchedRegistrySets(output: WindowsOutput, changes: Reco
     if (!keys.has(id)) keys.set(id, await output.values(hive, `\\${change.key}`));
     const found = keys.get(id)?.[change.name === '' ? '@' : change.name];
     const wanted = plannedValue(change);
-    const same = found !== undefined && found.type === wanted.type && (Buffer.isBuffer(wanted.data) ? Buffer.isBuffer(found.data) && found.data.equals(wanted.data) : found.data === wanted.data);
+    const same =
+      found !== undefined &&
+      found.type === wanted.type &&
+      (Buffer.isBuffer(wanted.data) ? Buffer.isBuffer(found.data) && found.data.equals(wanted.data) : found.data === wanted.data);
     if (!same) unmatched.push({ change: `${id}\\${change.name || '@'} = ${JSON.stringify(change.value)}`, found });
   }
   return unmatched;

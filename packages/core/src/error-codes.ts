@@ -81,7 +81,16 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Codes of errors about a source file ({@link InputError}). */
 export type InputErrorCode = Extract<
   ErrorCode,
-  'INPUT_INVALID' | 'SOURCE_UNREADABLE' | 'NO_DESCRIPTOR' | 'CHECKSUM_MISMATCH' | 'SNAPSHOT_CHAIN_BROKEN' | 'VHDX_LOG_PENDING' | 'SCRATCH_SPACE' | 'NO_ROOT' | 'LVM_PV_MISSING' | 'ROOT_READ_ONLY'
+  | 'INPUT_INVALID'
+  | 'SOURCE_UNREADABLE'
+  | 'NO_DESCRIPTOR'
+  | 'CHECKSUM_MISMATCH'
+  | 'SNAPSHOT_CHAIN_BROKEN'
+  | 'VHDX_LOG_PENDING'
+  | 'SCRATCH_SPACE'
+  | 'NO_ROOT'
+  | 'LVM_PV_MISSING'
+  | 'ROOT_READ_ONLY'
 >;
 
 /** Codes of errors from the guest-access layer ({@link GuestFsError}). */

@@ -9,14 +9,7 @@ export type OsType = 'linux' | 'windows' | 'unknown';
 export type LinuxFamily = 'rhel' | 'debian' | 'suse' | 'arch' | 'alpine' | 'other';
 export type Bootloader = 'grub2' | 'grub1' | 'systemd-boot' | 'extlinux' | 'unknown';
 export type InitramfsTool = 'dracut' | 'initramfs-tools' | 'mkinitrd' | 'mkinitcpio' | 'mkinitfs' | 'unknown';
-export type NetworkFlavour =
-  | 'netplan'
-  | 'ifupdown'
-  | 'ifcfg'
-  | 'networkmanager'
-  | 'systemd-networkd'
-  | 'wicked'
-  | 'udev-persistent-net';
+export type NetworkFlavour = 'netplan' | 'ifupdown' | 'ifcfg' | 'networkmanager' | 'systemd-networkd' | 'wicked' | 'udev-persistent-net';
 export type HypervisorTools = 'vmware' | 'hyperv' | 'virtualbox';
 
 export interface KernelFacts {

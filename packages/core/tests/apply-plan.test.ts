@@ -24,7 +24,11 @@ class FullableGuest extends MemoryGuest {
 
 describe('applyPlan failures', () => {
   it('names the change that failed, who planned it, and what was and was not applied', async () => {
-    const files = { '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n', '/boot/grub/grub.cfg': 'linux /vmlinuz root=/dev/sda1\n', '/boot/grub/device.map': '(hd0) /dev/sda\n' };
+    const files = {
+      '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n',
+      '/boot/grub/grub.cfg': 'linux /vmlinuz root=/dev/sda1\n',
+      '/boot/grub/device.map': '(hd0) /dev/sda\n',
+    };
     const plugin = testPlugin({
       name: 'names',
       apply: (hooks) =>

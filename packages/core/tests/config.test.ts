@@ -98,7 +98,10 @@ describe('plugin loading', () => {
     const engine = new Engine({ plugins, coreVersion: CORE_VERSION });
     const guest = new MemoryGuest();
     const plan = await engine.plan(guest, await engine.inspect(guest, emptyFacts()));
-    expect(plan.findings.map((finding) => `${finding.plugin}: ${finding.message}`)).toEqual(['@vendor/hyper2kvm-plugin-example: vendor plugin ran', 'local-storage: vioscsi']);
+    expect(plan.findings.map((finding) => `${finding.plugin}: ${finding.message}`)).toEqual([
+      '@vendor/hyper2kvm-plugin-example: vendor plugin ran',
+      'local-storage: vioscsi',
+    ]);
   });
 
   it('validates plugin options with the config path of the offending value', async () => {
@@ -116,18 +119,26 @@ describe('plugin loading', () => {
   it('refuses a plugin written for a plugin API this core does not provide, whatever the core version', async () => {
     const root = await projectWith({ 'old.mjs': `export default { name: 'old', version: '0.0.1', api: 9, apply() {} };` });
     const problems = await problemsOf(() => loadPlugins(['./old.mjs'], { baseDir: root, displayName: 'cfg.yaml', coreVersion: CORE_VERSION }));
-    expect(problems).toEqual([`cfg.yaml: plugins[0]: old@0.0.1 is written for plugin API 9, but this hyper2kvm (@hyper2kvm/core ${CORE_VERSION}) provides plugin API ${PLUGIN_API}`]);
+    expect(problems).toEqual([
+      `cfg.yaml: plugins[0]: old@0.0.1 is written for plugin API 9, but this hyper2kvm (@hyper2kvm/core ${CORE_VERSION}) provides plugin API ${PLUGIN_API}`,
+    ]);
     // The core version plays no part: a core released as 7.3.0 still runs API-1 plugins.
     const current = await projectWith({ 'current.mjs': `export default { name: 'current', version: '1.0.0', api: ${PLUGIN_API}, apply() {} };` });
-    expect((await loadPlugins(['./current.mjs'], { baseDir: current, displayName: 'cfg.yaml', coreVersion: '7.3.0' })).map((loaded) => loaded.plugin.name)).toEqual(['current']);
+    expect(
+      (await loadPlugins(['./current.mjs'], { baseDir: current, displayName: 'cfg.yaml', coreVersion: '7.3.0' })).map((loaded) => loaded.plugin.name),
+    ).toEqual(['current']);
   });
 
   it('names missing packages, missing files and modules that are not plugins', async () => {
     const root = await projectWith({ 'not-a-plugin.mjs': 'export default { hello: 1 };' });
-    const problems = await problemsOf(() => loadPlugins(['@nobody/missing', './nope.mjs', './not-a-plugin.mjs'], { baseDir: root, displayName: 'cfg.json', coreVersion: CORE_VERSION }));
+    const problems = await problemsOf(() =>
+      loadPlugins(['@nobody/missing', './nope.mjs', './not-a-plugin.mjs'], { baseDir: root, displayName: 'cfg.json', coreVersion: CORE_VERSION }),
+    );
     expect(problems[0]).toBe('cfg.json: plugins[0]: cannot load "@nobody/missing": package is not installed (npm install @nobody/missing)');
     expect(problems[1]).toMatch(/^cfg\.json: plugins\[1\]: cannot load "\.\/nope\.mjs": file .*nope\.mjs does not exist$/);
-    expect(problems[2]).toMatch(/^cfg\.json: plugins\[2\]: "\.\/not-a-plugin\.mjs" does not export a hyper2kvm plugin \(bad or missing: name, version, api, apply\)$/);
+    expect(problems[2]).toMatch(
+      /^cfg\.json: plugins\[2\]: "\.\/not-a-plugin\.mjs" does not export a hyper2kvm plugin \(bad or missing: name, version, api, apply\)$/,
+    );
   });
 });
 

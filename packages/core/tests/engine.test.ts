@@ -3,7 +3,18 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACTION_STAGE, BlockedError, CORE_VERSION, ConfigError, Engine, PluginError, emptyFacts, fixTimingKey, orderPlugins, type EnginePlugin } from '../src/index.js';
+import {
+  ACTION_STAGE,
+  BlockedError,
+  CORE_VERSION,
+  ConfigError,
+  Engine,
+  PluginError,
+  emptyFacts,
+  fixTimingKey,
+  orderPlugins,
+  type EnginePlugin,
+} from '../src/index.js';
 import { MemoryGuest, testPlugin } from './helpers.js';
 
 function engineOf(...plugins: EnginePlugin['plugin'][]): Engine {
@@ -67,11 +78,20 @@ describe('Engine hooks', () => {
     const guest = new MemoryGuest();
     const error = await engine.plan(guest, await engine.inspect(guest, emptyFacts())).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PluginError);
-    expect(error).toMatchObject({ plugin: '@vendor/plugin-broken', hook: 'plan', message: 'plugin @vendor/plugin-broken failed in plan: cannot parse netplan' });
+    expect(error).toMatchObject({
+      plugin: '@vendor/plugin-broken',
+      hook: 'plan',
+      message: 'plugin @vendor/plugin-broken failed in plan: cannot parse netplan',
+    });
   });
 
   it('attributes a throw in apply itself', () => {
-    const broken = testPlugin({ name: 'bad-apply', apply: () => { throw new Error('boom'); } });
+    const broken = testPlugin({
+      name: 'bad-apply',
+      apply: () => {
+        throw new Error('boom');
+      },
+    });
     expect(() => engineOf(broken)).toThrow('plugin bad-apply failed in apply: boom');
   });
 });
@@ -80,7 +100,8 @@ describe('planned view', () => {
   it('lets a second plugin edit the file the first one changed, and attributes both diffs', async () => {
     const first = testPlugin({
       name: 'first',
-      apply: (hooks) => hooks.plan.tapPromise('first', async (p) => void (await p.editFile('/etc/fstab', (text) => text.replace('/dev/sda1', 'UUID=abc'), 'stable names'))),
+      apply: (hooks) =>
+        hooks.plan.tapPromise('first', async (p) => void (await p.editFile('/etc/fstab', (text) => text.replace('/dev/sda1', 'UUID=abc'), 'stable names'))),
     });
     const second = testPlugin({
       name: 'second',
@@ -126,11 +147,22 @@ describe('planned view', () => {
 });
 
 describe('dispose', () => {
-  it('runs every plugin\'s dispose taps once, active or not, and logs a failing one instead of throwing', async () => {
+  it("runs every plugin's dispose taps once, active or not, and logs a failing one instead of throwing", async () => {
     const calls: string[] = [];
     const engine = engineOf(
-      testPlugin({ name: 'windows-only', appliesTo: (facts) => facts.os.type === 'windows', apply: (hooks) => hooks.dispose.tap('windows-only', () => void calls.push('windows-only')) }),
-      testPlugin({ name: 'broken', apply: (hooks) => hooks.dispose.tap('broken', () => { calls.push('broken'); throw new Error('cannot remove'); }) }),
+      testPlugin({
+        name: 'windows-only',
+        appliesTo: (facts) => facts.os.type === 'windows',
+        apply: (hooks) => hooks.dispose.tap('windows-only', () => void calls.push('windows-only')),
+      }),
+      testPlugin({
+        name: 'broken',
+        apply: (hooks) =>
+          hooks.dispose.tap('broken', () => {
+            calls.push('broken');
+            throw new Error('cannot remove');
+          }),
+      }),
       testPlugin({ name: 'last', apply: (hooks) => hooks.dispose.tapPromise('last', async () => void calls.push('last')) }),
     );
     await engine.inspect(new MemoryGuest({}), emptyFacts());
@@ -141,7 +173,7 @@ describe('dispose', () => {
 });
 
 describe('deferred actions', () => {
-  it('runs an action requested by several plugins once, after the file changes, by its providers\' stages', async () => {
+  it("runs an action requested by several plugins once, after the file changes, by its providers' stages", async () => {
     const runs: { key: string; requestedBy: string[]; params: Record<string, unknown>; fstab: string }[] = [];
     const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
     const provider = testPlugin({
@@ -149,9 +181,13 @@ describe('deferred actions', () => {
       apply(hooks) {
         const stages: Record<string, number> = { 'grub.mkconfig': ACTION_STAGE.bootloader, 'initramfs.rebuild': ACTION_STAGE.initramfs };
         for (const key of ['grub.mkconfig', 'initramfs.rebuild']) {
-          hooks.action.for(key).tapPromise('provider', async ({ request, guest: g }) => {
-            runs.push({ key: request.key, requestedBy: request.requestedBy, params: request.params, fstab: (await g.readFile('/etc/fstab')).toString() });
-          }, { stage: stages[key] });
+          hooks.action.for(key).tapPromise(
+            'provider',
+            async ({ request, guest: g }) => {
+              runs.push({ key: request.key, requestedBy: request.requestedBy, params: request.params, fstab: (await g.readFile('/etc/fstab')).toString() });
+            },
+            { stage: stages[key] },
+          );
         }
       },
     });
@@ -183,13 +219,22 @@ describe('deferred actions', () => {
       name: 'provider',
       apply(hooks) {
         // Core names no action: each provider says where its action goes.
-        const stages: Record<string, number> = { 'selinux.relabel': ACTION_STAGE.labels, 'vendor.custom': 50, 'hypervisor-tools.remove': ACTION_STAGE.packages, 'initramfs.rebuild': ACTION_STAGE.initramfs };
+        const stages: Record<string, number> = {
+          'selinux.relabel': ACTION_STAGE.labels,
+          'vendor.custom': 50,
+          'hypervisor-tools.remove': ACTION_STAGE.packages,
+          'initramfs.rebuild': ACTION_STAGE.initramfs,
+        };
         for (const key of ['selinux.relabel', 'vendor.custom', 'hypervisor-tools.remove', 'initramfs.rebuild']) {
-          hooks.action.for(key).tap('provider', ({ request, plan, report }) => {
-            order.push(request.key);
-            if (key === 'selinux.relabel') seenChanges.push(...plan.changes.map((change) => (change.kind === 'file.write' ? change.path : change.kind)));
-            report({ rule: 'done', severity: 'info', message: `${key} ran` });
-          }, { stage: stages[key] });
+          hooks.action.for(key).tap(
+            'provider',
+            ({ request, plan, report }) => {
+              order.push(request.key);
+              if (key === 'selinux.relabel') seenChanges.push(...plan.changes.map((change) => (change.kind === 'file.write' ? change.path : change.kind)));
+              report({ rule: 'done', severity: 'info', message: `${key} ran` });
+            },
+            { stage: stages[key] },
+          );
         }
       },
     });
@@ -222,10 +267,14 @@ describe('deferred actions', () => {
       apply(hooks) {
         hooks.fixOffline.tapPromise('provider', () => pause(30));
         hooks.action.for('initramfs.rebuild').tapPromise('provider', () => pause(120), { stage: ACTION_STAGE.initramfs });
-        hooks.action.for('grub.mkconfig').tapPromise('provider', async () => {
-          await pause(60);
-          throw new Error('grub-mkconfig exited 1');
-        }, { stage: ACTION_STAGE.bootloader });
+        hooks.action.for('grub.mkconfig').tapPromise(
+          'provider',
+          async () => {
+            await pause(60);
+            throw new Error('grub-mkconfig exited 1');
+          },
+          { stage: ACTION_STAGE.bootloader },
+        );
       },
     });
     const requester = testPlugin({
@@ -244,7 +293,13 @@ describe('deferred actions', () => {
     const timings: Record<string, number> = { plan: 5 };
     const error = await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')), timings }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PluginError);
-    expect(Object.keys(timings)).toEqual(['plan', fixTimingKey('changes'), fixTimingKey('fixOffline'), 'fix.action:initramfs.rebuild', 'fix.action:grub.mkconfig']);
+    expect(Object.keys(timings)).toEqual([
+      'plan',
+      fixTimingKey('changes'),
+      fixTimingKey('fixOffline'),
+      'fix.action:initramfs.rebuild',
+      'fix.action:grub.mkconfig',
+    ]);
     expect(timings['plan']).toBe(5);
     // Each part's time covers its own pause (a timer may fire a millisecond early; a loaded host only adds).
     expect(timings['fix.fixOffline']).toBeGreaterThanOrEqual(28);
@@ -311,16 +366,29 @@ describe('action providers that do not apply', () => {
   });
 
   it('attributes emitted files to the plugin that wrote them', async () => {
-    const emitter = testPlugin({ name: 'emitter', apply: (hooks) => hooks.emit.tapPromise('emitter', async (context) => void (await context.writeOutput('x.txt', 'x', 'a file'))) });
+    const emitter = testPlugin({
+      name: 'emitter',
+      apply: (hooks) => hooks.emit.tapPromise('emitter', async (context) => void (await context.writeOutput('x.txt', 'x', 'a file'))),
+    });
     const engine = engineOf(emitter);
     const guest = new MemoryGuest();
     const facts = await engine.inspect(guest, emptyFacts());
     const written: { name: string; plugin: string | undefined }[] = [];
     const logger = (await import('../src/logger.js')).silentLogger();
-    await engine.emit({ name: 'vm', outputDir: '/tmp', networkMap: {}, facts, plan: { changes: [], actions: [], findings: [] }, outputs: [], emitted: [], logger, writeOutput: async (name, _content, _description, plugin) => {
-      written.push({ name, plugin });
-      return name;
-    } });
+    await engine.emit({
+      name: 'vm',
+      outputDir: '/tmp',
+      networkMap: {},
+      facts,
+      plan: { changes: [], actions: [], findings: [] },
+      outputs: [],
+      emitted: [],
+      logger,
+      writeOutput: async (name, _content, _description, plugin) => {
+        written.push({ name, plugin });
+        return name;
+      },
+    });
     expect(written).toEqual([{ name: 'x.txt', plugin: 'emitter' }]);
   });
 });

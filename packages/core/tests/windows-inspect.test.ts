@@ -43,8 +43,13 @@ function server2022(): Partial<Record<HiveName, HiveData>> {
   return {
     SOFTWARE: {
       'Microsoft\\Windows NT\\CurrentVersion': {
-        ProductName: sz('Windows Server 2022 Standard'), CurrentVersion: sz('6.3'), CurrentMajorVersionNumber: dword(10),
-        CurrentMinorVersionNumber: dword(0), CurrentBuildNumber: sz('20348'), InstallationType: sz('Server'), EditionID: sz('ServerStandard'),
+        ProductName: sz('Windows Server 2022 Standard'),
+        CurrentVersion: sz('6.3'),
+        CurrentMajorVersionNumber: dword(10),
+        CurrentMinorVersionNumber: dword(0),
+        CurrentBuildNumber: sz('20348'),
+        InstallationType: sz('Server'),
+        EditionID: sz('ServerStandard'),
       },
       'VMware, Inc.\\VMware Tools': { InstallPath: sz('C:\\Program Files\\VMware\\VMware Tools\\') },
     },
@@ -62,7 +67,10 @@ function windows7(): Partial<Record<HiveName, HiveData>> {
   return {
     SOFTWARE: {
       'Microsoft\\Windows NT\\CurrentVersion': { ProductName: sz('Windows 7 Professional'), CurrentVersion: sz('6.1'), CurrentBuild: sz('7601') },
-      'Microsoft\\Windows\\CurrentVersion\\Uninstall\\{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D}': { DisplayName: sz('VMware Tools'), UninstallString: sz('MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D}') },
+      'Microsoft\\Windows\\CurrentVersion\\Uninstall\\{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D}': {
+        DisplayName: sz('VMware Tools'),
+        UninstallString: sz('MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D}'),
+      },
       'Microsoft\\Windows\\CurrentVersion\\Uninstall\\7-Zip': { DisplayName: sz('7-Zip 19.00 (x64)') },
     },
     SYSTEM: {
@@ -96,8 +104,15 @@ describe('inspectWindows', () => {
     const guest = new PlannedGuest(new MemoryGuest({ '/WINDOWS/system32/cmd.exe': 'MZ' }), new MemoryRegistry(windows7()));
     const facts = await inspectWindows(guest, { systemRoot: '/WINDOWS' });
     expect(facts).toMatchObject({
-      productName: 'Windows 7 Professional', ntVersion: '6.1', build: 7601, installationType: 'client', systemRoot: '/WINDOWS',
-      controlSets: ['controlset001'], currentControlSet: 'ControlSet001', hasDriverDatabase: false, vmwareToolsInstalled: true,
+      productName: 'Windows 7 Professional',
+      ntVersion: '6.1',
+      build: 7601,
+      installationType: 'client',
+      systemRoot: '/WINDOWS',
+      controlSets: ['controlset001'],
+      currentControlSet: 'ControlSet001',
+      hasDriverDatabase: false,
+      vmwareToolsInstalled: true,
     });
     expect(facts?.editionId).toBeUndefined();
   });
@@ -175,7 +190,10 @@ describe('inspectGuestFacts for Windows', () => {
 
   it('records a separate System Reserved volume and tells BIOS from the \\Boot\\BCD on it', async () => {
     const guest = new MemoryGuest({ '/.hyper2kvm/system-reserved/Boot/BCD': 'regf' });
-    const facts = await inspectGuestFacts(guest, { hints: { type: 'windows', windowsBootVolumeRoot: '/.hyper2kvm/system-reserved' }, registry: new MemoryRegistry(windows7()) });
+    const facts = await inspectGuestFacts(guest, {
+      hints: { type: 'windows', windowsBootVolumeRoot: '/.hyper2kvm/system-reserved' },
+      registry: new MemoryRegistry(windows7()),
+    });
     expect(facts.firmware).toBe('bios');
     expect(facts.windows?.bootVolumeRoot).toBe('/.hyper2kvm/system-reserved');
     expect(facts.windows?.espRoot).toBeUndefined();

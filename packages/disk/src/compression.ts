@@ -38,7 +38,8 @@ export function decompress(compression: Compression, input: () => Readable, show
   const corrupt = (error: unknown): InputError => {
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     // A copy that stopped early is the common case; say so instead of quoting the decompressor.
-    if (/unexpected end|premature end|truncated/i.test(reason)) return new InputError(shown, `is cut short: its ${compression} data ends early (${reason}); copy the file again`, { cause: error });
+    if (/unexpected end|premature end|truncated/i.test(reason))
+      return new InputError(shown, `is cut short: its ${compression} data ends early (${reason}); copy the file again`, { cause: error });
     return new InputError(shown, `is not valid ${compression} data (${reason})`, { cause: error });
   };
   const source = input();
@@ -69,7 +70,12 @@ export function decompress(compression: Compression, input: () => Readable, show
     };
   }
   const controller = new AbortController();
-  const child = execa(TOOLS[compression], ['-d', '-c'], { stdin: 'pipe', stdout: 'pipe', buffer: { stdout: false, stderr: true }, cancelSignal: controller.signal });
+  const child = execa(TOOLS[compression], ['-d', '-c'], {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    cancelSignal: controller.signal,
+  });
   source.on('error', () => controller.abort());
   // A decompressor that stops reading early (corrupt data) closes its stdin: not our error.
   child.stdin?.on('error', () => undefined);
@@ -78,7 +84,8 @@ export function decompress(compression: Compression, input: () => Readable, show
     () => undefined,
     (error: unknown) => {
       if (controller.signal.aborted) return;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(shown, `is ${compression}-compressed and ${TOOLS[compression]} is not installed (run tools/setup.sh)`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new InputError(shown, `is ${compression}-compressed and ${TOOLS[compression]} is not installed (run tools/setup.sh)`);
       throw corrupt(new Error(String((error as { stderr?: string }).stderr ?? error).trim()));
     },
   );

@@ -133,7 +133,11 @@ export async function convertDisk(options: ConvertOptions): Promise<ConvertResul
  * Makes a finished `.partial` output final: fsync (data on disk before the
  * name says it is complete) and checksum at the same time, then rename.
  */
-export async function finalizeOutput(partial: string, target: string, options: { checksum?: boolean; signal?: AbortSignal } = {}): Promise<{ sha256: string; sync: number; checksum: number }> {
+export async function finalizeOutput(
+  partial: string,
+  target: string,
+  options: { checksum?: boolean; signal?: AbortSignal } = {},
+): Promise<{ sha256: string; sync: number; checksum: number }> {
   const since = (start: number): number => Math.round(performance.now() - start);
   const result = { sha256: '', sync: 0, checksum: 0 };
   const sync = async (): Promise<void> => {

@@ -56,7 +56,8 @@ export function packageName(folder: string, name: string): string | undefined {
 }
 
 function rangeReader(path: string, offset: number, size: number): () => Readable {
-  return () => (size === 0 ? createReadStream(path, { start: 1, end: 0 }) : createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 }));
+  return () =>
+    size === 0 ? createReadStream(path, { start: 1, end: 0 }) : createReadStream(path, { start: offset, end: offset + size - 1, highWaterMark: 1024 * 1024 });
 }
 
 /** A package of files held in memory by name (an archive's index). */
@@ -89,7 +90,13 @@ export function tarPackage(archive: string, members: TarMember[]): ExportPackage
   return new IndexedPackage(
     archive,
     'tar',
-    members.map((member) => ({ name: member.name, size: member.size, read: rangeReader(archive, member.offset, member.size), inPlace: { path: archive, member }, digests: {} })),
+    members.map((member) => ({
+      name: member.name,
+      size: member.size,
+      read: rangeReader(archive, member.offset, member.size),
+      inPlace: { path: archive, member },
+      digests: {},
+    })),
   );
 }
 
@@ -100,14 +107,26 @@ export function zipPackage(archive: string, members: ZipMember[]): ExportPackage
     'zip',
     members.map((member): PackageFile => {
       const raw = rangeReader(archive, member.offset, member.compressedSize);
-      if (member.method === 'stored') return { name: member.name, size: member.size, read: raw, inPlace: { path: archive, member: { name: member.name, offset: member.offset, size: member.size } }, digests: {} };
+      if (member.method === 'stored')
+        return {
+          name: member.name,
+          size: member.size,
+          read: raw,
+          inPlace: { path: archive, member: { name: member.name, offset: member.offset, size: member.size } },
+          digests: {},
+        };
       return { name: member.name, size: member.size, read: () => raw().pipe(createInflateRaw()), digests: {} };
     }),
   );
 }
 
 /** Files unpacked into `root` (from a compressed archive), with the digests computed on the way. */
-export function unpackedPackage(origin: string, container: PackageContainer, root: string, files: { name: string; size: number; digests: PackageFile['digests'] }[]): ExportPackage {
+export function unpackedPackage(
+  origin: string,
+  container: PackageContainer,
+  root: string,
+  files: { name: string; size: number; digests: PackageFile['digests'] }[],
+): ExportPackage {
   return new IndexedPackage(
     origin,
     container,

@@ -43,7 +43,12 @@ interface PendingCheck {
 }
 
 /** Reads the manifest (if any) and plans the checks. */
-export async function planIntegrity(pkg: ExportPackage, manifest: PackageFile | undefined, certificate: PackageFile | undefined, options: IntegrityOptions): Promise<IntegrityPlan> {
+export async function planIntegrity(
+  pkg: ExportPackage,
+  manifest: PackageFile | undefined,
+  certificate: PackageFile | undefined,
+  options: IntegrityOptions,
+): Promise<IntegrityPlan> {
   const findings: Finding[] = [];
   const summary: SourceIntegrity = { verification: 'no-manifest', checks: [] };
   if (certificate) {
@@ -57,13 +62,23 @@ export async function planIntegrity(pkg: ExportPackage, manifest: PackageFile | 
     });
   }
   if (manifest === undefined) {
-    findings.push({ plugin: PLUGIN, rule: 'no-manifest', severity: 'info', message: 'the export has no manifest (.mf): its files cannot be checked for corruption' });
+    findings.push({
+      plugin: PLUGIN,
+      rule: 'no-manifest',
+      severity: 'info',
+      message: 'the export has no manifest (.mf): its files cannot be checked for corruption',
+    });
     return { summary, findings, bytesToRead: 0, verify: async () => summary };
   }
   summary.manifest = manifest.name;
   const parsed = parseManifest(await readSmall(manifest, options.shown));
   for (const line of parsed.malformed) {
-    findings.push({ plugin: PLUGIN, rule: 'manifest-line-malformed', severity: 'warning', message: `${manifest.name} line ${line.line} is not understood and was ignored: ${line.problem}` });
+    findings.push({
+      plugin: PLUGIN,
+      rule: 'manifest-line-malformed',
+      severity: 'warning',
+      message: `${manifest.name} line ${line.line} is not understood and was ignored: ${line.problem}`,
+    });
   }
   const folder = posix.dirname(manifest.name) === '.' ? '' : posix.dirname(manifest.name);
   const pending: PendingCheck[] = [];
@@ -73,23 +88,42 @@ export async function planIntegrity(pkg: ExportPackage, manifest: PackageFile | 
     const file = name === undefined ? undefined : await pkg.file(name);
     if (name !== undefined) listed.add(name);
     if (file === undefined) {
-      findings.push({ plugin: PLUGIN, rule: 'manifest-lists-missing-file', severity: 'warning', message: `${manifest.name} lists "${entry.name}", which the export does not hold (ignored)` });
+      findings.push({
+        plugin: PLUGIN,
+        rule: 'manifest-lists-missing-file',
+        severity: 'warning',
+        message: `${manifest.name} lists "${entry.name}", which the export does not hold (ignored)`,
+      });
       continue;
     }
     pending.push({ check: { name: entry.name, algorithm: entry.algorithm, expected: entry.digest }, file });
   }
   for (const name of options.used) {
-    if (!listed.has(name)) findings.push({ plugin: PLUGIN, rule: 'file-not-in-manifest', severity: 'warning', message: `"${name}" is not listed in ${manifest.name}: it is used without an integrity check` });
+    if (!listed.has(name))
+      findings.push({
+        plugin: PLUGIN,
+        rule: 'file-not-in-manifest',
+        severity: 'warning',
+        message: `"${name}" is not listed in ${manifest.name}: it is used without an integrity check`,
+      });
   }
   summary.checks = pending.map((entry) => entry.check);
   if (!options.verifyChecksums) {
     summary.verification = 'skipped';
-    findings.push({ plugin: PLUGIN, rule: 'checksums-not-verified', severity: 'warning', message: `checksum verification was turned off: the ${pending.length} file(s) ${manifest.name} lists were not checked`, hint: 'drop --no-verify-checksums to check them' });
+    findings.push({
+      plugin: PLUGIN,
+      rule: 'checksums-not-verified',
+      severity: 'warning',
+      message: `checksum verification was turned off: the ${pending.length} file(s) ${manifest.name} lists were not checked`,
+      hint: 'drop --no-verify-checksums to check them',
+    });
     return { summary, findings, bytesToRead: 0, verify: async () => summary };
   }
   summary.verification = 'not-checked';
   const files = groupByFile(pending);
-  const bytesToRead = files.filter(({ file, checks }) => checks.some((check) => file.digests[check.algorithm] === undefined)).reduce((sum, { file }) => sum + file.size, 0);
+  const bytesToRead = files
+    .filter(({ file, checks }) => checks.some((check) => file.digests[check.algorithm] === undefined))
+    .reduce((sum, { file }) => sum + file.size, 0);
   let running: Promise<SourceIntegrity> | undefined;
   const verify = (): Promise<SourceIntegrity> => {
     running ??= (async () => {
@@ -98,7 +132,11 @@ export async function planIntegrity(pkg: ExportPackage, manifest: PackageFile | 
         for (const check of checks) {
           check.actual = digests[check.algorithm];
           if (check.actual !== check.expected) {
-            throw new InputError(options.shown, `"${check.name}" does not match ${manifest.name}: ${check.algorithm} expected ${check.expected}, got ${check.actual} (the file is damaged or was changed after the export; nothing was written)`, { code: 'CHECKSUM_MISMATCH' });
+            throw new InputError(
+              options.shown,
+              `"${check.name}" does not match ${manifest.name}: ${check.algorithm} expected ${check.expected}, got ${check.actual} (the file is damaged or was changed after the export; nothing was written)`,
+              { code: 'CHECKSUM_MISMATCH' },
+            );
           }
         }
       }
@@ -124,7 +162,9 @@ async function digestsOf(file: PackageFile, algorithms: DigestAlgorithm[], shown
     try {
       for await (const chunk of file.read() as AsyncIterable<Buffer>) for (const hash of hashes.values()) hash.update(chunk);
     } catch (error) {
-      throw new InputError(shown, `"${file.name}" cannot be read to check its digest (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      throw new InputError(shown, `"${file.name}" cannot be read to check its digest (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+        cause: error,
+      });
     }
     for (const [algorithm, hash] of hashes) file.digests[algorithm] = hash.digest('hex');
   }

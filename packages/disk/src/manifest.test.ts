@@ -7,7 +7,9 @@ const SHA512 = 'c'.repeat(128);
 
 describe('parseManifest', () => {
   it('reads the line forms tools write: ovftool, coreutils --tag / VirtualBox, OpenSSL 3, CRLF', () => {
-    const text = [`SHA1(vm.ovf)= ${SHA1}`, `SHA256 (disk 1.vmdk) = ${SHA256}`, `SHA2-512(sub/disk2.vmdk)=${SHA512}`, `SHA256(x.iso)= ${SHA256}\r`, ''].join('\n');
+    const text = [`SHA1(vm.ovf)= ${SHA1}`, `SHA256 (disk 1.vmdk) = ${SHA256}`, `SHA2-512(sub/disk2.vmdk)=${SHA512}`, `SHA256(x.iso)= ${SHA256}\r`, ''].join(
+      '\n',
+    );
     const parsed = parseManifest(text);
     expect(parsed.malformed).toEqual([]);
     expect(parsed.entries).toEqual([

@@ -40,7 +40,10 @@ export const DIGEST_HEX_LENGTH: Record<DigestAlgorithm, number> = { SHA1: 40, SH
 export function parseManifest(text: string): ParsedManifest {
   const entries: ManifestEntry[] = [];
   const malformed: ParsedManifest['malformed'] = [];
-  for (const [index, raw] of text.replace(/^\uFEFF/, '').split('\n').entries()) {
+  for (const [index, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .entries()) {
     const line = raw.replace(/\r$/, '');
     if (line.trim() === '') continue;
     const match = LINE.exec(line.trim());

@@ -61,7 +61,12 @@ export interface OpenContext {
   describeOnly: boolean;
 }
 
-export const NO_PACKAGE: IntegrityPlan = { summary: { verification: 'none', checks: [] }, findings: [], bytesToRead: 0, verify: async () => ({ verification: 'none', checks: [] }) };
+export const NO_PACKAGE: IntegrityPlan = {
+  summary: { verification: 'none', checks: [] },
+  findings: [],
+  bytesToRead: 0,
+  verify: async () => ({ verification: 'none', checks: [] }),
+};
 
 export type Opened = Omit<OpenedSource, 'dispose'>;
 

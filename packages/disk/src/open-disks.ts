@@ -54,7 +54,16 @@ async function openCheckpointChain(top: string, first: VhdxFile, shown: string, 
 }
 
 function describeVmx(vmx: VmxDescription, disks: VmDiskDescription[], descriptorPath: string): VmDescription {
-  const vm: VmDescription = { disks, nics: vmx.nics, cdroms: vmx.cdroms, origin: 'vmx', descriptorPath, vcpus: vmx.vcpus, firmware: vmx.firmware, secureBoot: vmx.secureBoot };
+  const vm: VmDescription = {
+    disks,
+    nics: vmx.nics,
+    cdroms: vmx.cdroms,
+    origin: 'vmx',
+    descriptorPath,
+    vcpus: vmx.vcpus,
+    firmware: vmx.firmware,
+    secureBoot: vmx.secureBoot,
+  };
   if (vmx.name !== undefined) vm.name = vmx.name;
   if (vmx.topology !== undefined) vm.topology = vmx.topology;
   if (vmx.memoryMiB !== undefined) vm.memoryMiB = vmx.memoryMiB;

@@ -97,11 +97,19 @@ async function locateDisk(pkg: ExportPackage, folder: string, disk: OvfDisk & { 
   };
   if (disk.chunkSize !== undefined) {
     const chunks = await numbered();
-    if (chunks.length === 0) throw new InputError(shown, `disk file "${disk.href}" is split into chunks (ovf:chunkSize ${disk.chunkSize}), but no chunk "${disk.href}.000000000" is there`);
+    if (chunks.length === 0)
+      throw new InputError(
+        shown,
+        `disk file "${disk.href}" is split into chunks (ovf:chunkSize ${disk.chunkSize}), but no chunk "${disk.href}.000000000" is there`,
+      );
     chunks.forEach((chunk, position) => {
-      if (chunk.index !== position) throw new InputError(shown, `chunk ${position} of "${disk.href}" is missing (found "${posix.basename(chunk.file.name)}" instead)`);
+      if (chunk.index !== position)
+        throw new InputError(shown, `chunk ${position} of "${disk.href}" is missing (found "${posix.basename(chunk.file.name)}" instead)`);
       if (position < chunks.length - 1 && chunk.file.size !== disk.chunkSize) {
-        throw new InputError(shown, `chunk "${posix.basename(chunk.file.name)}" holds ${chunk.file.size} bytes, but ovf:chunkSize says every chunk but the last holds ${disk.chunkSize}`);
+        throw new InputError(
+          shown,
+          `chunk "${posix.basename(chunk.file.name)}" holds ${chunk.file.size} bytes, but ovf:chunkSize says every chunk but the last holds ${disk.chunkSize}`,
+        );
       }
     });
     return { href: disk.href, parts: chunks.map((chunk) => chunk.file), layout: 'chunks' };
@@ -124,15 +132,29 @@ async function locateDisk(pkg: ExportPackage, folder: string, disk: OvfDisk & { 
  * A disk described without copying anything: probed in place when it can be
  * read there, else from what the OVF says (its capacity).
  */
-async function describeDisk(pkg: ExportPackage, folder: string, ovfDisk: OvfDisk & { href: string }, shown: string, findings: Finding[]): Promise<VmDiskDescription> {
+async function describeDisk(
+  pkg: ExportPackage,
+  folder: string,
+  ovfDisk: OvfDisk & { href: string },
+  shown: string,
+  findings: Finding[],
+): Promise<VmDiskDescription> {
   const located = await locateDisk(pkg, folder, ovfDisk, shown, findings).catch(() => undefined);
   const [only] = located?.parts ?? [];
   if (located?.layout === 'single' && ovfDisk.compression === undefined && only?.inPlace !== undefined) {
     const place = only.inPlace;
     const probe = await probeImage(place.path, place.member ? { archiveMember: place.member } : {});
-    return { ...diskFrom(place.path, probe, ovfDisk), ...(place.member ? { archiveMember: { name: place.member.name, offset: place.member.offset, size: place.member.size } } : {}) };
+    return {
+      ...diskFrom(place.path, probe, ovfDisk),
+      ...(place.member ? { archiveMember: { name: place.member.name, offset: place.member.offset, size: place.member.size } } : {}),
+    };
   }
-  const disk: VmDiskDescription = { path: pkg.origin, format: /vmdk/i.test(ovfDisk.format ?? ovfDisk.href) ? 'vmdk' : 'unknown', virtualSize: ovfDisk.capacityBytes ?? 0, controller: ovfDisk.controller };
+  const disk: VmDiskDescription = {
+    path: pkg.origin,
+    format: /vmdk/i.test(ovfDisk.format ?? ovfDisk.href) ? 'vmdk' : 'unknown',
+    virtualSize: ovfDisk.capacityBytes ?? 0,
+    controller: ovfDisk.controller,
+  };
   if (ovfDisk.address !== undefined) disk.address = ovfDisk.address;
   return disk;
 }
@@ -149,7 +171,10 @@ async function materializeDisk(pkg: ExportPackage, located: LocatedDisk, ovfDisk
   if (compression === 'gzip') {
     const parts = located.parts;
     target = join(await folder(), posix.basename(located.href).replace(/\.gz$/i, '') || 'disk');
-    await decompressToFile({ input: joinedReader(parts), compressedSize: parts.reduce((sum, part) => sum + part.size, 0) }, 'gzip', target, { ...context.progress, shown: `${shown} "${located.href}"` });
+    await decompressToFile({ input: joinedReader(parts), compressedSize: parts.reduce((sum, part) => sum + part.size, 0) }, 'gzip', target, {
+      ...context.progress,
+      shown: `${shown} "${located.href}"`,
+    });
   } else if (located.layout === 'chunks') {
     target = join(await folder(), posix.basename(located.href));
     await concatenateToFile(located.parts, target, { ...context.progress, shown: `${shown} "${located.href}"` });
@@ -157,7 +182,11 @@ async function materializeDisk(pkg: ExportPackage, located: LocatedDisk, ovfDisk
     target = join(await folder(), posix.basename(only.name));
     Object.assign(only.digests, await extractToFile(only, target, [], { ...context.progress, shown }));
   } else if (only?.inPlace?.member !== undefined && (await isDelta(only.inPlace.path, only.inPlace.member))) {
-    return { ...(await extractChain(pkg, only, located.href, shown, context)), controller: ovfDisk.controller, ...(ovfDisk.address ? { address: ovfDisk.address } : {}) };
+    return {
+      ...(await extractChain(pkg, only, located.href, shown, context)),
+      controller: ovfDisk.controller,
+      ...(ovfDisk.address ? { address: ovfDisk.address } : {}),
+    };
   }
   if (target !== undefined) return diskFrom(target, await probeImage(target), ovfDisk);
   const place = only!.inPlace!;
@@ -225,7 +254,11 @@ function describeOvf(ovf: OvfDescription, disks: VmDiskDescription[], descriptor
 class FoundOvf extends Error {}
 
 /** The first `.ovf` member of a compressed tar, read without unpacking the rest. */
-export async function firstOvfMember(compression: Compression, input: () => ReturnType<typeof createReadStream>, shown: string): Promise<{ name: string; data: Buffer }> {
+export async function firstOvfMember(
+  compression: Compression,
+  input: () => ReturnType<typeof createReadStream>,
+  shown: string,
+): Promise<{ name: string; data: Buffer }> {
   const running = decompress(compression, input, shown);
   let found: { name: string; data: Buffer } | undefined;
   try {

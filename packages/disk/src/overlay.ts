@@ -39,6 +39,8 @@ export async function createOverlays(vm: VmDescription, workDir: string): Promis
 /** A readable, filesystem-safe stem from the disk's own name. */
 function overlayStem(disk: VmDiskDescription): string {
   const name = basename(disk.archiveMember?.name ?? disk.path);
-  const stem = basename(name, extname(name)).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 64);
+  const stem = basename(name, extname(name))
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 64);
   return stem === '' ? 'disk' : stem;
 }

@@ -178,8 +178,16 @@ export function allocationUnitBytes(unit: string, file: string): number {
     return base ** exponent;
   }
   const shorthand: Record<string, number> = {
-    b: 1, bytes: 1, kb: 2 ** 10, kilobytes: 2 ** 10, mb: 2 ** 20, megabytes: 2 ** 20,
-    gb: 2 ** 30, gigabytes: 2 ** 30, tb: 2 ** 40, terabytes: 2 ** 40,
+    b: 1,
+    bytes: 1,
+    kb: 2 ** 10,
+    kilobytes: 2 ** 10,
+    mb: 2 ** 20,
+    megabytes: 2 ** 20,
+    gb: 2 ** 30,
+    gigabytes: 2 ** 30,
+    tb: 2 ** 40,
+    terabytes: 2 ** 40,
   };
   const bytes = shorthand[compact];
   if (bytes === undefined) throw new InputError(file, `OVF allocation unit "${unit}" is not understood`);

@@ -156,9 +156,7 @@ async function probeFile(path: string, depth: number, followBacking: boolean): P
   const createType = info['format-specific']?.data?.['create-type'];
   if (info.format === 'vmdk' && createType !== undefined) probe.vmdkSubformat = createType;
   if (extents !== undefined) {
-    probe.extents = extents.flatMap((extent) =>
-      extent.path === undefined ? [] : [{ path: extent.path, type: extent.type, sectors: extent.sectors }],
-    );
+    probe.extents = extents.flatMap((extent) => (extent.path === undefined ? [] : [{ path: extent.path, type: extent.type, sectors: extent.sectors }]));
   }
   if (chain !== undefined) probe.chain = chain;
   return probe;

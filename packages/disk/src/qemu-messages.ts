@@ -19,7 +19,8 @@ const TRANSLATIONS: Translation[] = [
   },
   {
     pattern: /Failed to get (?:shared )?"(?:write|read|consistent read)" lock/,
-    message: 'is in use: another process (a running VM, a backup, another conversion) holds a lock on it; shut the VM down or wait for the other process, then try again',
+    message:
+      'is in use: another process (a running VM, a backup, another conversion) holds a lock on it; shut the VM down or wait for the other process, then try again',
   },
   {
     pattern: /Use of AES-CBC encrypted .* images is no longer supported|image is encrypted|encrypted images are not supported/i,
@@ -27,7 +28,8 @@ const TRANSLATIONS: Translation[] = [
   },
   {
     pattern: /Unsupported VMDK version|VMDK version 3 must be read only/,
-    message: 'is a VMDK version qemu cannot read; export the VM again as an OVF/OVA (ovftool writes streamOptimized VMDKs) or convert the disk with vmware-vdiskmanager first',
+    message:
+      'is a VMDK version qemu cannot read; export the VM again as an OVF/OVA (ovftool writes streamOptimized VMDKs) or convert the disk with vmware-vdiskmanager first',
   },
   {
     pattern: /Invalid footer|The VHD .* is damaged|footer checksum/i,

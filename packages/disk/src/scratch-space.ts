@@ -20,5 +20,9 @@ function describeBytes(bytes: number): string {
 export async function requireSpace(folder: string, needed: number, shown: string, what: string): Promise<void> {
   const free = await freeBytes(folder);
   if (needed <= free) return;
-  throw new InputError(shown, `unpacking ${what} needs ${describeBytes(needed)} in ${folder}, but only ${describeBytes(free)} are free there (give a larger scratch folder with --work-dir)`, { code: 'SCRATCH_SPACE' });
+  throw new InputError(
+    shown,
+    `unpacking ${what} needs ${describeBytes(needed)} in ${folder}, but only ${describeBytes(free)} are free there (give a larger scratch folder with --work-dir)`,
+    { code: 'SCRATCH_SPACE' },
+  );
 }

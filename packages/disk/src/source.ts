@@ -51,7 +51,12 @@ export interface OpenSourceOptions {
 export async function openSource(paths: string[], options: OpenSourceOptions = {}): Promise<OpenedSource> {
   if (paths.length === 0) throw new UsageError('no source given: pass an OVA, an OVF, a VMX, a folder holding one, or disk files');
   const scratch = new Scratch(options.scratchDir);
-  const context: OpenContext = { scratch, verifyChecksums: options.verifyChecksums ?? true, progress: options.onProgress ? { onProgress: options.onProgress } : {}, describeOnly: options.describeOnly ?? false };
+  const context: OpenContext = {
+    scratch,
+    verifyChecksums: options.verifyChecksums ?? true,
+    progress: options.onProgress ? { onProgress: options.onProgress } : {},
+    describeOnly: options.describeOnly ?? false,
+  };
   try {
     const opened = await openAny(paths, context);
     return { ...opened, dispose: () => scratch.dispose() };
@@ -104,7 +109,13 @@ async function kindOf(path: string): Promise<Kind> {
   try {
     stats = await stat(path);
   } catch (error) {
-    throw new InputError(path, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new InputError(
+      path,
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file or directory'
+        : `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      { cause: error },
+    );
   }
   if (stats.isDirectory()) return 'folder';
   if (!stats.isFile()) throw new InputError(path, 'is not a regular file');
@@ -140,16 +151,29 @@ async function openCompressed(path: string, compression: Compression, shown: str
     const pkg = memoryPackage(path, `tar.${compression}`, [ovf]);
     const opened = await openOvf(pkg, ovf.name, shown, context);
     // Only the OVF was read: say nothing about a manifest further in.
-    return { ...opened, integrity: { ...NO_PACKAGE, summary: { verification: 'not-checked', checks: [] } }, findings: opened.findings.filter((finding) => finding.rule !== 'no-manifest') };
+    return {
+      ...opened,
+      integrity: { ...NO_PACKAGE, summary: { verification: 'not-checked', checks: [] } },
+      findings: opened.findings.filter((finding) => finding.rule !== 'no-manifest'),
+    };
   }
   if (inner.kind === 'tar') {
     const folder = await context.scratch.folder(basename(path));
     const pkg = await unpackCompressedTar(path, compression, folder, { ...context.progress, shown });
     return openPackage(pkg, shown, context);
   }
-  if (inner.kind !== 'image') throw new InputError(shown, `is a ${compression}-compressed ${inner.kind === 'compressed' ? 'compressed file' : inner.kind}; only compressed tar archives (OVAs) and disk images are understood`);
+  if (inner.kind !== 'image')
+    throw new InputError(
+      shown,
+      `is a ${compression}-compressed ${inner.kind === 'compressed' ? 'compressed file' : inner.kind}; only compressed tar archives (OVAs) and disk images are understood`,
+    );
   if (context.describeOnly) {
-    return { vm: { name: basename(path, extname(path)), disks: [{ path, format: 'unknown', virtualSize: 0 }], nics: [], origin: 'disks' }, container: 'disks', integrity: NO_PACKAGE, findings: [] };
+    return {
+      vm: { name: basename(path, extname(path)), disks: [{ path, format: 'unknown', virtualSize: 0 }], nics: [], origin: 'disks' },
+      container: 'disks',
+      integrity: NO_PACKAGE,
+      findings: [],
+    };
   }
   const folder = await context.scratch.folder(basename(path));
   const target = join(folder, basename(path, extname(path)) || 'disk');
@@ -169,7 +193,11 @@ async function openFolder(folder: string, shown: string, context: OpenContext): 
   const vmxs = candidates.filter((name) => name.toLowerCase().endsWith('.vmx'));
   if (vmxs.length > 1) throw new InputError(shown, `the folder holds ${vmxs.length} VMX files (${vmxs.join(', ')}); name the one to migrate`);
   if (vmxs.length === 1) return openVmx(join(folder, vmxs[0]!), shown);
-  throw new InputError(shown, 'is a folder without an .ovf or .vmx file; to migrate a folder holding a guest\'s root file system, name it with dir: (it is then repaired in place)', { code: 'NO_DESCRIPTOR' });
+  throw new InputError(
+    shown,
+    "is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)",
+    { code: 'NO_DESCRIPTOR' },
+  );
 }
 
 /** `.ovf` and `.vmx` files in a folder and its direct subfolders (an OVA unpacked with its own top folder). */

@@ -95,7 +95,10 @@ export class StagedConversion {
       await runQemuImg(['rebase', '-u', '-f', 'qcow2', '-b', this.#partial, '-F', this.#options.format, overlayPath]);
       await runQemuImg(['commit', '-f', 'qcow2', '-d', overlayPath]);
       const commit = Math.round(performance.now() - started) - waited;
-      const finished = await finalizeOutput(this.#partial, target, { ...(options.checksum === undefined ? {} : { checksum: options.checksum }), signal: this.#abort.signal });
+      const finished = await finalizeOutput(this.#partial, target, {
+        ...(options.checksum === undefined ? {} : { checksum: options.checksum }),
+        signal: this.#abort.signal,
+      });
       this.#settled = true;
       const stats = await stat(target);
       return {
@@ -109,7 +112,11 @@ export class StagedConversion {
     } catch (error) {
       await this.cancel();
       if (error instanceof Hyper2kvmError) throw error;
-      throw new Hyper2kvmError('CONVERT_FAILED', `${overlayPath}: folding the repairs into ${target} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Hyper2kvmError(
+        'CONVERT_FAILED',
+        `${overlayPath}: folding the repairs into ${target} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 

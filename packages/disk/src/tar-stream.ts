@@ -25,7 +25,11 @@ const CHUNK = 1024 * 1024;
  * the sink for its data (or `undefined` to skip it). Member names are checked
  * as in {@link indexTar}; `file` names the archive in errors.
  */
-export async function readTarStream(input: AsyncIterable<Buffer | Uint8Array>, file: string, onMember: (member: StreamedMember) => Promise<MemberSink | undefined>): Promise<StreamedMember[]> {
+export async function readTarStream(
+  input: AsyncIterable<Buffer | Uint8Array>,
+  file: string,
+  onMember: (member: StreamedMember) => Promise<MemberSink | undefined>,
+): Promise<StreamedMember[]> {
   const reader = new ByteReader(input);
   const metadata = new TarMetadata(file);
   const members: StreamedMember[] = [];
@@ -36,7 +40,10 @@ export async function readTarStream(input: AsyncIterable<Buffer | Uint8Array>, f
     if (block.length < TAR_BLOCK || isEndBlock(block)) break;
     const header = parseTarHeader(block);
     if (header === undefined) {
-      throw new InputError(file, position === 0 ? 'the compressed content is not a tar archive' : `tar header at byte ${position} of the unpacked archive is corrupt`);
+      throw new InputError(
+        file,
+        position === 0 ? 'the compressed content is not a tar archive' : `tar header at byte ${position} of the unpacked archive is corrupt`,
+      );
     }
     const size = metadata.sizeOf(header);
     if (isMetadata(header.type)) {

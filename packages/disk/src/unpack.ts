@@ -73,7 +73,12 @@ export async function decompressedSize(path: string, compression: Compression, c
  * Unpacks a compressed tar into `scratch` and returns its files as a
  * package. Every member name is checked to stay inside `scratch`.
  */
-export async function unpackCompressedTar(path: string, compression: Compression, scratch: string, options: UnpackProgress & { shown: string }): Promise<ExportPackage> {
+export async function unpackCompressedTar(
+  path: string,
+  compression: Compression,
+  scratch: string,
+  options: UnpackProgress & { shown: string },
+): Promise<ExportPackage> {
   const { size } = await stat(path);
   await mkdir(scratch, { recursive: true });
   await requireSpace(scratch, await decompressedSize(path, compression, size), options.shown, `this ${compression}-compressed archive`);
@@ -119,7 +124,12 @@ export async function unpackCompressedTar(path: string, compression: Compression
  * chunks of one joined) to `target`, sparse. The manifest digests the
  * compressed bytes, so nothing is digested here.
  */
-export async function decompressToFile(source: { input: () => Readable; compressedSize: number; path?: string }, compression: Compression, target: string, options: UnpackProgress & { shown: string }): Promise<number> {
+export async function decompressToFile(
+  source: { input: () => Readable; compressedSize: number; path?: string },
+  compression: Compression,
+  target: string,
+  options: UnpackProgress & { shown: string },
+): Promise<number> {
   await mkdir(dirname(target), { recursive: true });
   const needed = source.path === undefined ? source.compressedSize : await decompressedSize(source.path, compression, source.compressedSize);
   await requireSpace(dirname(target), needed, options.shown, `the ${compression}-compressed disk`);
@@ -188,7 +198,12 @@ export async function concatenateToFile(parts: PackageFile[], target: string, op
 }
 
 /** Streams a package file that cannot be read in place (a deflated zip member) into `target`. */
-export async function extractToFile(file: PackageFile, target: string, algorithms: DigestAlgorithm[], options: UnpackProgress & { shown: string }): Promise<PackageFile['digests']> {
+export async function extractToFile(
+  file: PackageFile,
+  target: string,
+  algorithms: DigestAlgorithm[],
+  options: UnpackProgress & { shown: string },
+): Promise<PackageFile['digests']> {
   await mkdir(dirname(target), { recursive: true });
   await requireSpace(dirname(target), file.size, options.shown, `member "${file.name}"`);
   const progress = progressReporter(options, file.size, `unpacking ${file.name}`);
@@ -198,7 +213,8 @@ export async function extractToFile(file: PackageFile, target: string, algorithm
       await writer.write(chunk);
       progress(writer.bytesWritten);
     }
-    if (writer.bytesWritten !== file.size) throw new InputError(options.shown, `member "${file.name}" unpacks to ${writer.bytesWritten} bytes, its directory says ${file.size}`);
+    if (writer.bytesWritten !== file.size)
+      throw new InputError(options.shown, `member "${file.name}" unpacks to ${writer.bytesWritten} bytes, its directory says ${file.size}`);
     return await writer.close();
   } catch (error) {
     await writer.abort();
@@ -210,7 +226,10 @@ export async function extractToFile(file: PackageFile, target: string, algorithm
 /** ENOSPC while unpacking, as one line saying where space ran out. */
 function withSpaceHint(error: unknown, shown: string, folder: string): unknown {
   if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
-    return new InputError(shown, `the scratch folder ${folder} ran out of space while unpacking (give a larger one with --work-dir)`, { code: 'SCRATCH_SPACE', cause: error });
+    return new InputError(shown, `the scratch folder ${folder} ran out of space while unpacking (give a larger one with --work-dir)`, {
+      code: 'SCRATCH_SPACE',
+      cause: error,
+    });
   }
   return error;
 }

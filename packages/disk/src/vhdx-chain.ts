@@ -46,19 +46,38 @@ export async function resolveVhdxChain(top: string, first: VhdxFile, shown: stri
   while (child.file.hasParent) {
     if (chain.length >= MAX_CHAIN) throw new InputError(shown, `checkpoint chain is longer than ${MAX_CHAIN} disks`);
     const childName = basename(child.path);
-    if (hasPendingLog(child.file)) throw new InputError(shown, `"${childName}" has metadata log entries that were never applied (its VM was running when it was copied); shut the VM down in Hyper-V and copy its disks again`, { code: 'VHDX_LOG_PENDING' });
+    if (hasPendingLog(child.file))
+      throw new InputError(
+        shown,
+        `"${childName}" has metadata log entries that were never applied (its VM was running when it was copied); shut the VM down in Hyper-V and copy its disks again`,
+        { code: 'VHDX_LOG_PENDING' },
+      );
     const parentPath = await parentOf(child, shown);
     const parent = await readVhdxFile(parentPath).catch((error: unknown) => {
-      throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", cannot be read as a VHDX (${error instanceof Error ? error.message : String(error)})`);
+      throw snapshotChainBroken(
+        shown,
+        `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", cannot be read as a VHDX (${error instanceof Error ? error.message : String(error)})`,
+      );
     });
-    if (parent === undefined) throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", is not a VHDX`);
-    const linkages = [child.file.parentLocator['parent_linkage'], child.file.parentLocator['parent_linkage2']].filter((value): value is string => value !== undefined).map(normalizeGuid);
+    if (parent === undefined)
+      throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(parentPath)}", the parent of "${childName}", is not a VHDX`);
+    const linkages = [child.file.parentLocator['parent_linkage'], child.file.parentLocator['parent_linkage2']]
+      .filter((value): value is string => value !== undefined)
+      .map(normalizeGuid);
     if (!linkages.includes(parent.dataWriteGuid)) {
-      throw snapshotChainBroken(shown, `checkpoint chain is broken: "${childName}" was taken from "${basename(parentPath)}" with data ID {${linkages[0] ?? 'none'}}, but that file's data ID is now {${parent.dataWriteGuid}} (it was written after the checkpoint, so the checkpoint no longer applies to it)`);
+      throw snapshotChainBroken(
+        shown,
+        `checkpoint chain is broken: "${childName}" was taken from "${basename(parentPath)}" with data ID {${linkages[0] ?? 'none'}}, but that file's data ID is now {${parent.dataWriteGuid}} (it was written after the checkpoint, so the checkpoint no longer applies to it)`,
+      );
     }
-    if (parent.virtualSize !== child.file.virtualSize) throw snapshotChainBroken(shown, `checkpoint chain is broken: "${childName}" is ${child.file.virtualSize} bytes but its parent "${basename(parentPath)}" is ${parent.virtualSize}`);
+    if (parent.virtualSize !== child.file.virtualSize)
+      throw snapshotChainBroken(
+        shown,
+        `checkpoint chain is broken: "${childName}" is ${child.file.virtualSize} bytes but its parent "${basename(parentPath)}" is ${parent.virtualSize}`,
+      );
     const layer = { path: parentPath, file: parent };
-    if (chain.some((known) => known.path === parentPath)) throw snapshotChainBroken(shown, `checkpoint chain of "${basename(top)}" loops back to "${basename(parentPath)}"`);
+    if (chain.some((known) => known.path === parentPath))
+      throw snapshotChainBroken(shown, `checkpoint chain of "${basename(top)}" loops back to "${basename(parentPath)}"`);
     chain.push(layer);
     child = layer;
   }
@@ -75,14 +94,31 @@ async function parentOf(child: VhdxLayer, shown: string): Promise<string> {
   const folder = dirname(child.path);
   const candidates = [locator['relative_path'], locator['absolute_win32_path'], locator['volume_path']]
     .filter((value): value is string => value !== undefined && value !== '')
-    .map((value) => value.replace(/\\/g, '/').split('/').filter((part) => part !== '' && part !== '.').pop() ?? '')
+    .map(
+      (value) =>
+        value
+          .replace(/\\/g, '/')
+          .split('/')
+          .filter((part) => part !== '' && part !== '.')
+          .pop() ?? '',
+    )
     .filter((name) => name !== '' && name !== '..');
   for (const name of candidates) {
     const path = resolveInside(folder, name);
-    if (path !== undefined && (await access(path).then(() => true, () => false))) return path;
+    if (
+      path !== undefined &&
+      (await access(path).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return path;
   }
   const named = locator['relative_path'] ?? locator['absolute_win32_path'] ?? '(no path in its parent locator)';
-  throw snapshotChainBroken(shown, `checkpoint chain is broken: "${basename(child.path)}" is a checkpoint of "${named}", which is not in its folder (copy every .vhdx and .avhdx file of the VM)`);
+  throw snapshotChainBroken(
+    shown,
+    `checkpoint chain is broken: "${basename(child.path)}" is a checkpoint of "${named}", which is not in its folder (copy every .vhdx and .avhdx file of the VM)`,
+  );
 }
 
 /**
@@ -122,7 +158,9 @@ export async function materializeVhdxChain(layers: VhdxLayer[], target: string, 
     server.kill();
     await server.catch(() => undefined);
     await rm(target, { force: true });
-    throw error instanceof InputError ? error : new InputError(shown, `the checkpoints could not be merged for reading (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    throw error instanceof InputError
+      ? error
+      : new InputError(shown, `the checkpoints could not be merged for reading (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   } finally {
     await rm(socketFolder, { recursive: true, force: true });
   }
@@ -156,7 +194,13 @@ async function connectWhenReady(socket: string, server: ReturnType<typeof execa>
   void server.finally(() => (exited = true));
   for (let attempt = 0; attempt < 200; attempt += 1) {
     if (exited) throw new Error(`qemu-nbd exited early: ${String((await server).stderr ?? '').trim()}`);
-    if (await stat(socket).then(() => true, () => false)) return NbdClient.connect(socket);
+    if (
+      await stat(socket).then(
+        () => true,
+        () => false,
+      )
+    )
+      return NbdClient.connect(socket);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('qemu-nbd did not start listening within 10 s');

@@ -44,13 +44,21 @@ const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 /** A VHDX GUID (Data1-3 little endian) as text. */
 function guidAt(buffer: Buffer, offset: number): string {
   const bytes = buffer.subarray(offset, offset + 16);
-  const hex = Buffer.concat([Buffer.from(bytes.subarray(0, 4)).reverse(), Buffer.from(bytes.subarray(4, 6)).reverse(), Buffer.from(bytes.subarray(6, 8)).reverse(), bytes.subarray(8, 16)]).toString('hex');
+  const hex = Buffer.concat([
+    Buffer.from(bytes.subarray(0, 4)).reverse(),
+    Buffer.from(bytes.subarray(4, 6)).reverse(),
+    Buffer.from(bytes.subarray(6, 8)).reverse(),
+    bytes.subarray(8, 16),
+  ]).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** A GUID as a locator writes it (`{...}`, any case) in the form `guidAt` returns. */
 export function normalizeGuid(text: string): string {
-  return text.trim().replace(/^\{|\}$/g, '').toLowerCase();
+  return text
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .toLowerCase();
 }
 
 async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
@@ -107,7 +115,8 @@ export async function readVhdx(handle: FileHandle): Promise<VhdxFile> {
   const hasParent = (parameters.readUInt32LE(4) & 0b10) !== 0;
   const virtualSize = Number((await item(META_VIRTUAL_DISK_SIZE)).readBigUInt64LE(0));
   const logicalSectorSize = (await item(META_LOGICAL_SECTOR)).readUInt32LE(0);
-  if (blockSize < MiB || blockSize > 256 * MiB || (logicalSectorSize !== 512 && logicalSectorSize !== 4096)) throw new Error('the VHDX block or sector size is invalid');
+  if (blockSize < MiB || blockSize > 256 * MiB || (logicalSectorSize !== 512 && logicalSectorSize !== 4096))
+    throw new Error('the VHDX block or sector size is invalid');
   const parentLocator = hasParent && items.has(META_PARENT_LOCATOR) ? parseLocator(await item(META_PARENT_LOCATOR)) : {};
   const chunkRatio = (2 ** 23 * logicalSectorSize) / blockSize;
   const dataBlocks = Math.ceil(virtualSize / blockSize);
@@ -117,7 +126,17 @@ export async function readVhdx(handle: FileHandle): Promise<VhdxFile> {
   const batBytes = await readAt(handle, batRegion.offset, entries * 8);
   const bat = new BigUint64Array(entries);
   for (let index = 0; index < entries; index += 1) bat[index] = batBytes.readBigUInt64LE(index * 8);
-  return { virtualSize, blockSize, logicalSectorSize, dataWriteGuid: guidAt(header, 32), logGuid: guidAt(header, 48), hasParent, parentLocator, bat, chunkRatio };
+  return {
+    virtualSize,
+    blockSize,
+    logicalSectorSize,
+    dataWriteGuid: guidAt(header, 32),
+    logGuid: guidAt(header, 48),
+    hasParent,
+    parentLocator,
+    bat,
+    chunkRatio,
+  };
 }
 
 /** True when the header says a metadata log may hold writes not yet applied. */

@@ -79,13 +79,23 @@ export async function resolveVmdkChain(top: string, shown: string): Promise<Vmdk
     const hint = child.parentFileNameHint!;
     const parentPath = parentPathOf(child.path, hint, shown);
     const childName = basename(child.path);
-    const exists = await stat(parentPath).then((stats) => stats.isFile(), () => false);
-    if (!exists) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" is a snapshot of "${hint}", which is missing (copy every file of the VM's folder)`);
+    const exists = await stat(parentPath).then(
+      (stats) => stats.isFile(),
+      () => false,
+    );
+    if (!exists)
+      throw snapshotChainBroken(
+        shown,
+        `snapshot chain is broken: "${childName}" is a snapshot of "${hint}", which is missing (copy every file of the VM's folder)`,
+      );
     if (seen.has(parentPath)) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" leads back to "${basename(parentPath)}" in a loop`);
     const parent = await readVmdkLayer(parentPath);
     if (parent === undefined) throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" names "${hint}" as its parent, which is not a VMDK`);
     if (child.parentCid !== undefined && parent.cid !== undefined && child.parentCid !== parent.cid) {
-      throw snapshotChainBroken(shown, `snapshot chain is broken: "${childName}" was taken from "${basename(parentPath)}" with content ID ${child.parentCid}, but that file's content ID is now ${parent.cid} (it was written after the snapshot, so the snapshot no longer applies to it)`);
+      throw snapshotChainBroken(
+        shown,
+        `snapshot chain is broken: "${childName}" was taken from "${basename(parentPath)}" with content ID ${child.parentCid}, but that file's content ID is now ${parent.cid} (it was written after the snapshot, so the snapshot no longer applies to it)`,
+      );
     }
     seen.add(parentPath);
     chain.push(parent);
@@ -102,7 +112,8 @@ export async function resolveVmdkChain(top: string, shown: string): Promise<Vmdk
 function parentPathOf(childPath: string, hint: string, shown: string): string {
   const folder = dirname(childPath);
   const windowsAbsolute = /^(?:[A-Za-z]:)?[\\/]/.test(hint);
-  if (!windowsAbsolute && hasQemuProtocol(hint)) throw new InputError(shown, `"${basename(childPath)}" names "${hint}" as its parent, which is not a local file`);
+  if (!windowsAbsolute && hasQemuProtocol(hint))
+    throw new InputError(shown, `"${basename(childPath)}" names "${hint}" as its parent, which is not a local file`);
   const name = isAbsolute(hint) || windowsAbsolute ? basename(hint.replace(/\\/g, '/')) : hint;
   const inside = resolveInside(folder, name);
   if (inside === undefined) throw new InputError(shown, `"${basename(childPath)}" names "${hint}" as its parent, which would leave the VM's folder`);

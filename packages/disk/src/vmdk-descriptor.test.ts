@@ -55,13 +55,11 @@ RDONLY 64 ZERO
       'disk.vmdk: extent "../other/disk-flat.vmdk" would leave the descriptor\'s folder',
     );
     const absolute = parseVmdkDescriptor(FLAT.replace('"disk-flat.vmdk"', '"/vm/disk-flat.vmdk"'), 'disk.vmdk');
-    expect(() => resolveVmdkDescriptorPaths(absolute, '/vm', 'disk.vmdk')).toThrow('would leave the descriptor\'s folder');
+    expect(() => resolveVmdkDescriptorPaths(absolute, '/vm', 'disk.vmdk')).toThrow("would leave the descriptor's folder");
   });
 
   it('refuses lines it does not understand and descriptors without extents', () => {
-    expect(() => parseVmdkDescriptor('createType="monolithicFlat"\nRW lots FLAT "x"\n', 'd.vmdk')).toThrow(
-      'd.vmdk: VMDK descriptor line 2 is not understood',
-    );
+    expect(() => parseVmdkDescriptor('createType="monolithicFlat"\nRW lots FLAT "x"\n', 'd.vmdk')).toThrow('d.vmdk: VMDK descriptor line 2 is not understood');
     expect(() => parseVmdkDescriptor('createType="monolithicFlat"\n', 'd.vmdk')).toThrow('d.vmdk: VMDK descriptor lists no extents');
     expect(looksLikeVmdkDescriptor(Buffer.from([0x4b, 0x44, 0x4d, 0x56, 0, 0]))).toBe(false);
   });

@@ -80,8 +80,7 @@ export async function readEmbeddedDescriptor(window: ByteWindow, header: SparseE
  * Returns a problem sentence, or `undefined` when the extent is complete.
  */
 export async function findSparseExtentTruncation(window: ByteWindow, header: SparseExtentHeader): Promise<string | undefined> {
-  const truncated = (what: string): string =>
-    `VMDK is truncated: ${what} lies beyond the end of the file (${window.size} bytes)`;
+  const truncated = (what: string): string => `VMDK is truncated: ${what} lies beyond the end of the file (${window.size} bytes)`;
   if (header.grainSize === 0 || header.numGTEsPerGT === 0) return 'VMDK sparse header has a zero grain or table size';
   if (header.overHead * SECTOR > window.size) return truncated('the metadata');
   let gdOffset = header.gdOffset;

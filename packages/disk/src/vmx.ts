@@ -48,9 +48,7 @@ export function parseVmxEntries(text: string, file: string): Map<string, string>
 
 /** VMware writes special characters as `|XX` hex escapes of their UTF-8 bytes. */
 function decodeVmxValue(value: string): string {
-  return value.replace(/(?:\|[0-9A-Fa-f]{2})+/g, (run) =>
-    Buffer.from(run.replace(/\|/g, ''), 'hex').toString('utf8'),
-  );
+  return value.replace(/(?:\|[0-9A-Fa-f]{2})+/g, (run) => Buffer.from(run.replace(/\|/g, ''), 'hex').toString('utf8'));
 }
 
 /** Parses a VMware `.vmx` file. `file` names it in errors. */

@@ -68,7 +68,8 @@ export async function readZipIndex(handle: FileHandle, size: number, file: strin
   const members: ZipMember[] = [];
   let cursor = 0;
   for (let index = 0; index < entries; index += 1) {
-    if (cursor + 46 > directory.length || directory.readUInt32LE(cursor) !== CENTRAL) throw new InputError(file, `zip central directory entry ${index + 1} is corrupt`);
+    if (cursor + 46 > directory.length || directory.readUInt32LE(cursor) !== CENTRAL)
+      throw new InputError(file, `zip central directory entry ${index + 1} is corrupt`);
     const flags = directory.readUInt16LE(cursor + 8);
     const methodCode = directory.readUInt16LE(cursor + 10);
     const crc32 = directory.readUInt32LE(cursor + 16);
@@ -88,7 +89,11 @@ export async function readZipIndex(handle: FileHandle, size: number, file: strin
     checkMemberName(name, file);
     if ((flags & 0x1) !== 0) throw new InputError(file, `member "${name}" is encrypted; unpack the archive with its password first`);
     const method = METHODS[methodCode];
-    if (method === undefined) throw new InputError(file, `member "${name}" is compressed with ${METHOD_NAMES[methodCode] ?? `method ${methodCode}`}, which is not supported (stored or deflated members only)`);
+    if (method === undefined)
+      throw new InputError(
+        file,
+        `member "${name}" is compressed with ${METHOD_NAMES[methodCode] ?? `method ${methodCode}`}, which is not supported (stored or deflated members only)`,
+      );
     const local = await read(localOffset, 30);
     if (local.readUInt32LE(0) !== LOCAL) throw new InputError(file, `member "${name}": its local header is corrupt`);
     const offset = localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);

@@ -94,8 +94,19 @@ describe('qemu errors said about the file', () => {
     const socket = join(await makeTempDir('nbd'), 's');
     const holder = execa('qemu-nbd', ['--format=qcow2', `--socket=${socket}`, '--persistent', disk], { reject: false });
     try {
-      for (let attempt = 0; attempt < 100 && !(await stat(socket).then(() => true, () => false)); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect((await refusal([disk])).message).toBe(`${disk}: is in use: another process (a running VM, a backup, another conversion) holds a lock on it; shut the VM down or wait for the other process, then try again`);
+      for (
+        let attempt = 0;
+        attempt < 100 &&
+        !(await stat(socket).then(
+          () => true,
+          () => false,
+        ));
+        attempt += 1
+      )
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await refusal([disk])).message).toBe(
+        `${disk}: is in use: another process (a running VM, a backup, another conversion) holds a lock on it; shut the VM down or wait for the other process, then try again`,
+      );
     } finally {
       holder.kill();
       await holder;
@@ -105,7 +116,10 @@ describe('qemu errors said about the file', () => {
 
 describe('chunked OVF files', () => {
   it('a missing chunk is named', async () => {
-    const ovf = (await readFile(join(dir, 'web01.ovf'), 'utf8')).replace('ovf:href="web01-disk1.vmdk" ovf:id="file1"', 'ovf:href="web01-disk1.vmdk" ovf:chunkSize="65536" ovf:id="file1"');
+    const ovf = (await readFile(join(dir, 'web01.ovf'), 'utf8')).replace(
+      'ovf:href="web01-disk1.vmdk" ovf:id="file1"',
+      'ovf:href="web01-disk1.vmdk" ovf:chunkSize="65536" ovf:id="file1"',
+    );
     const disk = await readFile(join(dir, 'web01-disk1.vmdk'));
     const folder = join(dir, 'gap');
     await mkdir(folder);
@@ -114,13 +128,18 @@ describe('chunked OVF files', () => {
     await writeFile(join(folder, 'web01-disk1.vmdk.000000002'), disk.subarray(131072));
     await copyFile(join(dir, 'web01-disk2.vmdk'), join(folder, 'web01-disk2.vmdk'));
     const ova = join(dir, 'gap.ova');
-    await writeFile(ova, buildTar([
-      { name: 'web01.ovf', data: Buffer.from(ovf) },
-      { name: 'web01-disk1.vmdk.000000000', data: disk.subarray(0, 65536) },
-      { name: 'web01-disk1.vmdk.000000002', data: disk.subarray(131072) },
-      { name: 'web01-disk2.vmdk', data: await readFile(join(dir, 'web01-disk2.vmdk')) },
-    ]));
+    await writeFile(
+      ova,
+      buildTar([
+        { name: 'web01.ovf', data: Buffer.from(ovf) },
+        { name: 'web01-disk1.vmdk.000000000', data: disk.subarray(0, 65536) },
+        { name: 'web01-disk1.vmdk.000000002', data: disk.subarray(131072) },
+        { name: 'web01-disk2.vmdk', data: await readFile(join(dir, 'web01-disk2.vmdk')) },
+      ]),
+    );
     expect((await refusal([ova])).message).toBe(`${ova}: chunk 1 of "web01-disk1.vmdk" is missing (found "web01-disk1.vmdk.000000002" instead)`);
-    expect((await refusal([join(folder, 'web01.ovf')])).message).toBe(`${join(folder, 'web01.ovf')}: chunk 1 of "web01-disk1.vmdk" is missing (found "web01-disk1.vmdk.000000002" instead)`);
+    expect((await refusal([join(folder, 'web01.ovf')])).message).toBe(
+      `${join(folder, 'web01.ovf')}: chunk 1 of "web01-disk1.vmdk" is missing (found "web01-disk1.vmdk.000000002" instead)`,
+    );
   });
 });

@@ -97,9 +97,7 @@ describe('bad disk images', () => {
     const descriptor = await convertImage(raw, join(sub, 'disk.vmdk'), 'vmdk', 'monolithicFlat');
     const text = (await readFile(descriptor, 'utf8')).replace('"disk-flat.vmdk"', `"${extent}"`);
     await writeFile(descriptor, text);
-    expect(await inputError(() => probeImage(descriptor), descriptor)).toBe(
-      `${descriptor}: extent "${extent}" would leave the descriptor's folder`,
-    );
+    expect(await inputError(() => probeImage(descriptor), descriptor)).toBe(`${descriptor}: extent "${extent}" would leave the descriptor's folder`);
   });
 
   it('a snapshot whose parent lies outside its folder', async () => {
@@ -119,7 +117,13 @@ describe('bad disk images', () => {
 describe('bad descriptors and archives', () => {
   it('an OVA with a member named ../x', async () => {
     const ova = join(dir, 'escape.ova');
-    await writeFile(ova, buildTar([{ name: 'vm.ovf', data: Buffer.from('<Envelope/>') }, { name: '../x', data: Buffer.from('x') }]));
+    await writeFile(
+      ova,
+      buildTar([
+        { name: 'vm.ovf', data: Buffer.from('<Envelope/>') },
+        { name: '../x', data: Buffer.from('x') },
+      ]),
+    );
     expect(await inputError(() => openSource([ova]), ova)).toBe(`${ova}: member "../x" would leave the archive folder`);
   });
 

@@ -126,7 +126,9 @@ describe('OVA containers: content decides', () => {
   it('a folder without an .ovf or .vmx is refused, pointing at dir: for guest roots', async () => {
     const empty = join(scratch, 'not-an-export');
     await mkdir(empty, { recursive: true });
-    await expect(openSource([empty])).rejects.toThrow(`${empty}: is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)`);
+    await expect(openSource([empty])).rejects.toThrow(
+      `${empty}: is a folder without an .ovf or .vmx file; to migrate a folder holding a guest's root file system, name it with dir: (it is then repaired in place)`,
+    );
   });
 
   it('reports the numbered snapshot file it took', async () => {
@@ -156,7 +158,9 @@ describe('OVA containers: content decides', () => {
     const error = await openSource([archive], { scratchDir: target }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).code).toBe('SCRATCH_SPACE');
-    expect((error as InputError).message).toMatch(/^\S+huge\.ova: unpacking member "huge-disk1\.vmdk" needs [\d.]+ [KMGTP]iB \(\d+ bytes\) in \S+, but only [\d.]+ [KMGTP]?i?B \(\d+ bytes\) are free there \(give a larger scratch folder with --work-dir\)$/);
+    expect((error as InputError).message).toMatch(
+      /^\S+huge\.ova: unpacking member "huge-disk1\.vmdk" needs [\d.]+ [KMGTP]iB \(\d+ bytes\) in \S+, but only [\d.]+ [KMGTP]?i?B \(\d+ bytes\) are free there \(give a larger scratch folder with --work-dir\)$/,
+    );
     expect(await filesOf(target)).toEqual([]);
   });
 });
@@ -172,7 +176,12 @@ describe('describing only (inspect --hardware-only)', () => {
     const opened = await openSource([source(form)], { scratchDir: folder, describeOnly: true });
     try {
       expect(opened.container).toBe(container);
-      expect(opened.vm).toMatchObject({ name: 'ubuntu-2204', vcpus: 2, memoryMiB: 2048, disks: [{ path: source(form), format, virtualSize: 512 * 2 ** 20, controller: 'scsi' }] });
+      expect(opened.vm).toMatchObject({
+        name: 'ubuntu-2204',
+        vcpus: 2,
+        memoryMiB: 2048,
+        disks: [{ path: source(form), format, virtualSize: 512 * 2 ** 20, controller: 'scsi' }],
+      });
       expect(opened.findings.map((finding) => finding.rule)).not.toContain('no-manifest');
     } finally {
       await opened.dispose();
@@ -184,7 +193,14 @@ describe('describing only (inspect --hardware-only)', () => {
     const folder = join(scratch, 'describe-hyperv');
     const opened = await openSource([source('hyperv-checkpoints')], { scratchDir: folder, describeOnly: true });
     try {
-      expect(opened.vm.disks).toEqual([{ path: source('hyperv-checkpoints'), format: 'vhdx', virtualSize: 512 * 2 ** 20, chain: expect.arrayContaining([join(forms.dir, 'hyperv-checkpoints', 'debian-11.vhdx')]) }]);
+      expect(opened.vm.disks).toEqual([
+        {
+          path: source('hyperv-checkpoints'),
+          format: 'vhdx',
+          virtualSize: 512 * 2 ** 20,
+          chain: expect.arrayContaining([join(forms.dir, 'hyperv-checkpoints', 'debian-11.vhdx')]),
+        },
+      ]);
     } finally {
       await opened.dispose();
     }
@@ -221,7 +237,11 @@ describe('manifests', () => {
       expect((error as InputError).code).toBe('CHECKSUM_MISMATCH');
       const expected = opened.integrity.summary.checks.find((check) => check.name === 'ubuntu-2204-disk1.vmdk')!.expected;
       const actual = createHash('sha1');
-      for await (const chunk of createReadStream(source('bad-sha1'), { start: opened.vm.disks[0]!.archiveMember!.offset, end: opened.vm.disks[0]!.archiveMember!.offset + opened.vm.disks[0]!.archiveMember!.size - 1 })) actual.update(chunk as Buffer);
+      for await (const chunk of createReadStream(source('bad-sha1'), {
+        start: opened.vm.disks[0]!.archiveMember!.offset,
+        end: opened.vm.disks[0]!.archiveMember!.offset + opened.vm.disks[0]!.archiveMember!.size - 1,
+      }))
+        actual.update(chunk as Buffer);
       expect((error as InputError).message).toBe(
         `${source('bad-sha1')}: "ubuntu-2204-disk1.vmdk" does not match ubuntu-2204.mf: SHA1 expected ${expected}, got ${actual.digest('hex')} (the file is damaged or was changed after the export; nothing was written)`,
       );
@@ -233,7 +253,9 @@ describe('manifests', () => {
   it('a disk changed after its SHA256 was taken refuses the source', async () => {
     const opened = await open('bad-sha256');
     try {
-      await expect(opened.integrity.verify()).rejects.toThrow(/: "ubuntu-2204-disk1\.vmdk" does not match ubuntu-2204\.mf: SHA256 expected [0-9a-f]{64}, got [0-9a-f]{64} \(the file is damaged/);
+      await expect(opened.integrity.verify()).rejects.toThrow(
+        /: "ubuntu-2204-disk1\.vmdk" does not match ubuntu-2204\.mf: SHA256 expected [0-9a-f]{64}, got [0-9a-f]{64} \(the file is damaged/,
+      );
     } finally {
       await opened.dispose();
     }
@@ -286,7 +308,10 @@ describe('snapshot chains', () => {
       const folder = join(forms.dir, 'vmx-chain');
       expect(disk!.chain).toEqual(['web01-000002.vmdk', 'web01-000001.vmdk', 'web01.vmdk'].map((name) => join(folder, name)));
       // qemu opens exactly the checked layers, never a layer's own hint.
-      const spec = JSON.parse(qemuFilename(disk!).slice('json:'.length)) as { file: { filename: string }; backing: { file: { filename: string }; backing: { file: { filename: string }; backing?: unknown } } };
+      const spec = JSON.parse(qemuFilename(disk!).slice('json:'.length)) as {
+        file: { filename: string };
+        backing: { file: { filename: string }; backing: { file: { filename: string }; backing?: unknown } };
+      };
       expect([spec.file.filename, spec.backing.file.filename, spec.backing.backing.file.filename]).toEqual(disk!.chain);
       expect(spec.backing.backing.backing).toBeUndefined();
       // The chain reads differently from its base: the snapshots hold changes.
@@ -314,11 +339,15 @@ describe('snapshot chains', () => {
     const top = join(forms.dir, 'vmx-chain-missing', 'web01-000002.vmdk');
     const error = await open('vmx-chain-missing').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).message).toBe(`${top}: snapshot chain is broken: "web01-000002.vmdk" is a snapshot of "web01-000001.vmdk", which is missing (copy every file of the VM's folder)`);
+    expect((error as InputError).message).toBe(
+      `${top}: snapshot chain is broken: "web01-000002.vmdk" is a snapshot of "web01-000001.vmdk", which is missing (copy every file of the VM's folder)`,
+    );
   });
 
   it('a parent written after the snapshot (content IDs differ) is refused', async () => {
-    await expect(open('vmx-chain-cid')).rejects.toThrow(/snapshot chain is broken: "web01-000001\.vmdk" was taken from "web01\.vmdk" with content ID [0-9a-f]+, but that file's content ID is now [0-9a-f]+ \(it was written after the snapshot/);
+    await expect(open('vmx-chain-cid')).rejects.toThrow(
+      /snapshot chain is broken: "web01-000001\.vmdk" was taken from "web01\.vmdk" with content ID [0-9a-f]+, but that file's content ID is now [0-9a-f]+ \(it was written after the snapshot/,
+    );
   });
 });
 
@@ -328,7 +357,11 @@ describe('Hyper-V checkpoints', () => {
     try {
       const [disk] = opened.vm.disks;
       const folder = join(forms.dir, 'hyperv-checkpoints');
-      expect(disk!.chain).toEqual(['debian-11_9E8F7A6B-5C4D-4E3F-8A2B-1C0D9E8F7A6B.avhdx', 'debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D.avhdx', 'debian-11.vhdx'].map((name) => join(folder, name)));
+      expect(disk!.chain).toEqual(
+        ['debian-11_9E8F7A6B-5C4D-4E3F-8A2B-1C0D9E8F7A6B.avhdx', 'debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D.avhdx', 'debian-11.vhdx'].map((name) =>
+          join(folder, name),
+        ),
+      );
       expect(disk).toMatchObject({ format: 'qcow2' });
       expect(disk!.path.startsWith(join(scratch, 'hyperv-checkpoints'))).toBe(true);
       // Every sector the checkpoints hold, partially present blocks included, reads as the guest last wrote it.
@@ -348,7 +381,9 @@ describe('Hyper-V checkpoints', () => {
   });
 
   it('a base written after the checkpoints (its data ID changed) is refused', async () => {
-    await expect(open('hyperv-checkpoints-rewritten')).rejects.toThrow(/checkpoint chain is broken: "debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D\.avhdx" was taken from "debian-11\.vhdx" with data ID \{[0-9a-f-]{36}\}, but that file's data ID is now \{[0-9a-f-]{36}\}/);
+    await expect(open('hyperv-checkpoints-rewritten')).rejects.toThrow(
+      /checkpoint chain is broken: "debian-11_4D5C7B2A-1F3E-4C8D-9A6B-0E1F2A3B4C5D\.avhdx" was taken from "debian-11\.vhdx" with data ID \{[0-9a-f-]{36}\}, but that file's data ID is now \{[0-9a-f-]{36}\}/,
+    );
   });
 
   it('a VHDX with an unreplayed log gets a sentence about the file, never advice to repair the source', async () => {

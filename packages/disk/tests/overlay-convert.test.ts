@@ -146,8 +146,8 @@ describe('convertDisk', () => {
   });
 
   it('refuses compression for raw output', async () => {
-    await expect(
-      convertDisk({ from: overlay, fromFormat: 'qcow2', to: join(dir, 'x.raw'), format: 'raw', compress: true }),
-    ).rejects.toMatchObject({ code: 'CONVERT_OPTIONS' });
+    await expect(convertDisk({ from: overlay, fromFormat: 'qcow2', to: join(dir, 'x.raw'), format: 'raw', compress: true })).rejects.toMatchObject({
+      code: 'CONVERT_OPTIONS',
+    });
   });
 });

@@ -57,7 +57,9 @@ describe('openSource with an OVA', () => {
   it('lets qemu read each member through its json: filename', async () => {
     const vm = (await openSource([ova])).vm;
     const [disk1, disk2] = vm.disks;
-    expect(qemuFilename(disk1!)).toMatch(/^json:\{"driver":"vmdk","file":\{"driver":"raw","offset":\d+,"size":\d+,"file":\{"driver":"file","filename":".*web01.ova"\}\}\}$/);
+    expect(qemuFilename(disk1!)).toMatch(
+      /^json:\{"driver":"vmdk","file":\{"driver":"raw","offset":\d+,"size":\d+,"file":\{"driver":"file","filename":".*web01.ova"\}\}\}$/,
+    );
     expect(await sameContent(qemuFilename(disk1!), raw1, { b: 'raw' })).toBe(true);
     expect(await sameContent(qemuFilename(disk2!), raw2, { b: 'raw' })).toBe(true);
     expect(await sameContent(qemuFilename(disk2!), raw1, { b: 'raw' })).toBe(false);
@@ -132,6 +134,6 @@ describe('openSource with disk files', () => {
   it('detects a disk whose name lies about its format', async () => {
     const renamed = join(dir, 'really-qcow2.img');
     await rename(await convertImage(raw1, join(dir, 'renamed.qcow2'), 'qcow2'), renamed);
-    expect(((await openSource([renamed])).vm).disks[0]?.format).toBe('qcow2');
+    expect((await openSource([renamed])).vm.disks[0]?.format).toBe('qcow2');
   });
 });

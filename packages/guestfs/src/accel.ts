@@ -81,11 +81,18 @@ export function probeBootSector(): Buffer {
 /** qemu arguments that boot `imagePath` with the given accelerator. */
 export function probeArguments(accel: Accelerator, imagePath: string): string[] {
   return [
-    '-machine', `accel=${accel}`,
-    '-m', '128',
-    '-nodefaults', '-no-user-config', '-display', 'none',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-drive', `file=${imagePath},format=raw,if=ide`,
+    '-machine',
+    `accel=${accel}`,
+    '-m',
+    '128',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-drive',
+    `file=${imagePath},format=raw,if=ide`,
   ];
 }
 
@@ -102,11 +109,7 @@ export interface ProbeRun {
  * Runs the probe guest once under `accel`, killing qemu's process group
  * when it exceeds `timeoutMs`.
  */
-export async function runProbe(
-  accel: Accelerator,
-  imagePath: string,
-  options: { timeoutMs: number; qemu?: string },
-): Promise<ProbeRun> {
+export async function runProbe(accel: Accelerator, imagePath: string, options: { timeoutMs: number; qemu?: string }): Promise<ProbeRun> {
   const started = performance.now();
   const child = execa(options.qemu ?? 'qemu-system-x86_64', probeArguments(accel, imagePath), {
     detached: true,
@@ -192,10 +195,7 @@ export async function detectAccelerator(options: DetectAcceleratorOptions = {}):
   return { accel: verdict.accel, reason: verdict.reason, cached: false };
 }
 
-async function probe(
-  timeoutMs: number,
-  qemu: string | undefined,
-): Promise<{ accel: Accelerator; reason: string; cacheable: boolean }> {
+async function probe(timeoutMs: number, qemu: string | undefined): Promise<{ accel: Accelerator; reason: string; cacheable: boolean }> {
   const dir = await mkdtemp(join(tmpdir(), 'hyper2kvm-accel-'));
   try {
     const image = join(dir, 'probe.img');
@@ -217,9 +217,7 @@ async function probe(
     if (kvm.elapsedMs > tcg.elapsedMs + KVM_EXTRA_ALLOWANCE_MS) {
       return {
         accel: 'tcg',
-        reason:
-          `KVM probe took ${formatSeconds(kvm.elapsedMs)} where TCG took ${formatSeconds(tcg.elapsedMs)}: ` +
-          'KVM is too slow to be usable here',
+        reason: `KVM probe took ${formatSeconds(kvm.elapsedMs)} where TCG took ${formatSeconds(tcg.elapsedMs)}: ` + 'KVM is too slow to be usable here',
         cacheable: true,
       };
     }

@@ -45,10 +45,7 @@ describe('detectAccelerator', () => {
   it('ignores a cache written during another boot', async () => {
     const cacheDir = join(dir, 'stale');
     await mkdir(cacheDir, { recursive: true });
-    await writeFile(
-      join(cacheDir, 'accel.json'),
-      JSON.stringify({ bootId: 'another-boot', accel: 'kvm', reason: 'old', probedAt: '2020-01-01' }),
-    );
+    await writeFile(join(cacheDir, 'accel.json'), JSON.stringify({ bootId: 'another-boot', accel: 'kvm', reason: 'old', probedAt: '2020-01-01' }));
     const verdict = await detectAccelerator({ cacheDir, env: noOverride });
     expect(verdict).toMatchObject({ accel: 'tcg', cached: false });
   });

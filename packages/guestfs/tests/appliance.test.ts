@@ -12,7 +12,9 @@ import type { TestImage } from './test-image.js';
 process.env['LIBGUESTFS_BACKEND'] = 'direct';
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay', () => {
@@ -95,10 +97,7 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
   });
 
   it('globs, lists, stats and reads links', async () => {
-    expect(await appliance.glob('/boot/*-5.15.0-91-generic')).toEqual([
-      '/boot/initrd.img-5.15.0-91-generic',
-      '/boot/vmlinuz-5.15.0-91-generic',
-    ]);
+    expect(await appliance.glob('/boot/*-5.15.0-91-generic')).toEqual(['/boot/initrd.img-5.15.0-91-generic', '/boot/vmlinuz-5.15.0-91-generic']);
     expect(await appliance.glob('/lib/modules/*')).toEqual(['/lib/modules/5.15.0-91-generic']);
     expect(await appliance.glob('/nothing/*')).toEqual([]);
     expect(await appliance.readdir('/boot')).toEqual(['initrd.img-5.15.0-91-generic', 'vmlinuz-5.15.0-91-generic']);
@@ -137,9 +136,7 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
   });
 
   it('resolves paths case-insensitively', async () => {
-    expect(await appliance.resolveCaseInsensitive('/program data/MIXED CASE/settings.ini')).toBe(
-      '/Program Data/Mixed Case/Settings.INI',
-    );
+    expect(await appliance.resolveCaseInsensitive('/program data/MIXED CASE/settings.ini')).toBe('/Program Data/Mixed Case/Settings.INI');
     expect(await appliance.resolveCaseInsensitive('/PROGRAM DATA/missing.ini')).toBeNull();
     expect(await appliance.resolveCaseInsensitive('/nowhere/at/all')).toBeNull();
   });
@@ -187,7 +184,10 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
       const { stdout } = await execa('qemu-img', ['map', '-U', '--output=json', '-f', 'qcow2', image.overlay]);
       const extents = JSON.parse(stdout) as { length: number; depth: number; data: boolean; zero: boolean }[];
       const top = extents.filter((extent) => extent.depth === 0);
-      return { data: top.filter((e) => e.data).reduce((sum, e) => sum + e.length, 0), zero: top.filter((e) => e.zero && !e.data).reduce((sum, e) => sum + e.length, 0) };
+      return {
+        data: top.filter((e) => e.data).reduce((sum, e) => sum + e.length, 0),
+        zero: top.filter((e) => e.zero && !e.data).reduce((sum, e) => sum + e.length, 0),
+      };
     };
     const files = ['/scratch-1', '/scratch-2', '/scratch-3'];
     for (const file of files) await appliance.writeFile(file, randomBytes(2 * 1024 * 1024));

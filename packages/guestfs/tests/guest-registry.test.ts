@@ -14,7 +14,9 @@ process.env['LIBGUESTFS_BACKEND'] = 'direct';
 const builderUrl = new URL('../../../test-images/build.mjs', import.meta.url);
 
 async function windows2022Vmdk(): Promise<string> {
-  const builder = (await import(fileURLToPath(builderUrl))) as { ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<{ files: { vmdk?: string } }> };
+  const builder = (await import(fileURLToPath(builderUrl))) as {
+    ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<{ files: { vmdk?: string } }>;
+  };
   const image = await builder.ensureImage('windows-2022', { log: () => undefined });
   if (!image.files.vmdk) throw new Error('windows-2022 has no VMDK');
   return image.files.vmdk;
@@ -67,14 +69,25 @@ describe('GuestRegistry on the windows-2022 image (real appliance, overlay)', ()
   });
 
   it('sees a Windows guest and the ESP holding the Windows boot manager store', () => {
-    expect(inspection).toMatchObject({ type: 'windows', root: '/dev/sda3', windowsSystemRoot: '/Windows', windowsCurrentControlSet: 'ControlSet001', arch: 'x86_64' });
+    expect(inspection).toMatchObject({
+      type: 'windows',
+      root: '/dev/sda3',
+      windowsSystemRoot: '/Windows',
+      windowsCurrentControlSet: 'ControlSet001',
+      arch: 'x86_64',
+    });
     expect(esps).toEqual([{ device: '/dev/sda1', windowsBcd: '/EFI/Microsoft/Boot/BCD' }]);
   });
 
   it('reads values and subkeys from the downloaded hives, case-insensitively', async () => {
-    expect(await registry.getValue('SOFTWARE', 'microsoft\\windows nt\\currentversion', 'ProductName')).toEqual({ type: 'REG_SZ', data: 'Windows Server 2022 Standard' });
+    expect(await registry.getValue('SOFTWARE', 'microsoft\\windows nt\\currentversion', 'ProductName')).toEqual({
+      type: 'REG_SZ',
+      data: 'Windows Server 2022 Standard',
+    });
     expect(await registry.getValue('SOFTWARE', 'Microsoft\\Windows NT\\CurrentVersion', 'CurrentMajorVersionNumber')).toEqual({ type: 'REG_DWORD', data: 10 });
-    expect(await registry.getValue('SYSTEM', 'ControlSet001\\Services\\Tcpip\\Parameters\\Interfaces\\{3E1A5C7B-9D2F-4E6A-8B0C-1D3F5A7B9C2E}', 'IPAddress')).toEqual({ type: 'REG_MULTI_SZ', data: ['10.20.30.41'] });
+    expect(
+      await registry.getValue('SYSTEM', 'ControlSet001\\Services\\Tcpip\\Parameters\\Interfaces\\{3E1A5C7B-9D2F-4E6A-8B0C-1D3F5A7B9C2E}', 'IPAddress'),
+    ).toEqual({ type: 'REG_MULTI_SZ', data: ['10.20.30.41'] });
     expect(await registry.listSubkeys('SYSTEM', '')).toEqual(expect.arrayContaining(['ControlSet001', 'ControlSet002', 'DriverDatabase', 'Select']));
     expect(await registry.listSubkeys('SYSTEM', 'ControlSet001\\Control\\CriticalDeviceDatabase')).toBeNull();
     expect(await registry.getValue('SAM', 'Domains', 'F')).toBeNull();
@@ -85,8 +98,24 @@ describe('GuestRegistry on the windows-2022 image (real appliance, overlay)', ()
     const backupDir = join(dir, 'backup');
     const changes: RegistryChange[] = [
       { kind: 'registry.set', plugin: 'test', reason: 'boot driver', hive: 'SYSTEM', key: SERVICE, name: 'Start', value: { type: 'REG_DWORD', data: 0 } },
-      { kind: 'registry.set', plugin: 'test', reason: 'boot driver', hive: 'SYSTEM', key: SERVICE, name: 'ImagePath', value: { type: 'REG_EXPAND_SZ', data: 'System32\\drivers\\viostor.sys' } },
-      { kind: 'registry.set', plugin: 'test', reason: 'boot driver', hive: 'SYSTEM', key: SERVICE, name: 'Group', value: { type: 'REG_SZ', data: 'SCSI miniport' } },
+      {
+        kind: 'registry.set',
+        plugin: 'test',
+        reason: 'boot driver',
+        hive: 'SYSTEM',
+        key: SERVICE,
+        name: 'ImagePath',
+        value: { type: 'REG_EXPAND_SZ', data: 'System32\\drivers\\viostor.sys' },
+      },
+      {
+        kind: 'registry.set',
+        plugin: 'test',
+        reason: 'boot driver',
+        hive: 'SYSTEM',
+        key: SERVICE,
+        name: 'Group',
+        value: { type: 'REG_SZ', data: 'SCSI miniport' },
+      },
       { kind: 'registry.deleteKey', plugin: 'test', reason: 'VMware gone', hive: 'SYSTEM', key: 'ControlSet001\\Services\\vmhgfs' },
       { kind: 'registry.deleteValue', plugin: 'test', reason: 'tidy', hive: 'SYSTEM', key: 'ControlSet001\\Services\\LSI_SAS', name: 'Tag' },
     ];

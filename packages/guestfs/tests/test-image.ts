@@ -65,8 +65,20 @@ export async function buildTestImage(): Promise<TestImage> {
   });
   const partitionKiB = (DISK_BYTES - PARTITION_OFFSET) / 1024;
   await execa('mke2fs', [
-    '-q', '-F', '-t', 'ext4', '-U', ROOT_UUID, '-L', ROOT_LABEL, '-d', tree,
-    '-E', `offset=${PARTITION_OFFSET}`, raw, String(partitionKiB),
+    '-q',
+    '-F',
+    '-t',
+    'ext4',
+    '-U',
+    ROOT_UUID,
+    '-L',
+    ROOT_LABEL,
+    '-d',
+    tree,
+    '-E',
+    `offset=${PARTITION_OFFSET}`,
+    raw,
+    String(partitionKiB),
   ]);
 
   const vmdk = join(dir, 'source.vmdk');

@@ -28,7 +28,9 @@ interface PartitionFiles {
 const testImages = (file: string): string => fileURLToPath(new URL(`../../../test-images/${file}`, import.meta.url));
 
 async function imageVmdk(name: string): Promise<string> {
-  const builder = (await import(testImages('build.mjs'))) as { ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<{ files: { vmdk?: string } }> };
+  const builder = (await import(testImages('build.mjs'))) as {
+    ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<{ files: { vmdk?: string } }>;
+  };
   const image = await builder.ensureImage(name, { log: () => undefined });
   if (!image.files.vmdk) throw new Error(`${name} has no VMDK`);
   return image.files.vmdk;
@@ -89,7 +91,10 @@ describe('windows-2022 (UEFI): the ESP beside C:', () => {
     const { appliance } = guest;
     expect(await appliance.readdir(`${WINDOWS_ESP_ROOT}/EFI`)).toEqual(['Boot', 'Microsoft']);
     expect(await appliance.resolveCaseInsensitive(`${WINDOWS_ESP_ROOT}/efi/microsoft/boot/bcd`)).toBe(`${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/BCD`);
-    expect(await appliance.glob(`${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/*.efi`)).toEqual([`${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/bootmgfw.efi`, `${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/bootmgr.efi`]);
+    expect(await appliance.glob(`${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/*.efi`)).toEqual([
+      `${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/bootmgfw.efi`,
+      `${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/bootmgr.efi`,
+    ]);
     expect(await appliance.stat(WINDOWS_ESP_ROOT)).toMatchObject({ type: 'directory' });
     expect((await appliance.readFile(`${WINDOWS_ESP_ROOT}/EFI/Microsoft/Boot/BCD`)).subarray(0, 4).toString('latin1')).toBe('regf');
     // C: is still the guest's root.

@@ -8,7 +8,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, type GuestFacts, type GuestFs, type Logger, type OsHints, type Plan, type PluginInCode, type RegistryReader, type RegistryWriter, type RunSettings, type VmDescription } from '@hyper2kvm/core';
+import {
+  CORE_VERSION,
+  Engine,
+  inspectGuestFacts,
+  pluginsInCode,
+  type GuestFacts,
+  type GuestFs,
+  type Logger,
+  type OsHints,
+  type Plan,
+  type PluginInCode,
+  type RegistryReader,
+  type RegistryWriter,
+  type RunSettings,
+  type VmDescription,
+} from '@hyper2kvm/core';
 import { createOverlays, openSource } from '@hyper2kvm/disk';
 import { GuestfsAppliance, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
 
@@ -65,7 +80,17 @@ export async function openDiskGuest(disks: string[], options: { workDir?: string
     const opened = await openInspectedGuest(appliance, { source: disks.join(', '), workDir });
     registry = opened.registry;
     const facts = await inspectGuestFacts(appliance, { vm: source.vm, hints: opened.hints, ...(registry ? { registry } : {}) });
-    return { appliance, vm: source.vm, facts, hints: opened.hints, ...(registry ? { registry } : {}), overlays: overlays.map((overlay) => overlay.overlayPath), workDir, release, close };
+    return {
+      appliance,
+      vm: source.vm,
+      facts,
+      hints: opened.hints,
+      ...(registry ? { registry } : {}),
+      overlays: overlays.map((overlay) => overlay.overlayPath),
+      workDir,
+      release,
+      close,
+    };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
@@ -96,7 +121,12 @@ export async function runPlugins(
   plugins: readonly PluginInCode[],
   options: RunPluginsOptions = {},
 ): Promise<PluginRun> {
-  const engine = new Engine({ plugins: pluginsInCode(plugins, 'test'), coreVersion: CORE_VERSION, ...(options.logger ? { logger: options.logger } : {}), ...(options.settings ? { settings: options.settings } : {}) });
+  const engine = new Engine({
+    plugins: pluginsInCode(plugins, 'test'),
+    coreVersion: CORE_VERSION,
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
   const registry = guest.registry ? { registry: guest.registry } : {};
   const ownBackups = options.backupDir === undefined ? await mkdtemp(join(tmpdir(), 'hyper2kvm-test-backup-')) : undefined;
   try {

@@ -15,7 +15,10 @@ describe('MemoryRegistry', () => {
     expect(await registry.getValue('SYSTEM', 'select', 'CURRENT')).toEqual({ type: 'REG_DWORD', data: 1 });
     expect(await registry.getValue('SYSTEM', 'controlset001\\services\\disk', 'start')).toEqual({ type: 'REG_DWORD', data: 0 });
     expect(await registry.getValue('SYSTEM', 'ControlSet001\\Services\\Disk', '')).toEqual({ type: 'REG_SZ', data: 'default' });
-    expect(await registry.getValue('SOFTWARE', 'Microsoft\\Windows\\CurrentVersion', 'DevicePath')).toEqual({ type: 'REG_EXPAND_SZ', data: '%SystemRoot%\\inf' });
+    expect(await registry.getValue('SOFTWARE', 'Microsoft\\Windows\\CurrentVersion', 'DevicePath')).toEqual({
+      type: 'REG_EXPAND_SZ',
+      data: '%SystemRoot%\\inf',
+    });
   });
 
   it('returns null for missing values, keys and hives', async () => {

@@ -6,7 +6,21 @@
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, pluginsInCode, renderPlan, type PluginInCode, type GuestFacts, type GuestFilesystem, type OsHints, type Plan, type RegistryReader, type VmDescription, type RunSettings } from '@hyper2kvm/core';
+import {
+  CORE_VERSION,
+  Engine,
+  inspectGuestFacts,
+  pluginsInCode,
+  renderPlan,
+  type PluginInCode,
+  type GuestFacts,
+  type GuestFilesystem,
+  type OsHints,
+  type Plan,
+  type RegistryReader,
+  type VmDescription,
+  type RunSettings,
+} from '@hyper2kvm/core';
 import { DirectoryGuest } from '@hyper2kvm/guestfs';
 
 /** A guest described inline: path → file content, or `{ symlink }`. */
@@ -70,7 +84,11 @@ export async function planWithPlugins(options: PlanHarnessOptions): Promise<Plan
   const ordered = pluginsInCode(options.plugins, 'test');
   const engine = new Engine({ plugins: ordered, coreVersion: CORE_VERSION, ...(options.settings ? { settings: options.settings } : {}) });
   const hints = options.hints ?? (options.registry ? { type: 'windows' as const, arch: 'x86_64' } : undefined);
-  const inspected = await inspectGuestFacts(guest, { ...(options.vm ? { vm: options.vm } : {}), ...(hints ? { hints } : {}), ...(options.registry ? { registry: options.registry } : {}) });
+  const inspected = await inspectGuestFacts(guest, {
+    ...(options.vm ? { vm: options.vm } : {}),
+    ...(hints ? { hints } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+  });
   const facts = await engine.inspect(guest, { ...inspected, ...options.facts });
   const result = await engine.planWithView(guest, facts, options.registry ? { registry: options.registry } : {});
   return {

@@ -10,7 +10,21 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Change, Finding, GuestFacts, GuestFilesystem, Hyper2kvmPlugin, OsHints, Plan, PluginInCode, RegistryReader, RegistryWriter, RunSettings, Severity, VmDescription } from '@hyper2kvm/core';
+import type {
+  Change,
+  Finding,
+  GuestFacts,
+  GuestFilesystem,
+  Hyper2kvmPlugin,
+  OsHints,
+  Plan,
+  PluginInCode,
+  RegistryReader,
+  RegistryWriter,
+  RunSettings,
+  Severity,
+  VmDescription,
+} from '@hyper2kvm/core';
 import { planWithPlugins, type GuestTree, type PlanOutcome } from './plan-harness.js';
 
 /** One guest the plugin is run on. */
@@ -114,8 +128,16 @@ async function checkInvalid(plugin: Hyper2kvmPlugin, testCase: InvalidPluginTest
       await first.engine.fix(first.guest, first.facts, { ...first.plan, actions: [] }, { backupDir: join(folder, 'backup'), ...registry });
       const second = await planCase(plugin, testCase, first.root);
       try {
-        assert.deepEqual(describeChanges(ownChanges(second.plan, plugin)), [], `${testCase.name}: the plan is not idempotent: planned again on the repaired guest, it proposes changes`);
-        assert.deepEqual(ownActions(second.plan, plugin), [], `${testCase.name}: the plan is not idempotent: planned again on the repaired guest, it requests actions`);
+        assert.deepEqual(
+          describeChanges(ownChanges(second.plan, plugin)),
+          [],
+          `${testCase.name}: the plan is not idempotent: planned again on the repaired guest, it proposes changes`,
+        );
+        assert.deepEqual(
+          ownActions(second.plan, plugin),
+          [],
+          `${testCase.name}: the plan is not idempotent: planned again on the repaired guest, it requests actions`,
+        );
       } finally {
         await second.cleanup();
       }
@@ -143,7 +165,8 @@ function planCase(plugin: Hyper2kvmPlugin, testCase: PluginTestCase, guest: Gues
 
 function writerOf(testCase: PluginTestCase): RegistryWriter {
   const registry = testCase.registry as Partial<RegistryWriter> | undefined;
-  if (typeof registry?.apply !== 'function') throw new Error(`${testCase.name}: the registry must also be a writer (use a MemoryRegistry) so the plan can be applied`);
+  if (typeof registry?.apply !== 'function')
+    throw new Error(`${testCase.name}: the registry must also be a writer (use a MemoryRegistry) so the plan can be applied`);
   return registry as RegistryWriter;
 }
 
@@ -164,7 +187,11 @@ function describeChanges(changes: Change[]): string[] {
 }
 
 function checkChanges(actual: Change[], testCase: InvalidPluginTestCase): void {
-  assert.equal(actual.length, testCase.changes.length, `${testCase.name}: expected ${testCase.changes.length} change(s), got ${JSON.stringify(describeChanges(actual))}`);
+  assert.equal(
+    actual.length,
+    testCase.changes.length,
+    `${testCase.name}: expected ${testCase.changes.length} change(s), got ${JSON.stringify(describeChanges(actual))}`,
+  );
   testCase.changes.forEach((expected, index) => {
     const change = actual[index] as Change & Record<string, unknown>;
     const label = `${testCase.name}: change ${index + 1} (${describeChanges([change])[0]})`;
@@ -184,7 +211,11 @@ function checkChanges(actual: Change[], testCase: InvalidPluginTestCase): void {
 function checkFindings(plan: Plan, plugin: Hyper2kvmPlugin, testCase: PluginTestCase): void {
   const actual: Finding[] = plan.findings.filter((finding) => finding.plugin === plugin.name);
   const expected = testCase.findings ?? [];
-  assert.deepEqual(actual.map((finding) => finding.rule), expected.map((finding) => finding.rule), `${testCase.name}: findings`);
+  assert.deepEqual(
+    actual.map((finding) => finding.rule),
+    expected.map((finding) => finding.rule),
+    `${testCase.name}: findings`,
+  );
   expected.forEach((want, index) => {
     const finding = actual[index]!;
     if (want.severity !== undefined) assert.equal(finding.severity, want.severity, `${testCase.name}: severity of ${want.rule}`);

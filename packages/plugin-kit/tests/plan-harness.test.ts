@@ -21,7 +21,10 @@ const motd = definePlugin({
 
 describe('planWithPlugins', () => {
   it('runs inspect and plan on an inline guest and shows the file as planned', async () => {
-    const outcome = await planWithPlugins({ plugins: [[motd, { banner: 'now on KVM' }]], guest: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n', '/etc/motd': 'hello\n' } });
+    const outcome = await planWithPlugins({
+      plugins: [[motd, { banner: 'now on KVM' }]],
+      guest: { '/etc/os-release': 'ID=debian\nVERSION_ID="12"\n', '/etc/motd': 'hello\n' },
+    });
     expect(outcome.facts.linux?.distro).toBe('debian');
     expect(await outcome.fileAfter('/etc/motd')).toBe('hello\nnow on KVM\n');
     expect(outcome.plan.changes).toHaveLength(1);

@@ -60,8 +60,13 @@ new PluginTester({ describe, it }).run(banner, {
 describe('the tester fails what is wrong', () => {
   it('a repair that is not idempotent', async () => {
     const framework = collect();
-    new PluginTester(framework).run(stamper, { valid: [], invalid: [{ name: 'stamps', guest: { '/etc/issue': 'Debian\n' }, changes: [{ path: '/etc/issue', after: 'Debian\nstamp\n' }] }] });
-    await expect(framework.tests.get('stamper > invalid > stamps')!()).rejects.toThrow(/stamps: the plan is not idempotent: planned again on the repaired guest, it proposes changes/);
+    new PluginTester(framework).run(stamper, {
+      valid: [],
+      invalid: [{ name: 'stamps', guest: { '/etc/issue': 'Debian\n' }, changes: [{ path: '/etc/issue', after: 'Debian\nstamp\n' }] }],
+    });
+    await expect(framework.tests.get('stamper > invalid > stamps')!()).rejects.toThrow(
+      /stamps: the plan is not idempotent: planned again on the repaired guest, it proposes changes/,
+    );
   });
 
   it('a valid guest that gets a change', async () => {
@@ -72,7 +77,10 @@ describe('the tester fails what is wrong', () => {
 
   it('content other than expected', async () => {
     const framework = collect();
-    new PluginTester(framework).run(banner, { valid: [], invalid: [{ name: 'wrong', guest: { '/etc/issue': 'Debian\n' }, changes: [{ path: '/etc/issue', after: 'something else' }] }] });
+    new PluginTester(framework).run(banner, {
+      valid: [],
+      invalid: [{ name: 'wrong', guest: { '/etc/issue': 'Debian\n' }, changes: [{ path: '/etc/issue', after: 'something else' }] }],
+    });
     await expect(framework.tests.get('banner > invalid > wrong')!()).rejects.toThrow(/wrong: change 1 \(file.write \/etc\/issue\): content/);
   });
 });

@@ -21,12 +21,7 @@ export interface HiveEntry {
  * temporary name and renamed at the end. Pass `options.timestamp` to get the
  * same bytes from the same entries every time.
  */
-export async function buildHive(
-  path: string,
-  rootName: string,
-  entries: readonly HiveEntry[],
-  options: CreateHiveOptions = {},
-): Promise<void> {
+export async function buildHive(path: string, rootName: string, entries: readonly HiveEntry[], options: CreateHiveOptions = {}): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.building`);
   try {
     await createEmptyHive(temporary, rootName, { fileName: basename(path), ...options });

@@ -65,7 +65,12 @@ export async function createEmptyHive(path: string, rootName = 'ROOT', options: 
 /** The bytes of an empty hive (see {@link createEmptyHive}); `path` only labels errors. */
 export function emptyHiveBytes(rootName: string, options: CreateHiveOptions = {}, path = '(new hive)'): Buffer {
   if (rootName === '' || rootName.length > 255 || !/^[\x20-\x7e\xa0-\xff]+$/.test(rootName) || rootName.includes('\\')) {
-    throw new RegistryError('HIVE_CREATE_FAILED', path, undefined, `bad root key name ${JSON.stringify(rootName)} (1 to 255 printable Latin-1 characters, no backslash)`);
+    throw new RegistryError(
+      'HIVE_CREATE_FAILED',
+      path,
+      undefined,
+      `bad root key name ${JSON.stringify(rootName)} (1 to 255 printable Latin-1 characters, no backslash)`,
+    );
   }
   const filetime = toFiletime(options.timestamp ?? new Date());
   const file = Buffer.alloc(BASE_BLOCK_SIZE + HBIN_SIZE);

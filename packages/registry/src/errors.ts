@@ -31,13 +31,7 @@ export class RegistryError extends Error {
   /** The key path concerned, relative to the hive root, if any. */
   readonly keyPath: string | undefined;
 
-  constructor(
-    code: RegistryErrorCode,
-    hiveFile: string,
-    keyPath: string | undefined,
-    problem: string,
-    options: { cause?: unknown } = {},
-  ) {
+  constructor(code: RegistryErrorCode, hiveFile: string, keyPath: string | undefined, problem: string, options: { cause?: unknown } = {}) {
     const where = keyPath === undefined ? hiveFile : `${hiveFile}: ${keyPath === '' ? '(root)' : keyPath}`;
     // Keep the message on one line even if a cause or a name brought a newline in.
     super(`${where}: ${problem}`.replace(/\s*\n\s*/g, ' '), options.cause === undefined ? undefined : { cause: options.cause });

@@ -39,9 +39,7 @@ export class HivexCallError extends Error {
   }
 }
 
-const errnoNames = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, value]) => [value, name] as const),
-);
+const errnoNames = new Map<number, string>(Object.entries(osConstants.errno).map(([name, value]) => [value, name] as const));
 
 interface Bindings {
   open: (path: string, flags: number) => HivexHandle | null;

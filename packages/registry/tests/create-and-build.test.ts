@@ -13,7 +13,10 @@ describe('createEmptyHive', () => {
     await createEmptyHive(path, 'CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}', { timestamp: stamp });
     expect(readFileSync(path).length).toBe(8192);
 
-    const shell = execFileSync('hivexsh', ['-w', path], { input: 'add Microsoft\ncd Microsoft\nsetval 1\nProductName\nstring:Windows\ncommit\n', encoding: 'utf8' });
+    const shell = execFileSync('hivexsh', ['-w', path], {
+      input: 'add Microsoft\ncd Microsoft\nsetval 1\nProductName\nstring:Windows\ncommit\n',
+      encoding: 'utf8',
+    });
     expect(shell).toBe('');
     expect(hivexget(path, 'Microsoft', 'ProductName')).toBe('Windows');
     expect([...hivexExport(path).keys()]).toEqual(['', 'Microsoft']);

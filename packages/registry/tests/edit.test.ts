@@ -1,13 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  applyRegistryEdits,
-  buildHive,
-  RegistryError,
-  verifyRegistryEdits,
-  type RegistryEdit,
-} from '../src/index.js';
+import { applyRegistryEdits, buildHive, RegistryError, verifyRegistryEdits, type RegistryEdit } from '../src/index.js';
 import { filesIn, hivexExport, hivexget, tempDir } from './helpers.js';
 
 const viostor = 'ControlSet001\\Services\\viostor';
@@ -136,9 +130,7 @@ describe('applyRegistryEdits', () => {
     const { dir, path } = await systemHive();
     const before = readFileSync(path);
     const backupDir = join(dir, 'backup');
-    const bad = await failure(
-      applyRegistryEdits(path, [{ op: 'set', key: 'A\\\\B', name: 'X', value: { type: 'REG_DWORD', data: 1 } }], { backupDir }),
-    );
+    const bad = await failure(applyRegistryEdits(path, [{ op: 'set', key: 'A\\\\B', name: 'X', value: { type: 'REG_DWORD', data: 1 } }], { backupDir }));
     expect(bad.code).toBe('INVALID_KEY_PATH');
     expect(bad.message).toBe(`${path}: A\\\\B: edit 1: empty key name (two backslashes in a row)`);
     const root = await failure(applyRegistryEdits(path, [{ op: 'deleteKey', key: '\\' }]));

@@ -10,7 +10,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { definePlugin, packageManifest, registryBinary, registryString, type FixContext, type GuestFacts, type GuestFs, type PlanContext } from '@hyper2kvm/core';
+import {
+  definePlugin,
+  packageManifest,
+  registryBinary,
+  registryString,
+  type FixContext,
+  type GuestFacts,
+  type GuestFs,
+  type PlanContext,
+} from '@hyper2kvm/core';
 import { z } from 'zod';
 import { decodeMountedDevice, deviceIsVolume, readBcdDefault, type BcdDefaultEntry, type BcdDevice } from './bcd.js';
 
@@ -52,7 +61,11 @@ declare module '@hyper2kvm/core' {
  * `\EFI\Microsoft\Boot\BCD` on the ESP; `espRoot` is the first ESP root
  * that holds `\EFI\Microsoft\Boot`.
  */
-async function findStores(guest: Pick<GuestFs, 'resolveCaseInsensitive'>, biosRoots: string[], espRoots: string[]): Promise<{ paths: string[]; espRoot?: string }> {
+async function findStores(
+  guest: Pick<GuestFs, 'resolveCaseInsensitive'>,
+  biosRoots: string[],
+  espRoots: string[],
+): Promise<{ paths: string[]; espRoot?: string }> {
   const paths: string[] = [];
   let espRoot: string | undefined;
   for (const root of biosRoots) {
@@ -101,7 +114,9 @@ async function planBcd(p: PlanContext, facts: GuestFacts): Promise<void> {
       message: `Firmware ${firmware}; BCD stores found: ${stores.map((store) => store.path).join(', ')}. They are copied to the run's backup folder and never rewritten.`,
     });
   }
-  const systemDrive = (registryString(await p.guest.registryValue('SOFTWARE', 'Microsoft\\Windows NT\\CurrentVersion', 'SystemRoot')) ?? 'C:\\Windows').slice(0, 2).toUpperCase();
+  const systemDrive = (registryString(await p.guest.registryValue('SOFTWARE', 'Microsoft\\Windows NT\\CurrentVersion', 'SystemRoot')) ?? 'C:\\Windows')
+    .slice(0, 2)
+    .toUpperCase();
   const mounted = registryBinary(await p.guest.registryValue('SYSTEM', 'MountedDevices', `\\DosDevices\\${systemDrive}`));
   const volume = mounted ? decodeMountedDevice(mounted) : null;
   for (const store of stores) {
@@ -111,7 +126,12 @@ async function planBcd(p: PlanContext, facts: GuestFacts): Promise<void> {
     }
     const entry = store.defaultEntry;
     if (!entry) {
-      p.report({ rule: 'bcd-no-default', severity: 'warning', message: `BCD store ${store.path} has no default boot entry (boot manager element 23000003).`, hint: 'Check `bcdedit /enum {bootmgr}` in the source VM.' });
+      p.report({
+        rule: 'bcd-no-default',
+        severity: 'warning',
+        message: `BCD store ${store.path} has no default boot entry (boot manager element 23000003).`,
+        hint: 'Check `bcdedit /enum {bootmgr}` in the source VM.',
+      });
       continue;
     }
     const matches = entry.device && volume ? deviceIsVolume(entry.device, volume) : null;
@@ -141,11 +161,20 @@ async function ensureFallbackLoader(p: PlanContext, espRoot: string | undefined)
   if (await p.guest.resolveCaseInsensitive(`${espRoot}/EFI/Boot/bootx64.efi`)) return;
   const bootmgfw = await p.guest.resolveCaseInsensitive(`${espRoot}/EFI/Microsoft/Boot/bootmgfw.efi`);
   if (!bootmgfw) {
-    p.report({ rule: 'esp-no-boot-manager', severity: 'warning', message: `Neither \\EFI\\BOOT\\BOOTX64.EFI nor \\EFI\\Microsoft\\Boot\\bootmgfw.efi is on the ESP (${espRoot}).`, hint: 'Run `bcdboot C:\\Windows /f UEFI` in the source VM.' });
+    p.report({
+      rule: 'esp-no-boot-manager',
+      severity: 'warning',
+      message: `Neither \\EFI\\BOOT\\BOOTX64.EFI nor \\EFI\\Microsoft\\Boot\\bootmgfw.efi is on the ESP (${espRoot}).`,
+      hint: 'Run `bcdboot C:\\Windows /f UEFI` in the source VM.',
+    });
     return;
   }
   const bootDir = (await p.guest.resolveCaseInsensitive(`${espRoot}/EFI/Boot`)) ?? `${espRoot}/EFI/Boot`;
-  await p.writeFile(`${bootDir}/BOOTX64.EFI`, await p.guest.readFile(bootmgfw), 'fallback UEFI boot loader (copy of bootmgfw.efi) so OVMF boots Windows without NVRAM entries');
+  await p.writeFile(
+    `${bootDir}/BOOTX64.EFI`,
+    await p.guest.readFile(bootmgfw),
+    'fallback UEFI boot loader (copy of bootmgfw.efi) so OVMF boots Windows without NVRAM entries',
+  );
 }
 
 /**
@@ -156,7 +185,10 @@ async function ensureFallbackLoader(p: PlanContext, espRoot: string | undefined)
 export function backupNameOf(path: string, roots: { espRoot?: string | undefined; bootVolumeRoot?: string | undefined }): string {
   let volume = '';
   let rest = path;
-  for (const [root, label] of [[roots.espRoot, 'ESP'], [roots.bootVolumeRoot, 'SystemReserved']] as const) {
+  for (const [root, label] of [
+    [roots.espRoot, 'ESP'],
+    [roots.bootVolumeRoot, 'SystemReserved'],
+  ] as const) {
     if (root && path.startsWith(`${root}/`)) {
       volume = `${label}_`;
       rest = path.slice(root.length);
@@ -183,7 +215,8 @@ export default definePlugin({
   name: manifest.name,
   version: manifest.version,
   api: 1,
-  description: 'Backs up the Windows BCD stores before any change, checks their default entry and device, and adds the fallback UEFI loader only when it is missing',
+  description:
+    'Backs up the Windows BCD stores before any change, checks their default entry and device, and adds the fallback UEFI loader only when it is missing',
   options,
   enforce: 'pre',
   appliesTo: (facts) => facts.os.type === 'windows',

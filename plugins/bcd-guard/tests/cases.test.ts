@@ -18,7 +18,8 @@ interface RecipeHive {
 }
 const volumes = (win2022 as { volumes: Record<string, { hives?: Record<string, RecipeHive> }> }).volumes;
 const system = volumes['system']!.hives!;
-const registry = () => new MemoryRegistry({ SYSTEM: system['/Windows/System32/config/SYSTEM']!.entries, SOFTWARE: system['/Windows/System32/config/SOFTWARE']!.entries });
+const registry = () =>
+  new MemoryRegistry({ SYSTEM: system['/Windows/System32/config/SYSTEM']!.entries, SOFTWARE: system['/Windows/System32/config/SOFTWARE']!.entries });
 
 const scratch = await mkdtemp(join(tmpdir(), 'hyper2kvm-bcd-cases-'));
 afterAll(() => rm(scratch, { recursive: true, force: true }));
@@ -33,8 +34,20 @@ const storesFound = { rule: 'bcd-stores', severity: 'info' as const, message: /\
 
 new PluginTester({ describe, it }).run(bcdGuard, {
   valid: [
-    { name: 'UEFI with its fallback loader', guest: { ...windows, [`${esp}/EFI/Boot/bootx64.efi`]: 'MZ old' }, registry: registry(), hints: uefi, findings: [storesFound] },
-    { name: 'BIOS: no loader to add', guest: { '/Windows/System32/cmd.exe': 'MZ' }, registry: registry(), hints: { type: 'windows', arch: 'x86_64', firmware: 'bios' }, findings: [{ rule: 'bcd-not-found', severity: 'warning' }] },
+    {
+      name: 'UEFI with its fallback loader',
+      guest: { ...windows, [`${esp}/EFI/Boot/bootx64.efi`]: 'MZ old' },
+      registry: registry(),
+      hints: uefi,
+      findings: [storesFound],
+    },
+    {
+      name: 'BIOS: no loader to add',
+      guest: { '/Windows/System32/cmd.exe': 'MZ' },
+      registry: registry(),
+      hints: { type: 'windows', arch: 'x86_64', firmware: 'bios' },
+      findings: [{ rule: 'bcd-not-found', severity: 'warning' }],
+    },
   ],
   invalid: [
     {

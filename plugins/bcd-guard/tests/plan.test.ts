@@ -23,11 +23,22 @@ interface RecipeHive {
   root: string;
   entries: { key: string; values?: Record<string, RegistryValue> }[];
 }
-interface Recipe { volumes: Record<string, { hives?: Record<string, RecipeHive> }> }
+interface Recipe {
+  volumes: Record<string, { hives?: Record<string, RecipeHive> }>;
+}
 const hives = (recipe: Recipe, volume = 'system') => recipe.volumes[volume]?.hives ?? {};
 const registryOf = (recipe: Recipe): RegistryReader => {
-  const chosen: Partial<Record<HiveName, RecipeHive | undefined>> = { SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM'], SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE'] };
-  return new MemoryRegistry(Object.fromEntries(Object.entries(chosen).filter(([, data]) => data).map(([hive, data]) => [hive, data!.entries])));
+  const chosen: Partial<Record<HiveName, RecipeHive | undefined>> = {
+    SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM'],
+    SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE'],
+  };
+  return new MemoryRegistry(
+    Object.fromEntries(
+      Object.entries(chosen)
+        .filter(([, data]) => data)
+        .map(([hive, data]) => [hive, data!.entries]),
+    ),
+  );
 };
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -48,7 +59,13 @@ async function bcdBytes(hive: RecipeHive): Promise<Buffer> {
   return readFile(path);
 }
 
-async function plan(options: { recipe: Recipe; firmware: 'bios' | 'uefi'; guest: GuestTree; hints?: Partial<OsHints>; espRoots?: string[] }): Promise<PlanOutcome> {
+async function plan(options: {
+  recipe: Recipe;
+  firmware: 'bios' | 'uefi';
+  guest: GuestTree;
+  hints?: Partial<OsHints>;
+  espRoots?: string[];
+}): Promise<PlanOutcome> {
   const outcome = await planWithPlugins({
     plugins: [options.espRoots ? [bcdGuard, { espRoots: options.espRoots }] : bcdGuard],
     guest: { '/Windows/System32/cmd.exe': 'MZ', ...options.guest },
@@ -64,10 +81,24 @@ describe('bcd-guard on Windows 7 (BIOS, BCD on the system volume)', () => {
     const bcd = await bcdBytes(hives(win7)['/Boot/BCD'] as RecipeHive);
     const run = await plan({ recipe: win7, firmware: 'bios', guest: { '/Boot/BCD': bcd } });
     expect(run.plan.findings).toEqual([
-      { plugin: '@hyper2kvm/plugin-bcd-guard', rule: 'bcd-stores', severity: 'info', message: "Firmware bios; BCD stores found: /Boot/BCD. They are copied to the run's backup folder and never rewritten." },
+      {
+        plugin: '@hyper2kvm/plugin-bcd-guard',
+        rule: 'bcd-stores',
+        severity: 'info',
+        message: "Firmware bios; BCD stores found: /Boot/BCD. They are copied to the run's backup folder and never rewritten.",
+      },
     ]);
     expect(run.facts.extensions['@hyper2kvm/plugin-bcd-guard']).toEqual({
-      stores: [{ path: '/Boot/BCD', defaultEntry: { guid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}', description: 'Windows 7', device: { kind: 'mbr', offset: 1048576, signature: 0x5e1d7c3a } } }],
+      stores: [
+        {
+          path: '/Boot/BCD',
+          defaultEntry: {
+            guid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}',
+            description: 'Windows 7',
+            device: { kind: 'mbr', offset: 1048576, signature: 0x5e1d7c3a },
+          },
+        },
+      ],
     });
     expect(run.plan.changes).toEqual([]);
     const backupDir = await tempDir();
@@ -77,11 +108,21 @@ describe('bcd-guard on Windows 7 (BIOS, BCD on the system volume)', () => {
   });
 
   it('warns when the default entry boots from another partition than C:', async () => {
-    const other = shared.bcdHive({ loaderGuid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}', description: 'Windows 7', uefi: false, systemVolume: { mbrSignature: 0x5e1d7c3a, offset: 99 * 1024 * 1024 }, bootVolume: { mbrSignature: 0x5e1d7c3a, offset: 1024 * 1024 } });
+    const other = shared.bcdHive({
+      loaderGuid: '{b2721d73-1db4-11e0-a2c5-000c29d3f2a1}',
+      description: 'Windows 7',
+      uefi: false,
+      systemVolume: { mbrSignature: 0x5e1d7c3a, offset: 99 * 1024 * 1024 },
+      bootVolume: { mbrSignature: 0x5e1d7c3a, offset: 1024 * 1024 },
+    });
     const run = await plan({ recipe: win7, firmware: 'bios', guest: { '/boot/bcd': await bcdBytes(other) } });
     expect(run.plan.findings.map((f) => [f.rule, f.severity, f.message])).toEqual([
       ['bcd-stores', 'info', "Firmware bios; BCD stores found: /boot/bcd. They are copied to the run's backup folder and never rewritten."],
-      ['bcd-default-elsewhere', 'warning', 'The default boot entry {b2721d73-1db4-11e0-a2c5-000c29d3f2a1} ("Windows 7") of /boot/bcd boots from MBR disk 5e1d7c3a at offset 103809024, not the system volume C:.'],
+      [
+        'bcd-default-elsewhere',
+        'warning',
+        'The default boot entry {b2721d73-1db4-11e0-a2c5-000c29d3f2a1} ("Windows 7") of /boot/bcd boots from MBR disk 5e1d7c3a at offset 103809024, not the system volume C:.',
+      ],
     ]);
   });
 
@@ -125,9 +166,15 @@ describe('bcd-guard on Windows Server 2022 (UEFI)', () => {
   it('copies bootmgfw.efi to \\EFI\\BOOT\\BOOTX64.EFI when missing and checks the GPT default entry', async () => {
     const run = await plan({ recipe: win2022, firmware: 'uefi', guest: await esp(false), espRoots: ['/esp'] });
     expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([['bcd-stores', 'info']]);
-    expect(run.plan.changes).toEqual([expect.objectContaining({ kind: 'file.write', path: '/esp/EFI/Boot/BOOTX64.EFI', before: null, after: Buffer.from('MZ bootmgfw') })]);
+    expect(run.plan.changes).toEqual([
+      expect.objectContaining({ kind: 'file.write', path: '/esp/EFI/Boot/BOOTX64.EFI', before: null, after: Buffer.from('MZ bootmgfw') }),
+    ]);
     const guard = run.facts.extensions['@hyper2kvm/plugin-bcd-guard']!;
-    expect(guard.stores[0]?.defaultEntry?.device).toEqual({ kind: 'gpt', partition: '8D7C6B5A-4938-4F7E-AF9E-8D7C6B5A4938', disk: '4A3B2C1D-5E6F-4708-9A1B-2C3D4E5F6071' });
+    expect(guard.stores[0]?.defaultEntry?.device).toEqual({
+      kind: 'gpt',
+      partition: '8D7C6B5A-4938-4F7E-AF9E-8D7C6B5A4938',
+      disk: '4A3B2C1D-5E6F-4708-9A1B-2C3D4E5F6071',
+    });
   });
 
   it('uses the ESP the guest access mounted without configuration, backs the store up and writes the loader', async () => {
@@ -140,7 +187,12 @@ describe('bcd-guard on Windows Server 2022 (UEFI)', () => {
     expect(await readFile(join(backupDir, 'bcd', 'ESP_EFI_Microsoft_Boot_BCD'))).toEqual(tree['/.hyper2kvm/esp/EFI/Microsoft/Boot/BCD']);
     expect(await readFile(join(run.root, '.hyper2kvm', 'esp', 'EFI', 'Boot', 'BOOTX64.EFI'), 'latin1')).toBe('MZ bootmgfw');
     // Repaired: the next plan on the same guest proposes nothing.
-    const again = await planWithPlugins({ plugins: [bcdGuard], guest: run.root, registry: registryOf(win2022), hints: { type: 'windows', arch: 'x86_64', firmware: 'uefi', windowsEspRoot: '/.hyper2kvm/esp' } });
+    const again = await planWithPlugins({
+      plugins: [bcdGuard],
+      guest: run.root,
+      registry: registryOf(win2022),
+      hints: { type: 'windows', arch: 'x86_64', firmware: 'uefi', windowsEspRoot: '/.hyper2kvm/esp' },
+    });
     cleanups.push(again.cleanup);
     expect(again.plan.changes).toEqual([]);
   });

@@ -56,7 +56,11 @@ describe('windows-2022-no-fallback (UEFI, no \\EFI\\BOOT\\BOOTX64.EFI)', () => {
     expect(guard?.stores).toEqual([
       {
         path: '/.hyper2kvm/esp/EFI/Microsoft/Boot/BCD',
-        defaultEntry: { guid: '{3f1c2b4a-8d9e-11ee-9a1b-000c29a1b2c3}', description: 'Windows Server', device: { kind: 'gpt', partition: systemPartitionGuid, disk: recipe.disk.id } },
+        defaultEntry: {
+          guid: '{3f1c2b4a-8d9e-11ee-9a1b-000c29a1b2c3}',
+          description: 'Windows Server',
+          device: { kind: 'gpt', partition: systemPartitionGuid, disk: recipe.disk.id },
+        },
       },
     ]);
   });

@@ -29,7 +29,9 @@ export function bootFilesystemUuid(fstab: string, filesystems: GuestFilesystem[]
   const entries = parseFstab(fstab);
   const entry = entries.find((candidate) => candidate.mountpoint === '/boot') ?? entries.find((candidate) => candidate.mountpoint === '/');
   if (!entry) return null;
-  const [kind, value] = entry.spec.includes('=') ? [entry.spec.slice(0, entry.spec.indexOf('=')).toUpperCase(), entry.spec.slice(entry.spec.indexOf('=') + 1).replace(/^["']|["']$/g, '')] : ['DEVICE', entry.spec];
+  const [kind, value] = entry.spec.includes('=')
+    ? [entry.spec.slice(0, entry.spec.indexOf('=')).toUpperCase(), entry.spec.slice(entry.spec.indexOf('=') + 1).replace(/^["']|["']$/g, '')]
+    : ['DEVICE', entry.spec];
   if (kind === 'UUID') return value.toLowerCase();
   const match = filesystems.find((filesystem) => {
     switch (kind) {

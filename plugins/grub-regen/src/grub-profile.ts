@@ -10,7 +10,9 @@ export function grubProfileFor(linux: LinuxFacts): BootloaderProfile | undefined
   const own = profileFor(linux)?.bootloader;
   const grubProfiles = OS_PROFILES.map((profile) => profile.bootloader).filter((bootloader) => bootloader.grubConfig.endsWith('/grub.cfg'));
   if (own && own.grubConfig.endsWith('/grub.cfg') && linux.bootloaderConfigs.includes(own.grubConfig)) return own;
-  return grubProfiles.find((bootloader) => linux.bootloaderConfigs.includes(bootloader.grubConfig)) ?? (own?.grubConfig.endsWith('/grub.cfg') ? own : undefined);
+  return (
+    grubProfiles.find((bootloader) => linux.bootloaderConfigs.includes(bootloader.grubConfig)) ?? (own?.grubConfig.endsWith('/grub.cfg') ? own : undefined)
+  );
 }
 
 /** The profile's mkconfig command writing to `output` instead of its usual file. */

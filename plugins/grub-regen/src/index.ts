@@ -51,7 +51,12 @@ async function checkEfiStubs(p: PlanContext, pattern: string): Promise<void> {
     if (text === null || !isStub(text)) continue;
     const found = stubUuid(text)?.toLowerCase() ?? null;
     if (found === null) {
-      p.report({ rule: 'efi-stub-unreadable', severity: 'warning', message: `${stub} chains to another grub.cfg but names no file system UUID`, hint: 'check that the ESP stub finds /boot on KVM' });
+      p.report({
+        rule: 'efi-stub-unreadable',
+        severity: 'warning',
+        message: `${stub} chains to another grub.cfg but names no file system UUID`,
+        hint: 'check that the ESP stub finds /boot on KVM',
+      });
     } else if (expected !== null && found !== expected) {
       p.report({
         rule: 'efi-stub-wrong-uuid',
@@ -76,13 +81,23 @@ async function planGrub2(p: PlanContext, linux: LinuxFacts): Promise<void> {
 
   const bootloader = grubProfileFor(linux);
   if (!bootloader) {
-    p.report({ rule: 'unknown-grub-layout', severity: 'warning', message: 'grub2 found, but not where any known release keeps grub.cfg; it was not regenerated', hint: 'regenerate grub.cfg in the guest after the first boot' });
+    p.report({
+      rule: 'unknown-grub-layout',
+      severity: 'warning',
+      message: 'grub2 found, but not where any known release keeps grub.cfg; it was not regenerated',
+      hint: 'regenerate grub.cfg in the guest after the first boot',
+    });
     return;
   }
   if (bootloader.efiStub) await checkEfiStubs(p, bootloader.efiStub);
   const program = bootloader.mkconfig[0]!;
   if (!(await hasProgram(p.guest, program, PROGRAM_DIRS))) {
-    p.report({ rule: 'no-grub-mkconfig', severity: 'warning', message: `${program} is not installed in the guest, so grub.cfg was edited but not regenerated`, hint: `install ${program} in the source VM` });
+    p.report({
+      rule: 'no-grub-mkconfig',
+      severity: 'warning',
+      message: `${program} is not installed in the guest, so grub.cfg was edited but not regenerated`,
+      hint: `install ${program} in the source VM`,
+    });
     return;
   }
   // Without an ESP stub in the release, a full grub.cfg on the ESP is the one UEFI firmware reads (RHEL 7/8).
@@ -97,7 +112,10 @@ async function planGrub2(p: PlanContext, linux: LinuxFacts): Promise<void> {
 }
 
 async function planGrub1(p: PlanContext, linux: LinuxFacts): Promise<void> {
-  for (const path of await regularFiles(p, linux.bootloaderConfigs.filter((config) => !config.endsWith('device.map')))) {
+  for (const path of await regularFiles(
+    p,
+    linux.bootloaderConfigs.filter((config) => !config.endsWith('device.map')),
+  )) {
     await p.editFile(path, grub1WithConsoles, `${CONSOLE_REASON} (grub1 has no generator: kernel lines edited)`);
   }
 }
@@ -136,17 +154,26 @@ export default definePlugin({
         case 'extlinux':
           return planExtlinux(p, linux);
         default:
-          p.report({ rule: 'bootloader-not-handled', severity: 'info', message: `bootloader ${linux.bootloader}: no console or regeneration changes made`, hint: 'add console=ttyS0,115200n8 to its kernel command line by hand if you need a serial console' });
+          p.report({
+            rule: 'bootloader-not-handled',
+            severity: 'info',
+            message: `bootloader ${linux.bootloader}: no console or regeneration changes made`,
+            hint: 'add console=ttyS0,115200n8 to its kernel command line by hand if you need a serial console',
+          });
       }
     });
 
-    hooks.action.for(GRUB_MKCONFIG).tapPromise(manifest.name, async ({ guest, facts, request }) => {
-      const linux = facts.linux;
-      const bootloader = linux ? grubProfileFor(linux) : undefined;
-      if (!linux || !bootloader) throw new Error('grub.mkconfig needs a Linux guest with a known grub layout');
-      const output = mkconfigParams.parse(request.params).output ?? bootloader.grubConfig;
-      await regenerateGrubConfig(guest, bootloader, output, linux.bls ? await guest.glob(BLS_ENTRIES) : [], logger);
-    }, { stage: ACTION_STAGE.bootloader });
+    hooks.action.for(GRUB_MKCONFIG).tapPromise(
+      manifest.name,
+      async ({ guest, facts, request }) => {
+        const linux = facts.linux;
+        const bootloader = linux ? grubProfileFor(linux) : undefined;
+        if (!linux || !bootloader) throw new Error('grub.mkconfig needs a Linux guest with a known grub layout');
+        const output = mkconfigParams.parse(request.params).output ?? bootloader.grubConfig;
+        await regenerateGrubConfig(guest, bootloader, output, linux.bls ? await guest.glob(BLS_ENTRIES) : [], logger);
+      },
+      { stage: ACTION_STAGE.bootloader },
+    );
   },
 });
 

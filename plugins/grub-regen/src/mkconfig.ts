@@ -31,7 +31,13 @@ interface Logger {
 
 function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n').map((line) => line.trim()).filter(Boolean).at(-1) ?? text;
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1) ?? text
+  );
 }
 
 function describe(roots: (UnstableRoot & { path: string })[]): string {
@@ -43,7 +49,13 @@ function describe(roots: (UnstableRoot & { path: string })[]): string {
  * (`blsEntries`), which some grub2-mkconfig versions rewrite.
  * @throws {GrubRegenError} when the tool fails or a kernel line's `root=` is a kernel disk name.
  */
-export async function regenerateGrubConfig(guest: GuestFs, bootloader: BootloaderProfile, output: string, blsEntries: string[], logger: Logger): Promise<MkconfigResult> {
+export async function regenerateGrubConfig(
+  guest: GuestFs,
+  bootloader: BootloaderProfile,
+  output: string,
+  blsEntries: string[],
+  logger: Logger,
+): Promise<MkconfigResult> {
   const previous = (await guest.stat(output))?.type === 'file' ? await guest.readFile(output) : null;
   const backup = `${output}${PREVIOUS_CONFIG_SUFFIX}`;
   if (previous !== null) await guest.writeFile(backup, previous);

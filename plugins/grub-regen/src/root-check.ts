@@ -1,12 +1,7 @@
 /** Checks that a generated boot config names the root file system in a way that survives the move. */
 
 /** `root=` forms that do not depend on the disk's bus or order. */
-const STABLE_ROOT = [
-  /^(UUID|PARTUUID|LABEL|PARTLABEL|ZFS)=/i,
-  /^\/dev\/mapper\//,
-  /^\/dev\/disk\/by-(uuid|label|partuuid|partlabel)\//,
-  /^\/dev\/md[\d/]/,
-];
+const STABLE_ROOT = [/^(UUID|PARTUUID|LABEL|PARTLABEL|ZFS)=/i, /^\/dev\/mapper\//, /^\/dev\/disk\/by-(uuid|label|partuuid|partlabel)\//, /^\/dev\/md[\d/]/];
 /** Two-level names under /dev that are LVM volumes (`/dev/vg/root`), not kernel disk names or by-path/by-id links. */
 const LVM_NAME = /^\/dev\/(?!disk\/)[^/]+\/[^/]+$/;
 

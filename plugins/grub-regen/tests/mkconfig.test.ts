@@ -35,7 +35,10 @@ async function text(path: string): Promise<string> {
 
 /** The `linux` lines of a grub.cfg. */
 function kernelLines(config: string): string[] {
-  return config.split('\n').filter((line) => /^\s*linux\s/.test(line)).map((line) => line.trim());
+  return config
+    .split('\n')
+    .filter((line) => /^\s*linux\s/.test(line))
+    .map((line) => line.trim());
 }
 
 beforeAll(async () => {
@@ -49,56 +52,68 @@ afterAll(async () => {
 });
 
 describe('grub-regen on the bootable Debian 12 guest', () => {
-  it('puts the previous grub.cfg back when grub-mkconfig writes the appliance’s disk name as root=', async () => {
-    const before = await text(GRUB_CFG);
-    const defaults = await text(DEFAULTS);
-    // What a guest with UUIDs disabled looks like if nothing removed the setting first.
-    await guest.appliance.writeFile(DEFAULTS, `${defaults}GRUB_DISABLE_LINUX_UUID=true\n`);
-    const engine = engineWith([grubRegen]);
-    await engine.inspect(guest.appliance, guest.facts);
-    const onlyTheAction: Plan = { changes: [], findings: [], actions: [{ key: 'grub.mkconfig', requestedBy: ['test'], params: {} }] };
+  it(
+    'puts the previous grub.cfg back when grub-mkconfig writes the appliance’s disk name as root=',
+    async () => {
+      const before = await text(GRUB_CFG);
+      const defaults = await text(DEFAULTS);
+      // What a guest with UUIDs disabled looks like if nothing removed the setting first.
+      await guest.appliance.writeFile(DEFAULTS, `${defaults}GRUB_DISABLE_LINUX_UUID=true\n`);
+      const engine = engineWith([grubRegen]);
+      await engine.inspect(guest.appliance, guest.facts);
+      const onlyTheAction: Plan = { changes: [], findings: [], actions: [{ key: 'grub.mkconfig', requestedBy: ['test'], params: {} }] };
 
-    const failure = await engine.fix(guest.appliance, guest.facts, onlyTheAction, { backupDir: join(guest.workDir, 'backup-1') }).then(
-      () => null,
-      (error: unknown) => error as Error,
-    );
-    expect(failure?.message).toMatch(/grub-mkconfig -o \/boot\/grub\/grub\.cfg wrote kernel lines naming the root by a disk name that changes on KVM \(\/boot\/grub\/grub\.cfg:\d+ root=\/dev\/sd[a-z]1/);
-    expect(await text(GRUB_CFG)).toBe(before);
-    expect(await guest.appliance.exists(`${GRUB_CFG}${PREVIOUS_CONFIG_SUFFIX}`)).toBe(false);
-    expect(await guest.appliance.exists(`${GRUB_CFG}.new`)).toBe(false);
-    await guest.appliance.writeFile(DEFAULTS, defaults);
-  }, LONG);
+      const failure = await engine.fix(guest.appliance, guest.facts, onlyTheAction, { backupDir: join(guest.workDir, 'backup-1') }).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toMatch(
+        /grub-mkconfig -o \/boot\/grub\/grub\.cfg wrote kernel lines naming the root by a disk name that changes on KVM \(\/boot\/grub\/grub\.cfg:\d+ root=\/dev\/sd[a-z]1/,
+      );
+      expect(await text(GRUB_CFG)).toBe(before);
+      expect(await guest.appliance.exists(`${GRUB_CFG}${PREVIOUS_CONFIG_SUFFIX}`)).toBe(false);
+      expect(await guest.appliance.exists(`${GRUB_CFG}.new`)).toBe(false);
+      await guest.appliance.writeFile(DEFAULTS, defaults);
+    },
+    LONG,
+  );
 
-  it('repairs the guest with stable-device-names, initramfs-virtio and grub-regen: grub.cfg by UUID with ttyS0, virtio_blk in the initrd', async () => {
-    const engine = engineWith([stableDeviceNames, initramfsVirtio, grubRegen]);
-    const facts = await engine.inspect(guest.appliance, guest.facts);
-    const kernel = facts.linux!.kernels[0]!;
-    const plan = await engine.plan(guest.appliance, facts);
-    expect(plan.findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
-    expect(plan.actions.map((action) => action.key)).toEqual(['initramfs.rebuild', 'grub.mkconfig']);
+  it(
+    'repairs the guest with stable-device-names, initramfs-virtio and grub-regen: grub.cfg by UUID with ttyS0, virtio_blk in the initrd',
+    async () => {
+      const engine = engineWith([stableDeviceNames, initramfsVirtio, grubRegen]);
+      const facts = await engine.inspect(guest.appliance, guest.facts);
+      const kernel = facts.linux!.kernels[0]!;
+      const plan = await engine.plan(guest.appliance, facts);
+      expect(plan.findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
+      expect(plan.actions.map((action) => action.key)).toEqual(['initramfs.rebuild', 'grub.mkconfig']);
 
-    records.length = 0;
-    const started = performance.now();
-    await engine.fix(guest.appliance, facts, plan, { backupDir: join(guest.workDir, 'backup-2') });
-    const fixSeconds = Math.round(performance.now() - started) / 1000;
-    const mkconfig = records.find((record) => record.plugin === grubRegen.name && typeof record['durationMs'] === 'number');
-    const rebuild = records.find((record) => record.plugin === initramfsVirtio.name && typeof record['durationMs'] === 'number');
-    console.info(`fix on the appliance: ${fixSeconds} s (initramfs rebuild ${Number(rebuild?.['durationMs']) / 1000} s, grub-mkconfig ${Number(mkconfig?.['durationMs']) / 1000} s)`);
+      records.length = 0;
+      const started = performance.now();
+      await engine.fix(guest.appliance, facts, plan, { backupDir: join(guest.workDir, 'backup-2') });
+      const fixSeconds = Math.round(performance.now() - started) / 1000;
+      const mkconfig = records.find((record) => record.plugin === grubRegen.name && typeof record['durationMs'] === 'number');
+      const rebuild = records.find((record) => record.plugin === initramfsVirtio.name && typeof record['durationMs'] === 'number');
+      console.info(
+        `fix on the appliance: ${fixSeconds} s (initramfs rebuild ${Number(rebuild?.['durationMs']) / 1000} s, grub-mkconfig ${Number(mkconfig?.['durationMs']) / 1000} s)`,
+      );
 
-    const config = await text(GRUB_CFG);
-    const lines = kernelLines(config);
-    expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) {
-      expect(line).toContain(`root=UUID=${rootUuid}`);
-      expect(line).toMatch(/console=tty0 console=ttyS0,115200n8/);
-      expect(line).not.toMatch(/\/dev\/sd[a-z]/);
-    }
-    expect(config).toContain('terminal_output serial console');
-    expect(await guest.appliance.exists(`${GRUB_CFG}${PREVIOUS_CONFIG_SUFFIX}`)).toBe(false);
-    expect(await text(DEFAULTS)).toContain(`GRUB_CMDLINE_LINUX="root=UUID=${rootUuid} console=tty0 console=ttyS0,115200n8"`);
-    expect(await text('/etc/fstab')).toContain(`UUID=${rootUuid}`);
+      const config = await text(GRUB_CFG);
+      const lines = kernelLines(config);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(line).toContain(`root=UUID=${rootUuid}`);
+        expect(line).toMatch(/console=tty0 console=ttyS0,115200n8/);
+        expect(line).not.toMatch(/\/dev\/sd[a-z]/);
+      }
+      expect(config).toContain('terminal_output serial console');
+      expect(await guest.appliance.exists(`${GRUB_CFG}${PREVIOUS_CONFIG_SUFFIX}`)).toBe(false);
+      expect(await text(DEFAULTS)).toContain(`GRUB_CMDLINE_LINUX="root=UUID=${rootUuid} console=tty0 console=ttyS0,115200n8"`);
+      expect(await text('/etc/fstab')).toContain(`UUID=${rootUuid}`);
 
-    const initrd = (await guest.appliance.command(['lsinitramfs', `/boot/initrd.img-${kernel.version}`])).stdout.split('\n');
-    expect(initrd.some((file) => /\/virtio_blk\.ko(\.(xz|zst|gz))?$/.test(file))).toBe(true);
-  }, LONG);
+      const initrd = (await guest.appliance.command(['lsinitramfs', `/boot/initrd.img-${kernel.version}`])).stdout.split('\n');
+      expect(initrd.some((file) => /\/virtio_blk\.ko(\.(xz|zst|gz))?$/.test(file))).toBe(true);
+    },
+    LONG,
+  );
 });

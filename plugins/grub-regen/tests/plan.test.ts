@@ -29,7 +29,8 @@ describe('grub-regen on a grub2 guest (Debian 12, BIOS)', () => {
   it('allows UUIDs, adds both consoles and the serial terminal, and asks for grub.mkconfig', async () => {
     const result = await plan({
       ...debian,
-      '/etc/default/grub': 'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="root=/dev/sda1"\nGRUB_DISABLE_LINUX_UUID=true\n',
+      '/etc/default/grub':
+        'GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="root=/dev/sda1"\nGRUB_DISABLE_LINUX_UUID=true\n',
     });
     expect(await result.fileAfter('/etc/default/grub')).toBe(
       `GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX_DEFAULT="quiet"\nGRUB_CMDLINE_LINUX="root=UUID=${ROOT_UUID} console=tty0 console=ttyS0,115200n8"\n` +
@@ -49,12 +50,19 @@ describe('grub-regen on a grub2 guest (Debian 12, BIOS)', () => {
       ...debian,
       '/etc/default/grub': `GRUB_CMDLINE_LINUX='root=/dev/sda1 console=ttyS0,9600'   # serial at 9600\nGRUB_TERMINAL=console\n${SERIAL}\n`,
     });
-    expect(await result.fileAfter('/etc/default/grub')).toBe(`GRUB_CMDLINE_LINUX='root=UUID=${ROOT_UUID} console=tty0 console=ttyS0,9600'   # serial at 9600\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`);
+    expect(await result.fileAfter('/etc/default/grub')).toBe(
+      `GRUB_CMDLINE_LINUX='root=UUID=${ROOT_UUID} console=tty0 console=ttyS0,9600'   # serial at 9600\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`,
+    );
   });
 
   it('proposes nothing of its own when the guest is already set up', async () => {
     const ready = `GRUB_CMDLINE_LINUX="root=UUID=${ROOT_UUID} console=tty0 console=ttyS0,115200n8"\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`;
-    const result = await plan({ ...debian, '/etc/fstab': `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`, '/boot/grub/grub.cfg': `linux /vmlinuz root=UUID=${ROOT_UUID}\n`, '/etc/default/grub': ready });
+    const result = await plan({
+      ...debian,
+      '/etc/fstab': `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`,
+      '/boot/grub/grub.cfg': `linux /vmlinuz root=UUID=${ROOT_UUID}\n`,
+      '/etc/default/grub': ready,
+    });
     expect(result.plan.changes).toEqual([]);
     expect(result.plan.actions).toEqual([{ key: 'grub.mkconfig', requestedBy: [grubRegen.name], params: { output: '/boot/grub/grub.cfg' } }]);
   });
@@ -64,10 +72,15 @@ describe('grub-regen on a grub2 guest (Debian 12, BIOS)', () => {
       ...debian,
       '/etc/os-release': 'ID=ubuntu\nVERSION_ID="22.04"\n',
       '/etc/default/grub': `GRUB_CMDLINE_LINUX=""\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`,
-      '/etc/default/grub.d/50-cloudimg-settings.cfg': '# Cloud Image specific Grub settings\nGRUB_DISABLE_LINUX_UUID="true"\nGRUB_TERMINAL=console\nGRUB_TIMEOUT=0\n',
+      '/etc/default/grub.d/50-cloudimg-settings.cfg':
+        '# Cloud Image specific Grub settings\nGRUB_DISABLE_LINUX_UUID="true"\nGRUB_TERMINAL=console\nGRUB_TIMEOUT=0\n',
     });
-    expect(await result.fileAfter('/etc/default/grub.d/50-cloudimg-settings.cfg')).toBe('# Cloud Image specific Grub settings\nGRUB_TERMINAL="serial console"\nGRUB_TIMEOUT=0\n');
-    expect(await result.fileAfter('/etc/default/grub')).toBe(`GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`);
+    expect(await result.fileAfter('/etc/default/grub.d/50-cloudimg-settings.cfg')).toBe(
+      '# Cloud Image specific Grub settings\nGRUB_TERMINAL="serial console"\nGRUB_TIMEOUT=0\n',
+    );
+    expect(await result.fileAfter('/etc/default/grub')).toBe(
+      `GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`,
+    );
   });
 
   it('edits grub.cfg but does not ask for regeneration when the guest lacks grub-mkconfig', async () => {
@@ -80,15 +93,18 @@ describe('grub-regen on a grub2 guest (Debian 12, BIOS)', () => {
 
 describe('grub-regen on RHEL 9 with UEFI and BLS', () => {
   const fstab = `/dev/mapper/rhel-root / xfs defaults 0 0\nUUID=${BOOT_UUID} /boot xfs defaults 0 0\nUUID=7B77-95E7 /boot/efi vfat umask=0077 0 2\n`;
-  const stub = (uuid: string): string => `search --no-floppy --fs-uuid --set=dev ${uuid}\nset prefix=($dev)/grub2\n\nexport $prefix\nconfigfile $prefix/grub.cfg\n`;
+  const stub = (uuid: string): string =>
+    `search --no-floppy --fs-uuid --set=dev ${uuid}\nset prefix=($dev)/grub2\n\nexport $prefix\nconfigfile $prefix/grub.cfg\n`;
   const rhel = (stubUuidValue: string): GuestTree => ({
     '/etc/os-release': 'ID="rhel"\nVERSION_ID="9.3"\n',
     '/usr/sbin/grub2-mkconfig': '#!/bin/sh\n',
     '/etc/fstab': fstab,
-    '/etc/default/grub': 'GRUB_TIMEOUT=5\nGRUB_TERMINAL_OUTPUT="console"\nGRUB_CMDLINE_LINUX="crashkernel=1G-4G:192M rd.lvm.lv=rhel/root"\nGRUB_ENABLE_BLSCFG=true\n',
+    '/etc/default/grub':
+      'GRUB_TIMEOUT=5\nGRUB_TERMINAL_OUTPUT="console"\nGRUB_CMDLINE_LINUX="crashkernel=1G-4G:192M rd.lvm.lv=rhel/root"\nGRUB_ENABLE_BLSCFG=true\n',
     '/etc/kernel/cmdline': 'root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root\n',
     '/boot/grub2/grub.cfg': 'insmod blscfg\nblscfg\n',
-    '/boot/loader/entries/abc-5.14.0-362.8.1.el9_3.x86_64.conf': 'title Red Hat Enterprise Linux (5.14.0-362.8.1.el9_3.x86_64) 9.3 (Plow)\nversion 5.14.0-362.8.1.el9_3.x86_64\nlinux /vmlinuz-5.14.0-362.8.1.el9_3.x86_64\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root\n',
+    '/boot/loader/entries/abc-5.14.0-362.8.1.el9_3.x86_64.conf':
+      'title Red Hat Enterprise Linux (5.14.0-362.8.1.el9_3.x86_64) 9.3 (Plow)\nversion 5.14.0-362.8.1.el9_3.x86_64\nlinux /vmlinuz-5.14.0-362.8.1.el9_3.x86_64\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root\n',
     '/boot/efi/EFI/redhat/grub.cfg': stub(stubUuidValue),
   });
   const filesystems = [
@@ -99,8 +115,12 @@ describe('grub-regen on RHEL 9 with UEFI and BLS', () => {
 
   it('adds the consoles to the defaults, /etc/kernel/cmdline and the BLS entry, keeps their options, leaves the stub alone', async () => {
     const result = await plan(rhel(BOOT_UUID), filesystems);
-    expect(await result.fileAfter('/etc/kernel/cmdline')).toBe('root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root console=tty0 console=ttyS0,115200n8\n');
-    expect(await result.fileAfter('/boot/loader/entries/abc-5.14.0-362.8.1.el9_3.x86_64.conf')).toContain('\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root console=tty0 console=ttyS0,115200n8\n');
+    expect(await result.fileAfter('/etc/kernel/cmdline')).toBe(
+      'root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root console=tty0 console=ttyS0,115200n8\n',
+    );
+    expect(await result.fileAfter('/boot/loader/entries/abc-5.14.0-362.8.1.el9_3.x86_64.conf')).toContain(
+      '\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root console=tty0 console=ttyS0,115200n8\n',
+    );
     expect(await result.fileAfter('/etc/default/grub')).toBe(
       'GRUB_TIMEOUT=5\nGRUB_TERMINAL_OUTPUT="console"\nGRUB_CMDLINE_LINUX="crashkernel=1G-4G:192M rd.lvm.lv=rhel/root console=tty0 console=ttyS0,115200n8"\nGRUB_ENABLE_BLSCFG=true\n' +
         `# Added by hyper2kvm: a usable serial console on KVM.\nGRUB_TERMINAL="serial console"\n${SERIAL}\n`,
@@ -114,13 +134,21 @@ describe('grub-regen on RHEL 9 with UEFI and BLS', () => {
   it('reports an ESP stub that looks for another file system', async () => {
     const result = await plan(rhel('00000000-1111-2222-3333-444444444444'), filesystems);
     expect(result.plan.findings).toEqual([
-      expect.objectContaining({ plugin: grubRegen.name, rule: 'efi-stub-wrong-uuid', severity: 'warning', message: expect.stringContaining(`/boot/grub2 is on ${BOOT_UUID}`) }),
+      expect.objectContaining({
+        plugin: grubRegen.name,
+        rule: 'efi-stub-wrong-uuid',
+        severity: 'warning',
+        message: expect.stringContaining(`/boot/grub2 is on ${BOOT_UUID}`),
+      }),
     ]);
   });
 
   it('leaves RHEL 8 entries that read $kernelopts alone', async () => {
     const entry = 'title RHEL 8\nlinux /vmlinuz-4.18.0\noptions $kernelopts $tuned_params\n';
-    const result = await plan({ ...rhel(BOOT_UUID), '/etc/os-release': 'ID="rhel"\nVERSION_ID="8.9"\n', '/boot/loader/entries/abc-4.18.0.conf': entry }, filesystems);
+    const result = await plan(
+      { ...rhel(BOOT_UUID), '/etc/os-release': 'ID="rhel"\nVERSION_ID="8.9"\n', '/boot/loader/entries/abc-4.18.0.conf': entry },
+      filesystems,
+    );
     expect(await result.fileAfter('/boot/loader/entries/abc-4.18.0.conf')).toBe(entry);
   });
 });
@@ -145,16 +173,30 @@ describe('grub-regen on bootloaders without a generator', () => {
       '/boot/extlinux.conf': `DEFAULT menu.c32\nLABEL lts\n  MENU LABEL Linux lts\n  LINUX vmlinuz-lts\n  INITRD initramfs-lts\n  APPEND root=UUID=${ROOT_UUID} modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4\n`,
       '/etc/update-extlinux.conf': 'overwrite=1\ndefault_kernel_opts="quiet"\nmodules=sd-mod,usb-storage,ext4\n',
     });
-    expect(await result.fileAfter('/boot/extlinux.conf')).toContain(`  APPEND root=UUID=${ROOT_UUID} modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4 console=tty0 console=ttyS0,115200n8\n`);
-    expect(await result.fileAfter('/etc/update-extlinux.conf')).toBe('overwrite=1\ndefault_kernel_opts="quiet console=tty0 console=ttyS0,115200n8"\nmodules=sd-mod,usb-storage,ext4\n');
+    expect(await result.fileAfter('/boot/extlinux.conf')).toContain(
+      `  APPEND root=UUID=${ROOT_UUID} modules=sd-mod,usb-storage,ext4 quiet rootfstype=ext4 console=tty0 console=ttyS0,115200n8\n`,
+    );
+    expect(await result.fileAfter('/etc/update-extlinux.conf')).toBe(
+      'overwrite=1\ndefault_kernel_opts="quiet console=tty0 console=ttyS0,115200n8"\nmodules=sd-mod,usb-storage,ext4\n',
+    );
     expect(result.plan.actions).toEqual([]);
   });
 });
 
 describe('the root= check of generated configs', () => {
   it('accepts UUID, LABEL, mapper and LVM names and rejects kernel disk names and by-path links', () => {
-    for (const stable of [`UUID=${ROOT_UUID}`, 'LABEL=root', 'PARTUUID=5e1c0a77-01', '/dev/mapper/rhel-root', '/dev/rhel/root', '/dev/md0', `/dev/disk/by-uuid/${ROOT_UUID}`]) expect(isStableRoot(stable), stable).toBe(true);
-    for (const unstable of ['/dev/sda1', '/dev/sdb1', '/dev/vda2', '/dev/nvme0n1p2', '/dev/disk/by-path/pci-0000:00:10.0-scsi-0:0:0:0-part1']) expect(isStableRoot(unstable), unstable).toBe(false);
+    for (const stable of [
+      `UUID=${ROOT_UUID}`,
+      'LABEL=root',
+      'PARTUUID=5e1c0a77-01',
+      '/dev/mapper/rhel-root',
+      '/dev/rhel/root',
+      '/dev/md0',
+      `/dev/disk/by-uuid/${ROOT_UUID}`,
+    ])
+      expect(isStableRoot(stable), stable).toBe(true);
+    for (const unstable of ['/dev/sda1', '/dev/sdb1', '/dev/vda2', '/dev/nvme0n1p2', '/dev/disk/by-path/pci-0000:00:10.0-scsi-0:0:0:0-part1'])
+      expect(isStableRoot(unstable), unstable).toBe(false);
   });
 
   it('finds the kernel lines of a grub.cfg written with the appliance disk name', () => {

@@ -66,12 +66,24 @@ function familyOutcome(
     uninstallers: options.removePackages ? found.uninstallers : [],
   };
   const parts: string[] = [];
-  if (params.packages.length > 0) parts.push(`${params.packages.join(', ')} will be removed with \`${fillCommand(command!, { packages: params.packages }).join(' ')}\``);
-  if (params.candidates.length > 0) parts.push(`whichever of ${params.candidates.join(', ')} the package manager lists inside the guest will be removed with \`${fillCommand(command!, { packages: ['…'] }).join(' ')}\``);
+  if (params.packages.length > 0)
+    parts.push(`${params.packages.join(', ')} will be removed with \`${fillCommand(command!, { packages: params.packages }).join(' ')}\``);
+  if (params.candidates.length > 0)
+    parts.push(
+      `whichever of ${params.candidates.join(', ')} the package manager lists inside the guest will be removed with \`${fillCommand(command!, { packages: ['…'] }).join(' ')}\``,
+    );
   if (params.uninstallers.length > 0) parts.push(`its uninstaller ${params.uninstallers.join(', ')} will be run`);
   if (parts.length > 0) return { params, message: `${family.label}: ${parts.join('; ')}; ${services} either way.` };
-  const why = !options.removePackages ? 'removal is turned off by the plugin options' : found.packages.length + found.candidates.length > 0 ? 'this guest has no package manager command hyper2kvm can run offline' : 'no package or uninstaller of them was found';
-  return { params, message: `${family.label}: left installed (${why}); ${services}.`, hint: 'remove them with the package manager after the first boot on KVM' };
+  const why = !options.removePackages
+    ? 'removal is turned off by the plugin options'
+    : found.packages.length + found.candidates.length > 0
+      ? 'this guest has no package manager command hyper2kvm can run offline'
+      : 'no package or uninstaller of them was found';
+  return {
+    params,
+    message: `${family.label}: left installed (${why}); ${services}.`,
+    hint: 'remove them with the package manager after the first boot on KVM',
+  };
 }
 
 /** Plans the removal of every hypervisor-tool family found on a Linux guest. */

@@ -25,7 +25,10 @@ async function runInGuest(context: ActionContext, argv: CommandTemplate): Promis
 /** Packages that a `listPackages` command reports installed, among the candidate patterns. */
 async function resolveCandidates(context: ActionContext, list: CommandTemplate, candidates: string[]): Promise<string[] | null> {
   try {
-    const installed = (await runInGuest(context, list)).split('\n').map((line) => line.trim()).filter(Boolean);
+    const installed = (await runInGuest(context, list))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
     return installed.filter((name) => candidates.some((pattern) => matchesPackagePattern(name, pattern)));
   } catch (error) {
     context.logger.warn({ err: error }, 'listing installed packages failed');
@@ -55,7 +58,12 @@ async function runUninstallers(context: ActionContext, patterns: string[]): Prom
         context.report({ rule: 'hypervisor-tools-removed', severity: 'info', message: `ran the uninstaller ${path}` });
       } catch (error) {
         context.logger.warn({ err: error, path }, 'uninstaller failed');
-        context.report({ rule: 'hypervisor-tools-not-removed', severity: 'warning', message: `the uninstaller ${path} failed (${messageOf(error)}); the services stay disabled`, hint: `run ${path} after the first boot on KVM` });
+        context.report({
+          rule: 'hypervisor-tools-not-removed',
+          severity: 'warning',
+          message: `the uninstaller ${path} failed (${messageOf(error)}); the services stay disabled`,
+          hint: `run ${path} after the first boot on KVM`,
+        });
       }
     }
   }
@@ -70,12 +78,21 @@ export async function removeHypervisorTools(context: ActionContext): Promise<voi
   if (params.candidates.length > 0 && profile?.listPackages) {
     const found = await resolveCandidates(context, profile.listPackages, params.candidates);
     if (found === null) return;
-    if (found.length === 0) context.report({ rule: 'hypervisor-tools-removed', severity: 'info', message: `none of ${params.candidates.join(', ')} is installed as a package; nothing to remove` });
+    if (found.length === 0)
+      context.report({
+        rule: 'hypervisor-tools-removed',
+        severity: 'info',
+        message: `none of ${params.candidates.join(', ')} is installed as a package; nothing to remove`,
+      });
     for (const name of found) if (!names.includes(name)) names.push(name);
   }
   if (names.length === 0) return;
   if (!profile?.removePackages) {
-    context.report({ rule: 'hypervisor-tools-not-removed', severity: 'warning', message: `${names.join(', ')} stay installed: no offline removal command is known for this guest; their services are disabled` });
+    context.report({
+      rule: 'hypervisor-tools-not-removed',
+      severity: 'warning',
+      message: `${names.join(', ')} stay installed: no offline removal command is known for this guest; their services are disabled`,
+    });
     return;
   }
   const argv = fillCommand(profile.removePackages, { packages: names });
@@ -93,6 +110,12 @@ export async function removeHypervisorTools(context: ActionContext): Promise<voi
   }
   const left = await stillInstalled(context, names);
   const removed = names.filter((name) => !left.includes(name));
-  if (removed.length > 0) context.report({ rule: 'hypervisor-tools-removed', severity: 'info', message: `removed ${removed.join(', ')} with \`${argv.join(' ')}\`` });
-  if (left.length > 0) context.report({ rule: 'hypervisor-tools-not-removed', severity: 'warning', message: `${left.join(', ')} still listed as installed after \`${argv.join(' ')}\`; their services are disabled` });
+  if (removed.length > 0)
+    context.report({ rule: 'hypervisor-tools-removed', severity: 'info', message: `removed ${removed.join(', ')} with \`${argv.join(' ')}\`` });
+  if (left.length > 0)
+    context.report({
+      rule: 'hypervisor-tools-not-removed',
+      severity: 'warning',
+      message: `${left.join(', ')} still listed as installed after \`${argv.join(' ')}\`; their services are disabled`,
+    });
 }

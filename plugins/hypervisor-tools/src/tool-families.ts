@@ -26,8 +26,17 @@ export const TOOL_FAMILIES: Record<HypervisorTools, ToolFamily> = {
   hyperv: {
     label: 'Hyper-V daemons',
     units: [
-      'hv-kvp-daemon.service', 'hv_kvp_daemon.service', 'hv-vss-daemon.service', 'hv_vss_daemon.service', 'hv-fcopy-daemon.service', 'hv_fcopy_daemon.service',
-      'hypervkvpd.service', 'hypervvssd.service', 'hypervfcopyd.service', 'waagent.service', 'walinuxagent.service',
+      'hv-kvp-daemon.service',
+      'hv_kvp_daemon.service',
+      'hv-vss-daemon.service',
+      'hv_vss_daemon.service',
+      'hv-fcopy-daemon.service',
+      'hv_fcopy_daemon.service',
+      'hypervkvpd.service',
+      'hypervvssd.service',
+      'hypervfcopyd.service',
+      'waagent.service',
+      'walinuxagent.service',
     ],
     initScripts: ['hv_kvp_daemon', 'hv-kvp-daemon', 'hypervkvpd', 'hypervvssd', 'hypervfcopyd', 'waagent', 'walinuxagent'],
     uninstallers: [],
@@ -45,6 +54,9 @@ export const FAMILY_NAMES = Object.keys(TOOL_FAMILIES) as HypervisorTools[];
 /** Whether a package name matches a profile pattern (`*` matches any characters). */
 export function matchesPackagePattern(name: string, pattern: string): boolean {
   if (!pattern.includes('*')) return name === pattern;
-  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${source}$`).test(name);
 }

@@ -21,12 +21,17 @@ describe('hypervisor-tools on the Ubuntu 22.04 test image (open-vm-tools in the 
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('disables the open-vm-tools services by deleting their enablement links, and nothing else', () => {
-    expect(deletedPaths(outcome)).toEqual(['/etc/systemd/system/multi-user.target.wants/open-vm-tools.service', '/etc/systemd/system/open-vm-tools.service.requires/vgauth.service']);
+    expect(deletedPaths(outcome)).toEqual([
+      '/etc/systemd/system/multi-user.target.wants/open-vm-tools.service',
+      '/etc/systemd/system/open-vm-tools.service.requires/vgauth.service',
+    ]);
     expect(outcome.plan.changes.every((change) => change.reason.includes('VMware tools fail or loop at boot on KVM'))).toBe(true);
   });
 
   it('requests the removal of exactly the installed package', () => {
-    expect(outcome.plan.actions).toEqual([{ key: 'hypervisor-tools.remove', requestedBy: [name], params: { packages: ['open-vm-tools'], candidates: [], uninstallers: [] } }]);
+    expect(outcome.plan.actions).toEqual([
+      { key: 'hypervisor-tools.remove', requestedBy: [name], params: { packages: ['open-vm-tools'], candidates: [], uninstallers: [] } },
+    ]);
   });
 
   it('says in the plan what will be removed and what is disabled', () => {
@@ -35,7 +40,8 @@ describe('hypervisor-tools on the Ubuntu 22.04 test image (open-vm-tools in the 
         plugin: name,
         rule: 'hypervisor-tools',
         severity: 'info',
-        message: 'VMware tools: open-vm-tools will be removed with `dpkg --purge --force-depends open-vm-tools`; its services are disabled (open-vm-tools.service, vgauth.service) either way.',
+        message:
+          'VMware tools: open-vm-tools will be removed with `dpkg --purge --force-depends open-vm-tools`; its services are disabled (open-vm-tools.service, vgauth.service) either way.',
       },
     ]);
     expect(outcome.text).toContain('hypervisor-tools.remove');
@@ -53,7 +59,10 @@ describe('hypervisor-tools on the RHEL 9 test image (rpm database not readable a
   afterAll(() => rm(root, { recursive: true, force: true }));
 
   it('disables vmtoolsd and vgauthd', () => {
-    expect(deletedPaths(outcome)).toEqual(['/etc/systemd/system/multi-user.target.wants/vmtoolsd.service', '/etc/systemd/system/vmtoolsd.service.requires/vgauthd.service']);
+    expect(deletedPaths(outcome)).toEqual([
+      '/etc/systemd/system/multi-user.target.wants/vmtoolsd.service',
+      '/etc/systemd/system/vmtoolsd.service.requires/vgauthd.service',
+    ]);
   });
 
   it('leaves the exact package names to rpm inside the appliance', () => {
@@ -61,7 +70,19 @@ describe('hypervisor-tools on the RHEL 9 test image (rpm database not readable a
       {
         key: 'hypervisor-tools.remove',
         requestedBy: [name],
-        params: { packages: [], candidates: ['open-vm-tools', 'open-vm-tools-desktop', 'open-vm-tools-sdmp', 'open-vm-tools-salt-minion', 'VMwareTools', 'vmware-tools-*', 'kmod-vmware-tools*'], uninstallers: [] },
+        params: {
+          packages: [],
+          candidates: [
+            'open-vm-tools',
+            'open-vm-tools-desktop',
+            'open-vm-tools-sdmp',
+            'open-vm-tools-salt-minion',
+            'VMwareTools',
+            'vmware-tools-*',
+            'kmod-vmware-tools*',
+          ],
+          uninstallers: [],
+        },
       },
     ]);
     expect(outcome.plan.findings).toEqual([
@@ -87,7 +108,12 @@ describe('hypervisor-tools with Hyper-V, VirtualBox and installer-based VMware T
       guest: {
         '/etc/os-release': debian11,
         '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n',
-        '/var/lib/dpkg/status': [dpkgStanza('bash'), dpkgStanza('hyperv-daemons'), dpkgStanza('open-vm-tools', 'deinstall ok config-files'), dpkgStanza('virtualbox-guest-utils')].join('\n'),
+        '/var/lib/dpkg/status': [
+          dpkgStanza('bash'),
+          dpkgStanza('hyperv-daemons'),
+          dpkgStanza('open-vm-tools', 'deinstall ok config-files'),
+          dpkgStanza('virtualbox-guest-utils'),
+        ].join('\n'),
         '/usr/sbin/hv_kvp_daemon': '',
         '/etc/systemd/system/multi-user.target.wants/hv-kvp-daemon.service': { symlink: '/lib/systemd/system/hv-kvp-daemon.service' },
         '/etc/systemd/system/multi-user.target.wants/ssh.service': { symlink: '/lib/systemd/system/ssh.service' },
@@ -121,7 +147,11 @@ describe('hypervisor-tools with Hyper-V, VirtualBox and installer-based VMware T
       {
         key: 'hypervisor-tools.remove',
         requestedBy: [name],
-        params: { packages: ['hyperv-daemons', 'virtualbox-guest-utils'], candidates: [], uninstallers: ['/usr/bin/vmware-uninstall-tools.pl', '/opt/VBoxGuestAdditions-7.0.12/uninstall.sh'] },
+        params: {
+          packages: ['hyperv-daemons', 'virtualbox-guest-utils'],
+          candidates: [],
+          uninstallers: ['/usr/bin/vmware-uninstall-tools.pl', '/opt/VBoxGuestAdditions-7.0.12/uninstall.sh'],
+        },
       },
     ]);
     expect(outcome.plan.findings.map((finding) => finding.message)).toEqual([
@@ -139,7 +169,8 @@ describe('hypervisor-tools with Hyper-V, VirtualBox and installer-based VMware T
     expect(deletedPaths(servicesOnly)).toHaveLength(2);
     expect(servicesOnly.plan.findings).toEqual([
       expect.objectContaining({
-        message: 'VMware tools: left installed (removal is turned off by the plugin options); its services are disabled (open-vm-tools.service, vgauth.service).',
+        message:
+          'VMware tools: left installed (removal is turned off by the plugin options); its services are disabled (open-vm-tools.service, vgauth.service).',
         hint: 'remove them with the package manager after the first boot on KVM',
       }),
     ]);
@@ -162,7 +193,11 @@ describe('hypervisor-tools on guests without tools', () => {
   });
 
   it('does nothing on a Windows guest', async () => {
-    const outcome = await planWithPlugins({ plugins: [hypervisorTools], guest: { '/usr/bin/vmtoolsd': '' }, facts: { os: { type: 'windows', arch: 'x86_64' } } });
+    const outcome = await planWithPlugins({
+      plugins: [hypervisorTools],
+      guest: { '/usr/bin/vmtoolsd': '' },
+      facts: { os: { type: 'windows', arch: 'x86_64' } },
+    });
     expect(outcome.plan).toEqual({ changes: [], actions: [], findings: [] });
     await outcome.cleanup();
   });

@@ -11,7 +11,8 @@ import { rm } from 'node:fs/promises';
 import hypervisorTools, { installedDpkgPackages } from '../src/index.js';
 import { imageDisks } from '../../../test-images/build.mjs';
 
-const ownFindings = (plan: Plan) => plan.findings.filter((finding) => finding.plugin === hypervisorTools.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
+const ownFindings = (plan: Plan) =>
+  plan.findings.filter((finding) => finding.plugin === hypervisorTools.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
 
 describe('hypervisor-tools.remove on the bootable Debian 12 image through a real appliance', () => {
   let guest: DiskGuest;
@@ -56,9 +57,12 @@ describe('hypervisor-tools.remove on the bootable Debian 12 image through a real
     expect(findings[0]).toEqual({
       rule: 'hypervisor-tools',
       severity: 'info',
-      message: 'VMware tools: open-vm-tools will be removed with `dpkg --purge --force-depends open-vm-tools`; its services are disabled (vmtoolsd.service, open-vm-tools.service, vgauth.service, open-vm-tools) either way.',
+      message:
+        'VMware tools: open-vm-tools will be removed with `dpkg --purge --force-depends open-vm-tools`; its services are disabled (vmtoolsd.service, open-vm-tools.service, vgauth.service, open-vm-tools) either way.',
     });
-    expect(findings.slice(1)).toEqual([{ rule: 'hypervisor-tools-removed', severity: 'info', message: 'removed open-vm-tools with `dpkg --purge --force-depends open-vm-tools`' }]);
+    expect(findings.slice(1)).toEqual([
+      { rule: 'hypervisor-tools-removed', severity: 'info', message: 'removed open-vm-tools with `dpkg --purge --force-depends open-vm-tools`' },
+    ]);
   });
 });
 

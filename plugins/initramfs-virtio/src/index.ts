@@ -42,7 +42,12 @@ export default definePlugin({
         return;
       }
       if (linux.kernels.length === 0) {
-        p.report({ rule: 'no-kernel', severity: 'error', message: 'no kernel image found under /boot', hint: 'check that /boot is mounted in the source VM’s fstab' });
+        p.report({
+          rule: 'no-kernel',
+          severity: 'error',
+          message: 'no kernel image found under /boot',
+          hint: 'check that /boot is mounted in the source VM’s fstab',
+        });
         return;
       }
       const selection = selectKernels(linux.kernels);
@@ -86,17 +91,21 @@ export default definePlugin({
       if (kernels.length > 0) p.requireAction(INITRAMFS_REBUILD, { kernels });
     });
 
-    hooks.action.for(INITRAMFS_REBUILD).tapPromise(manifest.name, async ({ guest, facts, request }) => {
-      const linux = facts.linux;
-      const profile = linux ? initramfsProfileFor(linux) : undefined;
-      if (!linux || !profile) throw new Error('initramfs.rebuild needs a Linux guest with a known initramfs tool');
-      const params = rebuildParams.parse(request.params);
-      const versions = params.kernels ?? linux.kernels.map((kernel) => kernel.version);
-      for (const version of versions) {
-        const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version };
-        await rebuildOne(guest, profile, kernel, logger);
-      }
-    }, { stage: ACTION_STAGE.initramfs });
+    hooks.action.for(INITRAMFS_REBUILD).tapPromise(
+      manifest.name,
+      async ({ guest, facts, request }) => {
+        const linux = facts.linux;
+        const profile = linux ? initramfsProfileFor(linux) : undefined;
+        if (!linux || !profile) throw new Error('initramfs.rebuild needs a Linux guest with a known initramfs tool');
+        const params = rebuildParams.parse(request.params);
+        const versions = params.kernels ?? linux.kernels.map((kernel) => kernel.version);
+        for (const version of versions) {
+          const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version };
+          await rebuildOne(guest, profile, kernel, logger);
+        }
+      },
+      { stage: ACTION_STAGE.initramfs },
+    );
   },
 });
 

@@ -18,7 +18,10 @@ export function initramfsProfileFor(linux: LinuxFacts): InitramfsProfile | undef
  * images by it: 6.6.30-0-lts → lts) and `{initramfs}`, the image inspection
  * found or else the profile's pattern.
  */
-export function templateValues(profile: InitramfsProfile, kernel: Pick<KernelFacts, 'version' | 'initramfs'>): { kver: string; flavour: string; initramfs: string } {
+export function templateValues(
+  profile: InitramfsProfile,
+  kernel: Pick<KernelFacts, 'version' | 'initramfs'>,
+): { kver: string; flavour: string; initramfs: string } {
   const kver = kernel.version;
   const flavour = kver.split('-').pop() ?? kver;
   const initramfs = kernel.initramfs ?? fillCommand([profile.image], { kver, flavour })[0]!;

@@ -21,7 +21,10 @@ export class InitramfsRebuildError extends Hyper2kvmError {
 /** The last non-empty line of a failed command's message: usually the tool's own complaint. */
 export function lastLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines.at(-1) ?? text;
 }
 
@@ -38,7 +41,12 @@ export interface RebuildResult {
  * old one go; on any failure the old one is put back.
  * @throws {InitramfsRebuildError} with the tool's last stderr line.
  */
-export async function rebuildOne(guest: GuestFs, profile: InitramfsProfile, kernel: Pick<KernelFacts, 'version' | 'initramfs'>, logger: ActionContext['logger']): Promise<RebuildResult> {
+export async function rebuildOne(
+  guest: GuestFs,
+  profile: InitramfsProfile,
+  kernel: Pick<KernelFacts, 'version' | 'initramfs'>,
+  logger: ActionContext['logger'],
+): Promise<RebuildResult> {
   const { initramfs: image } = templateValues(profile, kernel);
   const previous = `${image}${PREVIOUS_IMAGE_SUFFIX}`;
   const hadImage = (await guest.stat(image))?.type === 'file';
@@ -66,6 +74,10 @@ export async function rebuildOne(guest: GuestFs, profile: InitramfsProfile, kern
       await guest.rename(previous, image);
       logger.warn({ kernel: kernel.version, image }, `restored the previous ${image}`);
     }
-    throw new InitramfsRebuildError(kernel.version, `${argv.join(' ')} failed for kernel ${kernel.version}${hadImage ? ' (previous image restored)' : ''}: ${lastLine(error)}`, { cause: error });
+    throw new InitramfsRebuildError(
+      kernel.version,
+      `${argv.join(' ')} failed for kernel ${kernel.version}${hadImage ? ' (previous image restored)' : ''}: ${lastLine(error)}`,
+      { cause: error },
+    );
   }
 }

@@ -3,7 +3,9 @@ import { addWordsToVariable, appendModuleLines } from '../src/index.js';
 
 describe('module declarations in shell-style configs', () => {
   it('adds to the last active assignment, keeping its quotes and a trailing comment', () => {
-    expect(addWordsToVariable("MODULES='a'\nMODULES='b'  # ours\n", 'MODULES', ['virtio_blk'], 'shell-string')).toBe("MODULES='a'\nMODULES='b virtio_blk'  # ours\n");
+    expect(addWordsToVariable("MODULES='a'\nMODULES='b'  # ours\n", 'MODULES', ['virtio_blk'], 'shell-string')).toBe(
+      "MODULES='a'\nMODULES='b virtio_blk'  # ours\n",
+    );
   });
 
   it('quotes an unquoted value that gains a second word, in the syntax of the tool', () => {
@@ -16,7 +18,9 @@ describe('module declarations in shell-style configs', () => {
   });
 
   it('appends an assignment when the variable is not set, and creates a missing file', () => {
-    expect(addWordsToVariable('# nothing\n', 'features', ['virtio'], 'features')).toBe('# nothing\n# Added by hyper2kvm: virtio drivers for KVM.\nfeatures="virtio"\n');
+    expect(addWordsToVariable('# nothing\n', 'features', ['virtio'], 'features')).toBe(
+      '# nothing\n# Added by hyper2kvm: virtio drivers for KVM.\nfeatures="virtio"\n',
+    );
     expect(appendModuleLines(null, ['virtio_blk'])).toBe('# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_blk\n');
   });
 

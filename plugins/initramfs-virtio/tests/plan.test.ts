@@ -15,7 +15,9 @@ const VIRTIO_KO = {
 };
 
 /** The newc cpio writer the test images use. */
-const { cpioArchive } = (await import(fileURLToPath(new URL('../../../test-images/lib/content.mjs', import.meta.url)))) as { cpioArchive(files: Record<string, string>): Buffer };
+const { cpioArchive } = (await import(fileURLToPath(new URL('../../../test-images/lib/content.mjs', import.meta.url)))) as {
+  cpioArchive(files: Record<string, string>): Buffer;
+};
 
 /** A real initramfs image: an uncompressed early microcode archive, then a gzip'd archive with these modules of `version`. */
 function initramfsImage(version: string, modules: string[]): Buffer {
@@ -61,7 +63,9 @@ describe('initramfs-virtio on initramfs-tools (Ubuntu 22.04)', () => {
     expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe(
       '# List of modules that you want to include in your initramfs.\nvmw_pvscsi\nvirtio-net\n# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_pci\nvirtio_blk\nvirtio_scsi\nvirtio_console\nvirtio_rng\nvirtio_balloon\n',
     );
-    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.15.0-91-generic', '5.15.0-88-generic'] } }]);
+    expect(result.plan.actions).toEqual([
+      { key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.15.0-91-generic', '5.15.0-88-generic'] } },
+    ]);
     expect(result.plan.findings).toEqual([]);
   });
 
@@ -104,16 +108,22 @@ describe('initramfs-virtio on kernels whose initramfs already carries virtio', (
         plugin: initramfsVirtio.name,
         rule: 'initramfs-has-virtio',
         severity: 'info',
-        message: 'the initramfs of kernel 6.1.0-18-amd64 (/boot/initrd.img-6.1.0-18-amd64) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt',
+        message:
+          'the initramfs of kernel 6.1.0-18-amd64 (/boot/initrd.img-6.1.0-18-amd64) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt',
       },
     ]);
     expect(result.text).toContain('already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt');
   });
 
   it('requests no rebuild at all when every initramfs carries them, but still declares the modules for later rebuilds', async () => {
-    const result = await plan({ ...debian, ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi', 'virtio_net'], image: withVirtio }) });
+    const result = await plan({
+      ...debian,
+      ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi', 'virtio_net'], image: withVirtio }),
+    });
     expect(result.plan.actions).toEqual([]);
-    expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe('virtio_blk\nvirtio_pci\nvirtio_scsi\n# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_net\n');
+    expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe(
+      'virtio_blk\nvirtio_pci\nvirtio_scsi\n# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_net\n',
+    );
   });
 
   it('still rebuilds an encrypted guest, whose initramfs keeps a copy of /etc/crypttab', async () => {
@@ -123,7 +133,12 @@ describe('initramfs-virtio on kernels whose initramfs already carries virtio', (
       ...kernel('6.1.0-18-amd64', { loadable: ['virtio_blk', 'virtio_pci', 'virtio_scsi'], image: withVirtio }),
     });
     expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['6.1.0-18-amd64'] } }]);
-    expect(result.plan.findings).toEqual([expect.objectContaining({ rule: 'initramfs-has-virtio', message: expect.stringContaining('but it is rebuilt so that its copy of /etc/crypttab follows') })]);
+    expect(result.plan.findings).toEqual([
+      expect.objectContaining({
+        rule: 'initramfs-has-virtio',
+        message: expect.stringContaining('but it is rebuilt so that its copy of /etc/crypttab follows'),
+      }),
+    ]);
   });
 });
 
@@ -133,12 +148,18 @@ describe('initramfs-virtio on dracut (RHEL 9)', () => {
       '/etc/os-release': 'ID="rhel"\nVERSION_ID="9.3"\n',
       '/usr/bin/dracut': '#!/bin/sh\n',
       '/etc/dracut.conf.d/.keep': '',
-      ...kernel('5.14.0-362.8.1.el9_3.x86_64', { loadable: ['virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_console', 'virtio_balloon'], builtIn: ['CONFIG_VIRTIO', 'CONFIG_VIRTIO_PCI'], initramfs: '/boot/initramfs-5.14.0-362.8.1.el9_3.x86_64.img' }),
+      ...kernel('5.14.0-362.8.1.el9_3.x86_64', {
+        loadable: ['virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_console', 'virtio_balloon'],
+        builtIn: ['CONFIG_VIRTIO', 'CONFIG_VIRTIO_PCI'],
+        initramfs: '/boot/initramfs-5.14.0-362.8.1.el9_3.x86_64.img',
+      }),
     });
     expect(await result.fileAfter('/etc/dracut.conf.d/90-hyper2kvm-virtio.conf')).toBe(
       '# Written by hyper2kvm: virtio drivers so the guest finds its disks on KVM.\nadd_drivers+=" virtio_blk virtio_scsi virtio_net virtio_console virtio_balloon "\n',
     );
-    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.14.0-362.8.1.el9_3.x86_64'] } }]);
+    expect(result.plan.actions).toEqual([
+      { key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.14.0-362.8.1.el9_3.x86_64'] } },
+    ]);
   });
 });
 
@@ -208,7 +229,9 @@ describe('initramfs-virtio on kernels without virtio', () => {
       ...kernel('5.10.0-28-amd64', { loadable: ['virtio_blk', 'virtio_pci'] }),
       ...kernel('5.10.0-custom'),
     });
-    expect(result.plan.findings).toEqual([expect.objectContaining({ rule: 'kernel-without-virtio', severity: 'warning', message: expect.stringContaining('5.10.0-custom') })]);
+    expect(result.plan.findings).toEqual([
+      expect.objectContaining({ rule: 'kernel-without-virtio', severity: 'warning', message: expect.stringContaining('5.10.0-custom') }),
+    ]);
     expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe('# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_pci\nvirtio_blk\n');
     expect(result.plan.actions[0]?.params).toEqual({ kernels: ['5.10.0-28-amd64'] });
   });

@@ -19,7 +19,9 @@ let kernel: KernelFacts;
 const records: { msg: string; [key: string]: unknown }[] = [];
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await guest.appliance.readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await guest.appliance.readFile(path))
+    .digest('hex');
 }
 
 async function initramfsFiles(image: string): Promise<string[]> {
@@ -40,72 +42,106 @@ afterAll(async () => {
 });
 
 describe('initramfs-virtio on the bootable Debian 12 guest', () => {
-  it('sees one kernel with virtio modules and an initramfs without them', async () => {
-    expect(guest.facts.linux).toMatchObject({ distro: 'debian', initramfsTool: 'initramfs-tools' });
-    expect(guest.facts.linux!.kernels).toHaveLength(1);
-    expect(kernel.virtioBuiltIn).toBe(false);
-    expect(kernel.virtioModules).toEqual(expect.arrayContaining(['virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_pci']));
-    expect(kernel.initramfs).toBe(`/boot/initrd.img-${kernel.version}`);
-    expect(hasModule(await initramfsFiles(kernel.initramfs!), 'virtio_blk')).toBe(false);
-    // Inspection listed the real zstd image and found no virtio in it.
-    expect(kernel.initramfsHasVirtio).toBe(false);
-  }, LONG);
+  it(
+    'sees one kernel with virtio modules and an initramfs without them',
+    async () => {
+      expect(guest.facts.linux).toMatchObject({ distro: 'debian', initramfsTool: 'initramfs-tools' });
+      expect(guest.facts.linux!.kernels).toHaveLength(1);
+      expect(kernel.virtioBuiltIn).toBe(false);
+      expect(kernel.virtioModules).toEqual(expect.arrayContaining(['virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_pci']));
+      expect(kernel.initramfs).toBe(`/boot/initrd.img-${kernel.version}`);
+      expect(hasModule(await initramfsFiles(kernel.initramfs!), 'virtio_blk')).toBe(false);
+      // Inspection listed the real zstd image and found no virtio in it.
+      expect(kernel.initramfsHasVirtio).toBe(false);
+    },
+    LONG,
+  );
 
-  it('lists the initramfs in about a second: the cost inspection adds per kernel', async () => {
-    const started = performance.now();
-    const files = await guest.appliance.listInitramfs(kernel.initramfs!);
-    const seconds = Math.round(performance.now() - started) / 1000;
-    console.info(`listInitramfs of ${kernel.initramfs} (${(await guest.appliance.stat(kernel.initramfs!))!.size} bytes, ${files.length} files): ${seconds} s`);
-    expect(files).toEqual(expect.arrayContaining(['init', `usr/lib/modules/${kernel.version}/modules.dep`]));
-    expect(files.some((file) => /\/vmw_pvscsi\.ko(\.\w+)?$/.test(file))).toBe(true);
-  }, LONG);
+  it(
+    'lists the initramfs in about a second: the cost inspection adds per kernel',
+    async () => {
+      const started = performance.now();
+      const files = await guest.appliance.listInitramfs(kernel.initramfs!);
+      const seconds = Math.round(performance.now() - started) / 1000;
+      console.info(
+        `listInitramfs of ${kernel.initramfs} (${(await guest.appliance.stat(kernel.initramfs!))!.size} bytes, ${files.length} files): ${seconds} s`,
+      );
+      expect(files).toEqual(expect.arrayContaining(['init', `usr/lib/modules/${kernel.version}/modules.dep`]));
+      expect(files.some((file) => /\/vmw_pvscsi\.ko(\.\w+)?$/.test(file))).toBe(true);
+    },
+    LONG,
+  );
 
-  it('puts the previous image back when the guest’s tool fails, with the tool’s last line in the error', async () => {
-    const image = kernel.initramfs!;
-    const before = await sha256(image);
-    await guest.appliance.writeFile(FAILING_HOOK, '#!/bin/sh\n[ "$1" = prereqs ] && exit 0\necho "test hook refuses to build" >&2\nexit 3\n', { mode: 0o755 });
-    const plan = await engine.plan(guest.appliance, guest.facts);
-    expect(plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: [kernel.version] } }]);
+  it(
+    'puts the previous image back when the guest’s tool fails, with the tool’s last line in the error',
+    async () => {
+      const image = kernel.initramfs!;
+      const before = await sha256(image);
+      await guest.appliance.writeFile(FAILING_HOOK, '#!/bin/sh\n[ "$1" = prereqs ] && exit 0\necho "test hook refuses to build" >&2\nexit 3\n', {
+        mode: 0o755,
+      });
+      const plan = await engine.plan(guest.appliance, guest.facts);
+      expect(plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: [kernel.version] } }]);
 
-    const failure = await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-1') }).then(
-      () => null,
-      (error: unknown) => error as Error,
-    );
-    expect(failure?.message).toContain(`update-initramfs -u -k ${kernel.version} failed for kernel ${kernel.version} (previous image restored): update-initramfs: failed for ${image} with `);
-    expect(await sha256(image)).toBe(before);
-    expect(await guest.appliance.exists(`${image}${PREVIOUS_IMAGE_SUFFIX}`)).toBe(false);
-    await guest.appliance.remove(FAILING_HOOK);
-  }, LONG);
+      const failure = await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-1') }).then(
+        () => null,
+        (error: unknown) => error as Error,
+      );
+      expect(failure?.message).toContain(
+        `update-initramfs -u -k ${kernel.version} failed for kernel ${kernel.version} (previous image restored): update-initramfs: failed for ${image} with `,
+      );
+      expect(await sha256(image)).toBe(before);
+      expect(await guest.appliance.exists(`${image}${PREVIOUS_IMAGE_SUFFIX}`)).toBe(false);
+      await guest.appliance.remove(FAILING_HOOK);
+    },
+    LONG,
+  );
 
-  it('declares the modules, rebuilds with update-initramfs inside the appliance, and lets the old image go only after', async () => {
-    const image = kernel.initramfs!;
-    const before = await sha256(image);
-    const plan = await engine.plan(guest.appliance, guest.facts);
-    // The modules file was written by the failed run above; only the rebuild is left.
-    expect(plan.changes).toEqual([]);
-    expect(plan.findings).toEqual([]);
-    records.length = 0;
-    const started = performance.now();
-    await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-2') });
-    const seconds = Math.round(performance.now() - started) / 1000;
-    console.info(`initramfs.rebuild of ${kernel.version} inside the appliance: ${seconds} s`);
+  it(
+    'declares the modules, rebuilds with update-initramfs inside the appliance, and lets the old image go only after',
+    async () => {
+      const image = kernel.initramfs!;
+      const before = await sha256(image);
+      const plan = await engine.plan(guest.appliance, guest.facts);
+      // The modules file was written by the failed run above; only the rebuild is left.
+      expect(plan.changes).toEqual([]);
+      expect(plan.findings).toEqual([]);
+      records.length = 0;
+      const started = performance.now();
+      await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-2') });
+      const seconds = Math.round(performance.now() - started) / 1000;
+      console.info(`initramfs.rebuild of ${kernel.version} inside the appliance: ${seconds} s`);
 
-    const modules = (await guest.appliance.readFile('/etc/initramfs-tools/modules')).toString('utf8');
-    expect(modules).toMatch(/# Added by hyper2kvm: virtio drivers for KVM\.\n(virtio\w*\n)+$/);
-    expect(modules).toContain('\nvirtio_blk\n');
-    const files = await initramfsFiles(image);
-    for (const module of ['virtio_blk', 'virtio_scsi', 'virtio_pci', 'virtio_net']) expect(hasModule(files, module), module).toBe(true);
-    expect(await sha256(image)).not.toBe(before);
-    expect(await guest.appliance.exists(`${image}${PREVIOUS_IMAGE_SUFFIX}`)).toBe(false);
-    const steps = records.filter((record) => record.plugin === initramfsVirtio.name).map((record) => record.msg);
-    expect(steps).toEqual([`kept the previous initramfs as ${image}${PREVIOUS_IMAGE_SUFFIX}`, `built ${image}`, `removed ${image}${PREVIOUS_IMAGE_SUFFIX}`]);
-  }, LONG);
+      const modules = (await guest.appliance.readFile('/etc/initramfs-tools/modules')).toString('utf8');
+      expect(modules).toMatch(/# Added by hyper2kvm: virtio drivers for KVM\.\n(virtio\w*\n)+$/);
+      expect(modules).toContain('\nvirtio_blk\n');
+      const files = await initramfsFiles(image);
+      for (const module of ['virtio_blk', 'virtio_scsi', 'virtio_pci', 'virtio_net']) expect(hasModule(files, module), module).toBe(true);
+      expect(await sha256(image)).not.toBe(before);
+      expect(await guest.appliance.exists(`${image}${PREVIOUS_IMAGE_SUFFIX}`)).toBe(false);
+      const steps = records.filter((record) => record.plugin === initramfsVirtio.name).map((record) => record.msg);
+      expect(steps).toEqual([`kept the previous initramfs as ${image}${PREVIOUS_IMAGE_SUFFIX}`, `built ${image}`, `removed ${image}${PREVIOUS_IMAGE_SUFFIX}`]);
+    },
+    LONG,
+  );
 
-  it('inspects the rebuilt initramfs as carrying virtio, and a second plan leaves it alone', async () => {
-    const facts = await engine.inspect(guest.appliance, await inspectGuestFacts(guest.appliance, { hints: { type: 'linux', arch: guest.facts.os.arch } }));
-    expect(facts.linux!.kernels.map((k) => [k.version, k.initramfsHasVirtio])).toEqual([[kernel.version, true]]);
-    const plan = await engine.plan(guest.appliance, facts);
-    expect(plan.actions).toEqual([]);
-    expect(plan.findings).toEqual([expect.objectContaining({ rule: 'initramfs-has-virtio', severity: 'info', message: expect.stringContaining(`kernel ${kernel.version} (${kernel.initramfs}) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt`) })]);
-  }, LONG);
+  it(
+    'inspects the rebuilt initramfs as carrying virtio, and a second plan leaves it alone',
+    async () => {
+      const facts = await engine.inspect(guest.appliance, await inspectGuestFacts(guest.appliance, { hints: { type: 'linux', arch: guest.facts.os.arch } }));
+      expect(facts.linux!.kernels.map((k) => [k.version, k.initramfsHasVirtio])).toEqual([[kernel.version, true]]);
+      const plan = await engine.plan(guest.appliance, facts);
+      expect(plan.actions).toEqual([]);
+      expect(plan.findings).toEqual([
+        expect.objectContaining({
+          rule: 'initramfs-has-virtio',
+          severity: 'info',
+          message: expect.stringContaining(
+            `kernel ${kernel.version} (${kernel.initramfs}) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt`,
+          ),
+        }),
+      ]);
+    },
+    LONG,
+  );
 });

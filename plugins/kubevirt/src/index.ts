@@ -27,7 +27,11 @@ export default definePlugin({
   apply(hooks, { options: settings }) {
     hooks.emit.tapPromise(manifest.name, async (context) => {
       const objects = kubevirtObjects(context.name, context.facts, context.outputs, settings, context.networkMap);
-      await context.writeOutput(`${context.name}-kubevirt.yaml`, renderKubevirtYaml(objects, context.outputs, context.name), `KubeVirt manifest (VirtualMachine ${kubernetesName(context.name)})`);
+      await context.writeOutput(
+        `${context.name}-kubevirt.yaml`,
+        renderKubevirtYaml(objects, context.outputs, context.name),
+        `KubeVirt manifest (VirtualMachine ${kubernetesName(context.name)})`,
+      );
     });
   },
 });

@@ -13,7 +13,12 @@ export interface KubevirtOptions {
 
 /** Kubernetes object names: lower-case DNS-1123 labels, at most 63 characters. */
 export function kubernetesName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   return cleaned || 'vm';
 }
 
@@ -47,12 +52,19 @@ export function kubevirtNetworks(nics: VmNicDescription[], networkMap: NetworkMa
 
 export function kubevirtObjects(name: string, facts: GuestFacts, outputs: OutputDisk[], options: KubevirtOptions, networkMap: NetworkMap = {}): KubeObject[] {
   const vmName = kubernetesName(name);
-  const metadata = (objectName: string): KubeObject => ({ name: objectName, ...(options.namespace ? { namespace: options.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'hyper2kvm' } });
+  const metadata = (objectName: string): KubeObject => ({
+    name: objectName,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    labels: { 'app.kubernetes.io/managed-by': 'hyper2kvm' },
+  });
   const disks = [...outputs].sort((a, b) => a.index - b.index);
   const dataVolumes = disks.map((disk) => ({
     apiVersion: 'cdi.kubevirt.io/v1beta1',
     kind: 'DataVolume',
-    metadata: { ...metadata(`${vmName}-disk${disk.index + 1}`), annotations: { 'hyper2kvm.io/source-image': disk.path, ...(disk.sha256 ? { 'hyper2kvm.io/source-sha256': disk.sha256 } : {}) } },
+    metadata: {
+      ...metadata(`${vmName}-disk${disk.index + 1}`),
+      annotations: { 'hyper2kvm.io/source-image': disk.path, ...(disk.sha256 ? { 'hyper2kvm.io/source-sha256': disk.sha256 } : {}) },
+    },
     spec: {
       source: { upload: {} },
       storage: {
@@ -78,7 +90,9 @@ export function kubevirtObjects(name: string, facts: GuestFacts, outputs: Output
         metadata: { labels: { 'kubevirt.io/domain': vmName } },
         spec: {
           domain: {
-            cpu: vm?.topology ? { sockets: vm.topology.sockets, cores: vm.topology.cores, threads: vm.topology.threads } : { cores: vm?.vcpus ?? options.vcpus },
+            cpu: vm?.topology
+              ? { sockets: vm.topology.sockets, cores: vm.topology.cores, threads: vm.topology.threads }
+              : { cores: vm?.vcpus ?? options.vcpus },
             memory: { guest: `${vm?.memoryMiB ?? options.memoryMiB}Mi` },
             machine: { type: 'q35' },
             firmware: { bootloader: uefi ? { efi: { secureBoot: vm?.secureBoot === true } } : { bios: {} } },
@@ -104,6 +118,12 @@ export function renderKubevirtYaml(objects: KubeObject[], outputs: OutputDisk[],
   const uploads = [...outputs]
     .sort((a, b) => a.index - b.index)
     .map((disk) => `#   virtctl image-upload dv ${kubernetesName(vmName)}-disk${disk.index + 1} --no-create --image-path=${disk.path}`);
-  const header = ['# KubeVirt manifests written by hyper2kvm.', '# 1. kubectl apply -f this file (the DataVolumes wait for an upload).', '# 2. Upload each disk:', ...uploads, '# 3. virtctl start ' + kubernetesName(vmName)].join('\n');
+  const header = [
+    '# KubeVirt manifests written by hyper2kvm.',
+    '# 1. kubectl apply -f this file (the DataVolumes wait for an upload).',
+    '# 2. Upload each disk:',
+    ...uploads,
+    '# 3. virtctl start ' + kubernetesName(vmName),
+  ].join('\n');
   return `${header}\n${objects.map((object) => `---\n${stringify(object)}`).join('')}`;
 }

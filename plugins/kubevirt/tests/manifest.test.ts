@@ -9,7 +9,16 @@ const outputs: OutputDisk[] = [
 ];
 
 const facts: GuestFacts = {
-  ...emptyFacts({ origin: 'ovf', name: 'Web_01', vcpus: 4, memoryMiB: 4096, firmware: 'uefi', secureBoot: true, disks: [], nics: [{ mac: '00:50:56:aa:bb:cc', model: 'vmxnet3' }] }),
+  ...emptyFacts({
+    origin: 'ovf',
+    name: 'Web_01',
+    vcpus: 4,
+    memoryMiB: 4096,
+    firmware: 'uefi',
+    secureBoot: true,
+    disks: [],
+    nics: [{ mac: '00:50:56:aa:bb:cc', model: 'vmxnet3' }],
+  }),
   os: { type: 'linux', arch: 'x86_64' },
   firmware: 'uefi',
 };
@@ -20,7 +29,11 @@ describe('KubeVirt manifest', () => {
   const documents = parseAllDocuments(text).map((document) => document.toJS() as Record<string, any>);
 
   it('is valid multi-document YAML: one DataVolume per disk, then the VirtualMachine', () => {
-    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toEqual(['DataVolume/web-01-disk1', 'DataVolume/web-01-disk2', 'VirtualMachine/web-01']);
+    expect(documents.map((document) => `${document.kind}/${document.metadata.name}`)).toEqual([
+      'DataVolume/web-01-disk1',
+      'DataVolume/web-01-disk2',
+      'VirtualMachine/web-01',
+    ]);
     expect(documents.every((document) => document.metadata.namespace === 'migrations')).toBe(true);
   });
 
@@ -36,19 +49,48 @@ describe('KubeVirt manifest', () => {
     expect(spec.domain.memory).toEqual({ guest: '4096Mi' });
     expect(spec.domain.firmware).toEqual({ bootloader: { efi: { secureBoot: true } } });
     expect(spec.domain.features.smm).toEqual({ enabled: true });
-    expect(spec.domain.devices.disks).toEqual([{ name: 'disk1', disk: { bus: 'virtio' }, bootOrder: 1 }, { name: 'disk2', disk: { bus: 'virtio' } }]);
+    expect(spec.domain.devices.disks).toEqual([
+      { name: 'disk1', disk: { bus: 'virtio' }, bootOrder: 1 },
+      { name: 'disk2', disk: { bus: 'virtio' } },
+    ]);
     expect(spec.domain.devices.interfaces).toEqual([{ name: 'nic1', model: 'virtio', masquerade: {}, macAddress: '00:50:56:aa:bb:cc' }]);
-    expect(spec.volumes).toEqual([{ name: 'disk1', dataVolume: { name: 'web-01-disk1' } }, { name: 'disk2', dataVolume: { name: 'web-01-disk2' } }]);
+    expect(spec.volumes).toEqual([
+      { name: 'disk1', dataVolume: { name: 'web-01-disk1' } },
+      { name: 'disk2', dataVolume: { name: 'web-01-disk2' } },
+    ]);
   });
 
   it('carries the topology, the generation ID and mapped networks; one pod network at most', () => {
-    const vm = { ...facts.vm!, topology: { sockets: 2, cores: 2, threads: 1 }, genid: '09512cc5-940a-8987-b950-f54f631015e8', nics: [{ mac: '00:50:56:00:00:01', network: 'VM Network' }, { mac: '00:50:56:00:00:02', network: 'Backup' }, { mac: '00:50:56:00:00:03', network: 'Storage LAN' }] };
-    const [, , machine] = kubevirtObjects('x', { ...facts, vm }, outputs, { overheadPercent: 0, memoryMiB: 2048, vcpus: 2 }, { 'VM Network': { type: 'bridge', name: 'br-prod' } }) as any[];
+    const vm = {
+      ...facts.vm!,
+      topology: { sockets: 2, cores: 2, threads: 1 },
+      genid: '09512cc5-940a-8987-b950-f54f631015e8',
+      nics: [
+        { mac: '00:50:56:00:00:01', network: 'VM Network' },
+        { mac: '00:50:56:00:00:02', network: 'Backup' },
+        { mac: '00:50:56:00:00:03', network: 'Storage LAN' },
+      ],
+    };
+    const [, , machine] = kubevirtObjects(
+      'x',
+      { ...facts, vm },
+      outputs,
+      { overheadPercent: 0, memoryMiB: 2048, vcpus: 2 },
+      { 'VM Network': { type: 'bridge', name: 'br-prod' } },
+    ) as any[];
     expect(machine.metadata.annotations).toEqual({ 'hyper2kvm.io/vm-generation-id': '09512cc5-940a-8987-b950-f54f631015e8' });
     const spec = machine.spec.template.spec;
     expect(spec.domain.cpu).toEqual({ sockets: 2, cores: 2, threads: 1 });
-    expect(spec.networks).toEqual([{ name: 'nic1', multus: { networkName: 'br-prod' } }, { name: 'nic2', pod: {} }, { name: 'nic3', multus: { networkName: 'storage-lan' } }]);
-    expect(spec.domain.devices.interfaces.map((nic: any) => Object.keys(nic).filter((key) => key === 'bridge' || key === 'masquerade'))).toEqual([['bridge'], ['masquerade'], ['bridge']]);
+    expect(spec.networks).toEqual([
+      { name: 'nic1', multus: { networkName: 'br-prod' } },
+      { name: 'nic2', pod: {} },
+      { name: 'nic3', multus: { networkName: 'storage-lan' } },
+    ]);
+    expect(spec.domain.devices.interfaces.map((nic: any) => Object.keys(nic).filter((key) => key === 'bridge' || key === 'masquerade'))).toEqual([
+      ['bridge'],
+      ['masquerade'],
+      ['bridge'],
+    ]);
   });
 
   it('says how to upload the disks', () => {
@@ -62,7 +104,11 @@ describe('KubeVirt manifest', () => {
   });
 
   it('uses BIOS when the guest has no UEFI', () => {
-    const bios = kubevirtObjects('x', { ...facts, firmware: 'bios', vm: { ...facts.vm!, firmware: 'bios', secureBoot: false } }, outputs, { overheadPercent: 0, memoryMiB: 2048, vcpus: 2 });
+    const bios = kubevirtObjects('x', { ...facts, firmware: 'bios', vm: { ...facts.vm!, firmware: 'bios', secureBoot: false } }, outputs, {
+      overheadPercent: 0,
+      memoryMiB: 2048,
+      vcpus: 2,
+    });
     expect((bios[2] as any).spec.template.spec.domain.firmware).toEqual({ bootloader: { bios: {} } });
   });
 });

@@ -37,7 +37,10 @@ export interface DomainNic {
  */
 export function nicsOf(vm: VmDescription | undefined, networkMap: NetworkMap, fallback: NetworkTarget): DomainNic[] {
   const nics = vm && vm.nics.length > 0 ? vm.nics : [{}];
-  return nics.map((nic) => ({ ...('mac' in nic && nic.mac ? { mac: nic.mac } : {}), target: networkTargetFor(networkMap, 'network' in nic ? nic.network : undefined) ?? fallback }));
+  return nics.map((nic) => ({
+    ...('mac' in nic && nic.mac ? { mac: nic.mac } : {}),
+    target: networkTargetFor(networkMap, 'network' in nic ? nic.network : undefined) ?? fallback,
+  }));
 }
 
 export function escapeXml(text: string): string {

@@ -56,7 +56,11 @@ export default definePlugin({
         // ISO at hand, lets it settle its drivers before the final virtio domain is used.
         const iso = settings.virtioWinIso ?? run.virtioWin ?? DEFAULT_VIRTIO_WIN_ISO;
         const bootstrap = bootstrapSpec(spec, iso.endsWith('.iso') ? iso : undefined);
-        await context.writeOutput(`${context.name}-bootstrap.xml`, renderDomainXml(bootstrap), 'libvirt bootstrap domain (first boot: SATA, e1000, virtio-win ISO)');
+        await context.writeOutput(
+          `${context.name}-bootstrap.xml`,
+          renderDomainXml(bootstrap),
+          'libvirt bootstrap domain (first boot: SATA, e1000, virtio-win ISO)',
+        );
       }
     });
   },

@@ -53,7 +53,15 @@ describe('libvirt domain XML', () => {
   });
 
   it('validates a Windows bootstrap shape: SATA, e1000, virtio-win CD-ROM', async () => {
-    const xml = renderDomainXml({ ...base, diskBus: 'sata', nicModel: 'e1000', cdrom: '/usr/share/virtio-win/virtio-win.iso', clock: 'localtime', video: 'vga', machine: 'pc' });
+    const xml = renderDomainXml({
+      ...base,
+      diskBus: 'sata',
+      nicModel: 'e1000',
+      cdrom: '/usr/share/virtio-win/virtio-win.iso',
+      clock: 'localtime',
+      video: 'vga',
+      machine: 'pc',
+    });
     expect(await validate(xml)).toMatchObject({ ok: true });
     expect(xml).toContain("<model type='e1000'/>");
     expect(xml).toContain("device='cdrom'");
@@ -61,7 +69,14 @@ describe('libvirt domain XML', () => {
 
   it('derives the bootstrap domain from the final one', async () => {
     const bootstrap = bootstrapSpec({ ...base, clock: 'localtime', video: 'vga' }, '/srv/virtio-win.iso');
-    expect(bootstrap).toMatchObject({ name: 'web01 <&>-bootstrap', diskBus: 'sata', nicModel: 'e1000', cdrom: '/srv/virtio-win.iso', nics: base.nics, disks: base.disks });
+    expect(bootstrap).toMatchObject({
+      name: 'web01 <&>-bootstrap',
+      diskBus: 'sata',
+      nicModel: 'e1000',
+      cdrom: '/srv/virtio-win.iso',
+      nics: base.nics,
+      disks: base.disks,
+    });
     const xml = renderDomainXml(bootstrap);
     expect(await validate(xml)).toMatchObject({ ok: true });
     expect(xml).toContain("<target dev='sda' bus='sata'/>");
@@ -87,10 +102,22 @@ describe('libvirt domain XML', () => {
   });
 
   it('maps each NIC by its source network, then "*", then the fallback', () => {
-    const vm = { disks: [], origin: 'vmx' as const, nics: [{ mac: '00:50:56:00:00:01', network: 'VM Network' }, { mac: '00:50:56:00:00:02', network: 'Backup' }, { mac: '00:50:56:00:00:03' }] };
+    const vm = {
+      disks: [],
+      origin: 'vmx' as const,
+      nics: [{ mac: '00:50:56:00:00:01', network: 'VM Network' }, { mac: '00:50:56:00:00:02', network: 'Backup' }, { mac: '00:50:56:00:00:03' }],
+    };
     const fallback = { type: 'network' as const, name: 'default' };
-    expect(nicsOf(vm, { 'VM Network': { type: 'bridge', name: 'br0' } }, fallback).map((nic) => nic.target)).toEqual([{ type: 'bridge', name: 'br0' }, fallback, fallback]);
-    expect(nicsOf(vm, { Backup: { type: 'network', name: 'backup' }, '*': { type: 'bridge', name: 'br1' } }, fallback).map((nic) => nic.target.name)).toEqual(['br1', 'backup', 'br1']);
+    expect(nicsOf(vm, { 'VM Network': { type: 'bridge', name: 'br0' } }, fallback).map((nic) => nic.target)).toEqual([
+      { type: 'bridge', name: 'br0' },
+      fallback,
+      fallback,
+    ]);
+    expect(nicsOf(vm, { Backup: { type: 'network', name: 'backup' }, '*': { type: 'bridge', name: 'br1' } }, fallback).map((nic) => nic.target.name)).toEqual([
+      'br1',
+      'backup',
+      'br1',
+    ]);
     expect(nicsOf(undefined, {}, fallback)).toEqual([{ target: fallback }]);
   });
 
@@ -100,7 +127,23 @@ describe('libvirt domain XML', () => {
   });
 
   it('chooses pc and localtime for old Windows, q35 and utc for Linux', () => {
-    const windows7: GuestFacts = { ...emptyFacts(), os: { type: 'windows', arch: 'x86_64' }, windows: { productName: 'Windows 7', ntVersion: '6.1', build: 7601, installationType: 'client', systemRoot: '/Windows', controlSets: ['ControlSet001'], currentControlSet: 'ControlSet001', hasDriverDatabase: false, hibernated: false, fastStartup: false, vmwareToolsInstalled: true } };
+    const windows7: GuestFacts = {
+      ...emptyFacts(),
+      os: { type: 'windows', arch: 'x86_64' },
+      windows: {
+        productName: 'Windows 7',
+        ntVersion: '6.1',
+        build: 7601,
+        installationType: 'client',
+        systemRoot: '/Windows',
+        controlSets: ['ControlSet001'],
+        currentControlSet: 'ControlSet001',
+        hasDriverDatabase: false,
+        hibernated: false,
+        fastStartup: false,
+        vmwareToolsInstalled: true,
+      },
+    };
     expect(guestDefaults(windows7)).toEqual({ machine: 'pc', clock: 'localtime', video: 'vga' });
     expect(guestDefaults({ ...emptyFacts(), os: { type: 'linux', arch: 'x86_64' } })).toEqual({ machine: 'q35', clock: 'utc', video: 'virtio' });
   });

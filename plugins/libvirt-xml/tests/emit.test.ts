@@ -4,7 +4,11 @@ import libvirtXml from '../src/index.js';
 
 /** Runs the plugin's emit tap with the run's virtio-win setting and returns the files it wrote. */
 async function emitFor(facts: GuestFacts, virtioWin: string | undefined): Promise<Map<string, string>> {
-  const engine = new Engine({ plugins: [{ plugin: libvirtXml, options: libvirtXml.options!.parse({}) }], coreVersion: CORE_VERSION, settings: virtioWin === undefined ? {} : { virtioWin } });
+  const engine = new Engine({
+    plugins: [{ plugin: libvirtXml, options: libvirtXml.options!.parse({}) }],
+    coreVersion: CORE_VERSION,
+    settings: virtioWin === undefined ? {} : { virtioWin },
+  });
   // emit needs no guest: inspect runs only to decide which plugins apply.
   await engine.inspect({} as GuestFs, facts);
   const files = new Map<string, string>();

@@ -61,7 +61,10 @@ export default definePlugin({
       const located = (await readEthernets(p)).filter(({ entry }) => entry.pin.name !== undefined || entry.pin.mac !== undefined);
       if (located.length === 0) return;
       const targets = await nicTargets(p.guest, p.facts);
-      const bindings = bindInterfaces(located.map(({ entry }) => entry.pin), targets);
+      const bindings = bindInterfaces(
+        located.map(({ entry }) => entry.pin),
+        targets,
+      );
 
       const byFile = new Map<string, { rebindings: EthernetRebinding[]; reasons: string[] }>();
       located.forEach(({ file, text, entry }, index) => {

@@ -49,7 +49,9 @@ describe('findEthernets', () => {
 
 describe('rebindEthernets', () => {
   it('changes only the MAC of a matched entry, keeping comments and sequence indentation', () => {
-    expect(rebindEthernets(installer, [{ id: 'ens192', by: 'mac', mac: '52:54:00:12:34:56', keepName: 'ens192' }])).toBe(installer.replace('00:50:56:aa:bb:cc', '52:54:00:12:34:56'));
+    expect(rebindEthernets(installer, [{ id: 'ens192', by: 'mac', mac: '52:54:00:12:34:56', keepName: 'ens192' }])).toBe(
+      installer.replace('00:50:56:aa:bb:cc', '52:54:00:12:34:56'),
+    );
   });
 
   it('is a no-op when the entry is already bound to that MAC', () => {
@@ -64,18 +66,24 @@ describe('rebindEthernets', () => {
   });
 
   it('replaces name, MAC and hypervisor driver matches by a virtio_net driver match, keeping other match keys and set-name', () => {
-    const text = 'network:\n  ethernets:\n    ens192:\n      match:\n        macaddress: "00:50:56:AA:BB:CC"\n        driver: vmxnet3\n      set-name: ens192\n      dhcp4: true\n';
-    expect(rebindEthernets(text, [{ id: 'ens192', by: 'driver' }])).toBe('network:\n  ethernets:\n    ens192:\n      match:\n        driver: virtio_net\n      set-name: ens192\n      dhcp4: true\n');
+    const text =
+      'network:\n  ethernets:\n    ens192:\n      match:\n        macaddress: "00:50:56:AA:BB:CC"\n        driver: vmxnet3\n      set-name: ens192\n      dhcp4: true\n';
+    expect(rebindEthernets(text, [{ id: 'ens192', by: 'driver' }])).toBe(
+      'network:\n  ethernets:\n    ens192:\n      match:\n        driver: virtio_net\n      set-name: ens192\n      dhcp4: true\n',
+    );
   });
 
   it('keeps quoting and upper case of a MAC, and adds set-name after a match by name', () => {
-    const text = "network:\n  ethernets:\n    wan:\n      match:\n        name: ens224\n      dhcp4: true\n    lan:\n      match: {macaddress: '00:50:56:AA:00:01', driver: vmxnet3}\n      dhcp4: false\n";
+    const text =
+      "network:\n  ethernets:\n    wan:\n      match:\n        name: ens224\n      dhcp4: true\n    lan:\n      match: {macaddress: '00:50:56:AA:00:01', driver: vmxnet3}\n      dhcp4: false\n";
     expect(
       rebindEthernets(text, [
         { id: 'wan', by: 'mac', mac: '52:54:00:00:00:02', keepName: 'ens224' },
         { id: 'lan', by: 'mac', mac: '52:54:00:00:00:01' },
       ]),
-    ).toBe("network:\n  ethernets:\n    wan:\n      match:\n        macaddress: 52:54:00:00:00:02\n      set-name: ens224\n      dhcp4: true\n    lan:\n      match: {macaddress: '52:54:00:00:00:01'}\n      dhcp4: false\n");
+    ).toBe(
+      "network:\n  ethernets:\n    wan:\n      match:\n        macaddress: 52:54:00:00:00:02\n      set-name: ens224\n      dhcp4: true\n    lan:\n      match: {macaddress: '52:54:00:00:00:01'}\n      dhcp4: false\n",
+    );
   });
 
   it('rewrites a flow-style entry as one flow map', () => {

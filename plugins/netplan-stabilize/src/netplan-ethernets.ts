@@ -91,7 +91,7 @@ function reboundMatch(source: string, matchNode: YAMLMap | undefined, rebinding:
   }
   if (rebinding.by === 'mac') {
     const old = matchNode ? (pairOf(matchNode, 'macaddress')?.value as Scalar | undefined) : undefined;
-    const quote = old?.range ? /^["']/.exec(source.slice(old.range[0], old.range[1]))?.[0] ?? '' : '';
+    const quote = old?.range ? (/^["']/.exec(source.slice(old.range[0], old.range[1]))?.[0] ?? '') : '';
     const written = macInStyleOf(rebinding.mac, old?.range ? source.slice(old.range[0], old.range[1]) : '');
     kept.unshift(['macaddress', `${quote}${written}${quote}`]);
   } else {
@@ -122,7 +122,9 @@ function rebindEntry(source: string, pair: Pair, entry: NetplanEthernet, rebindi
   if (alreadyBound) return [];
 
   if (map.flow) {
-    const others = map.items.filter((item) => item !== matchPair).map((item): [string, string] => [String((item.key as Scalar).value), source.slice((item.value as Scalar).range![0], (item.value as Scalar).range![1])]);
+    const others = map.items
+      .filter((item) => item !== matchPair)
+      .map((item): [string, string] => [String((item.key as Scalar).value), source.slice((item.value as Scalar).range![0], (item.value as Scalar).range![1])]);
     const head: [string, string][] = [['match', renderFlow(match)], ...(addSetName ? [['set-name', wantedSetName] as [string, string]] : [])];
     const others2 = others.filter(([key]) => !(addSetName && key === 'set-name'));
     return [{ start: map.range![0], end: map.range![1], text: renderFlow([...head, ...others2]) }];
@@ -136,7 +138,9 @@ function rebindEntry(source: string, pair: Pair, entry: NetplanEthernet, rebindi
     const start = (matchPair.key as Scalar).range![0];
     const end = matchNode.range![1];
     const lineEnd = source.indexOf('\n', end);
-    const setNameSplice = addSetName ? [{ start: lineEnd === -1 ? source.length : lineEnd + 1, end: lineEnd === -1 ? source.length : lineEnd + 1, text: setNameLine }] : [];
+    const setNameSplice = addSetName
+      ? [{ start: lineEnd === -1 ? source.length : lineEnd + 1, end: lineEnd === -1 ? source.length : lineEnd + 1, text: setNameLine }]
+      : [];
     return [{ start, end, text: `match: ${renderFlow(match)}` }, ...setNameSplice];
   }
   const block = `match:\n${match.map(([key, value]) => `${' '.repeat(childIndent)}${key}: ${value}\n`).join('')}`;

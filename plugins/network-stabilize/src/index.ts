@@ -54,7 +54,9 @@ async function readPinnedFiles(p: PlanContext): Promise<PinnedFile[]> {
 }
 
 function describe(label: string, binding: Bound): string {
-  return binding.kind === 'mac' ? `${label}: bound to the KVM NIC ${binding.nic} by the MAC the emitted domain keeps (${binding.mac})` : `${label}: no MAC is known for the single KVM NIC, so its MAC pin is dropped`;
+  return binding.kind === 'mac'
+    ? `${label}: bound to the KVM NIC ${binding.nic} by the MAC the emitted domain keeps (${binding.mac})`
+    : `${label}: no MAC is known for the single KVM NIC, so its MAC pin is dropped`;
 }
 
 /** The reason of a file's change: what happened to each pin in it. */
@@ -72,7 +74,8 @@ function namesRenamedByGuest(files: PinnedFile[], bindings: BindingLookup): Set<
   const names = new Set<string>();
   for (const pin of files.flatMap((file) => file.pins)) {
     const kind = bindings.of(pin).kind;
-    if (pin.name && ((pin.renames === 'always' && (kind === 'mac' || kind === 'driver')) || (pin.renames === 'while-mac' && kind === 'mac'))) names.add(pin.name);
+    if (pin.name && ((pin.renames === 'always' && (kind === 'mac' || kind === 'driver')) || (pin.renames === 'while-mac' && kind === 'mac')))
+      names.add(pin.name);
   }
   return names;
 }
@@ -127,8 +130,13 @@ export default definePlugin({
         else if (after !== file.text) await p.editFile(file.path, () => after, reasonFor(file, bindings));
       }
       for (const [name, binding] of namesToLink(files, bindings, targets)) {
-        const how = binding.kind === 'mac' ? `the MAC the emitted domain keeps (${binding.mac})` : 'the virtio_net driver of the single KVM NIC (no MAC is known)';
-        await p.writeFile(linkFilePath(name), linkFileContent(name, binding), `keep the interface name ${name} that the network configuration uses: the NIC matched by ${how} is named ${name}`);
+        const how =
+          binding.kind === 'mac' ? `the MAC the emitted domain keeps (${binding.mac})` : 'the virtio_net driver of the single KVM NIC (no MAC is known)';
+        await p.writeFile(
+          linkFilePath(name),
+          linkFileContent(name, binding),
+          `keep the interface name ${name} that the network configuration uses: the NIC matched by ${how} is named ${name}`,
+        );
       }
     });
   },

@@ -14,7 +14,11 @@ function link(name: string, match: string): string {
 }
 
 async function plan(guest: GuestTree, description?: VmDescription): Promise<PlanOutcome> {
-  return planWithPlugins({ plugins: [networkStabilize], guest: { '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n', '/bin/sh': '', ...guest }, ...(description ? { vm: description } : {}) });
+  return planWithPlugins({
+    plugins: [networkStabilize],
+    guest: { '/etc/fstab': 'UUID=1 / ext4 defaults 0 1\n', '/bin/sh': '', ...guest },
+    ...(description ? { vm: description } : {}),
+  });
 }
 
 function paths(changes: Change[]): string[] {
@@ -206,19 +210,28 @@ describe('rhel-9 image: NetworkManager keyfile and ifcfg of one connection', () 
     expect(await outcome.fileAfter('/etc/NetworkManager/system-connections/ens192.nmconnection')).toBe(RHEL_KEYFILE.replace(`mac-address=${RHEL_MAC}\n`, ''));
     expect(await outcome.fileAfter('/etc/sysconfig/network-scripts/ifcfg-ens192')).toBe(RHEL_IFCFG.replace(`HWADDR=${RHEL_MAC}\n`, ''));
     expect(await outcome.fileAfter('/etc/systemd/network/10-hyper2kvm-ens192.link')).toBe(link('ens192', 'Driver=virtio_net'));
-    expect(paths(outcome.plan.changes)).toEqual(['/etc/sysconfig/network-scripts/ifcfg-ens192', '/etc/NetworkManager/system-connections/ens192.nmconnection', '/etc/systemd/network/10-hyper2kvm-ens192.link']);
+    expect(paths(outcome.plan.changes)).toEqual([
+      '/etc/sysconfig/network-scripts/ifcfg-ens192',
+      '/etc/NetworkManager/system-connections/ens192.nmconnection',
+      '/etc/systemd/network/10-hyper2kvm-ens192.link',
+    ]);
     expect(outcome.plan.findings).toEqual([]);
     await outcome.cleanup();
   });
 });
 
 describe('NetworkManager VLAN and bridge on a NIC', () => {
-  const VLAN = '[connection]\nid=vlan100\ntype=vlan\ninterface-name=ens192.100\n\n[vlan]\nid=100\nparent=ens192\n\n[ipv4]\naddress1=192.168.100.2/24\nmethod=manual\n';
+  const VLAN =
+    '[connection]\nid=vlan100\ntype=vlan\ninterface-name=ens192.100\n\n[vlan]\nid=100\nparent=ens192\n\n[ipv4]\naddress1=192.168.100.2/24\nmethod=manual\n';
   const PORT = '[connection]\nid=br0-port\ntype=ethernet\ninterface-name=ens192\nmaster=br0\nslave-type=bridge\n';
   const BRIDGE = '[connection]\nid=br0\ntype=bridge\ninterface-name=br0\n\n[ipv4]\naddress1=10.1.1.2/24,10.1.1.1\nmethod=manual\n';
 
   it('leaves the connections as they are and keeps ens192 with a .link', async () => {
-    const guest = { '/etc/NetworkManager/system-connections/vlan100.nmconnection': VLAN, '/etc/NetworkManager/system-connections/br0-port.nmconnection': PORT, '/etc/NetworkManager/system-connections/br0.nmconnection': BRIDGE };
+    const guest = {
+      '/etc/NetworkManager/system-connections/vlan100.nmconnection': VLAN,
+      '/etc/NetworkManager/system-connections/br0-port.nmconnection': PORT,
+      '/etc/NetworkManager/system-connections/br0.nmconnection': BRIDGE,
+    };
     const known = await plan(guest, vm('00:50:56:00:00:09'));
     expect(paths(known.plan.changes)).toEqual(['/etc/systemd/network/10-hyper2kvm-ens192.link']);
     expect(await known.fileAfter('/etc/systemd/network/10-hyper2kvm-ens192.link')).toBe(link('ens192', 'MACAddress=00:50:56:00:00:09'));
@@ -328,7 +341,11 @@ describe('configurations without pins', () => {
   });
 
   it('does nothing on a Windows guest', async () => {
-    const outcome = await planWithPlugins({ plugins: [networkStabilize], guest: { '/etc/network/interfaces': DEBIAN_INTERFACES }, facts: { os: { type: 'windows', arch: 'x86_64' } } });
+    const outcome = await planWithPlugins({
+      plugins: [networkStabilize],
+      guest: { '/etc/network/interfaces': DEBIAN_INTERFACES },
+      facts: { os: { type: 'windows', arch: 'x86_64' } },
+    });
     expect(outcome.plan.changes).toEqual([]);
     await outcome.cleanup();
   });

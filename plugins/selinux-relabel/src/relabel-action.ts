@@ -31,7 +31,11 @@ async function fileContextsPath(context: ActionContext): Promise<string | undefi
 
 async function scheduleAutorelabel(context: ActionContext, why: string): Promise<void> {
   await context.guest.writeFile(AUTORELABEL, '', { mode: 0o644 });
-  context.report({ rule: 'selinux-autorelabel', severity: 'info', message: `${why}; created ${AUTORELABEL}, so the guest relabels its file systems on the first boot (one extra reboot)` });
+  context.report({
+    rule: 'selinux-autorelabel',
+    severity: 'info',
+    message: `${why}; created ${AUTORELABEL}, so the guest relabels its file systems on the first boot (one extra reboot)`,
+  });
 }
 
 /** Provides `selinux.relabel`. */

@@ -46,6 +46,8 @@ export function relabelTargets(plan: Plan, request: ActionRequest, facts: GuestF
   const requested = Array.isArray(request.params['paths']) ? request.params['paths'].filter((path): path is string => typeof path === 'string') : [];
   const fromActions = plan.actions.flatMap((action) => ACTION_OUTPUTS[action.key] ?? []);
   const unlabelled = (facts.linux?.fstab ?? []).filter((entry) => UNLABELLED_FS_TYPES.has(entry.type)).map((entry) => entry.mountpoint);
-  const all = [...new Set([...pathsWrittenByPlan(plan), ...requested, ...fromActions])].filter((path) => !unlabelled.some((mount) => isUnder(path, mount))).sort();
+  const all = [...new Set([...pathsWrittenByPlan(plan), ...requested, ...fromActions])]
+    .filter((path) => !unlabelled.some((mount) => isUnder(path, mount)))
+    .sort();
   return all.filter((path) => !all.some((other) => other !== path && isUnder(path, other)));
 }

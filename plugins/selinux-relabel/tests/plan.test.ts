@@ -49,14 +49,20 @@ describe('selinux-relabel on the RHEL 9 test image (SELinux enforcing)', () => {
         plugin: name,
         rule: 'selinux-relabel',
         severity: 'info',
-        message: "SELinux is enforcing: the files this migration writes will be relabelled with the guest's policy, or /.autorelabel created when that is not possible offline",
+        message:
+          "SELinux is enforcing: the files this migration writes will be relabelled with the guest's policy, or /.autorelabel created when that is not possible offline",
       },
     ]);
   });
 
   it('relabels what the plan wrote, the requested paths and /boot for the initramfs rebuild, never the ESP or deleted files', () => {
     const request = outcome.plan.actions.find((action) => action.key === 'selinux.relabel')!;
-    expect(relabelTargets(outcome.plan, request, outcome.facts)).toEqual(['/boot', '/etc/dracut.conf.d/90-virtio.conf', '/etc/fstab', '/etc/sysconfig/network-scripts']);
+    expect(relabelTargets(outcome.plan, request, outcome.facts)).toEqual([
+      '/boot',
+      '/etc/dracut.conf.d/90-virtio.conf',
+      '/etc/fstab',
+      '/etc/sysconfig/network-scripts',
+    ]);
   });
 });
 

@@ -20,7 +20,8 @@ const writesMotd = (content: string) =>
     },
   });
 
-const relabelFindings = (plan: Plan) => plan.findings.filter((finding) => finding.plugin === selinuxRelabel.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
+const relabelFindings = (plan: Plan) =>
+  plan.findings.filter((finding) => finding.plugin === selinuxRelabel.name).map(({ rule, severity, message }) => ({ rule, severity, message }));
 
 describe('selinux.relabel through a real appliance on the RHEL 9 image', () => {
   let guest: DiskGuest;
@@ -40,7 +41,12 @@ describe('selinux.relabel through a real appliance on the RHEL 9 image', () => {
     expect((await guest.appliance.readFile('/etc/motd')).toString()).toBe('migrated to KVM\n');
     expect(relabelFindings(plan)).toEqual([
       { rule: 'selinux-relabel', severity: 'info', message: expect.stringContaining('SELinux is enforcing') },
-      { rule: 'selinux-autorelabel', severity: 'info', message: 'the guest has no setfiles to relabel with; created /.autorelabel, so the guest relabels its file systems on the first boot (one extra reboot)' },
+      {
+        rule: 'selinux-autorelabel',
+        severity: 'info',
+        message:
+          'the guest has no setfiles to relabel with; created /.autorelabel, so the guest relabels its file systems on the first boot (one extra reboot)',
+      },
     ]);
   });
 

@@ -6,11 +6,21 @@ import { definePlugin, packageManifest, parseFstab, replaceFirstField, type Plan
 import { z } from 'zod';
 import { cmdlineDeviceNames, isUnstableDeviceName, resolveNames, rewriteCmdline } from './device-names.js';
 
-
 const manifest = packageManifest(import.meta.url);
 
 /** Files holding a kernel command line or a bootloader config with `root=`. */
-const CMDLINE_FILES = ['/etc/default/grub', '/etc/kernel/cmdline', '/boot/grub/grub.cfg', '/boot/grub2/grub.cfg', '/boot/grub/menu.lst', '/boot/grub/grub.conf', '/etc/grub.conf', '/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg', '/extlinux.conf'];
+const CMDLINE_FILES = [
+  '/etc/default/grub',
+  '/etc/kernel/cmdline',
+  '/boot/grub/grub.cfg',
+  '/boot/grub2/grub.cfg',
+  '/boot/grub/menu.lst',
+  '/boot/grub/grub.conf',
+  '/etc/grub.conf',
+  '/boot/extlinux/extlinux.conf',
+  '/boot/syslinux/syslinux.cfg',
+  '/extlinux.conf',
+];
 const CMDLINE_GLOBS = ['/boot/loader/entries/*.conf', '/etc/default/grub.d/*.cfg'];
 /** Device maps pin BIOS disk order to kernel names; grub works without them. */
 const DEVICE_MAPS = ['/boot/grub/device.map', '/boot/grub2/device.map'];
@@ -60,7 +70,11 @@ export default definePlugin({
       if (fstab && fstab.names.length > 0) {
         await p.editFile(
           '/etc/fstab',
-          (text) => parseFstab(text).reduce((out, entry) => (replacements.has(entry.spec) ? replaceFirstField(out, entry.line, replacements.get(entry.spec)!) : out), text),
+          (text) =>
+            parseFstab(text).reduce(
+              (out, entry) => (replacements.has(entry.spec) ? replaceFirstField(out, entry.line, replacements.get(entry.spec)!) : out),
+              text,
+            ),
           'name file systems by UUID so they are found on virtio',
         );
       }

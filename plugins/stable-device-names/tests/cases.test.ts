@@ -15,13 +15,21 @@ const filesystems = [
 new PluginTester({ describe, it }).run(stableDeviceNames, {
   valid: [
     { name: 'fstab already by UUID', filesystems, guest: { ...ubuntu, '/etc/fstab': `UUID=${ROOT_UUID} / ext4 defaults 0 1\n` } },
-    { name: 'LVM and LABEL= names are stable already', filesystems, guest: { ...ubuntu, '/etc/fstab': '/dev/mapper/vg-root / xfs defaults 0 0\nLABEL=data /data ext4 defaults 0 2\n' } },
+    {
+      name: 'LVM and LABEL= names are stable already',
+      filesystems,
+      guest: { ...ubuntu, '/etc/fstab': '/dev/mapper/vg-root / xfs defaults 0 0\nLABEL=data /data ext4 defaults 0 2\n' },
+    },
   ],
   invalid: [
     {
       name: 'fstab and the grub defaults by /dev/sdX',
       filesystems,
-      guest: { ...ubuntu, '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n/dev/sda2 none swap sw 0 0\n', '/etc/default/grub': 'GRUB_CMDLINE_LINUX="root=/dev/sda1 resume=/dev/sda2"\n' },
+      guest: {
+        ...ubuntu,
+        '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n/dev/sda2 none swap sw 0 0\n',
+        '/etc/default/grub': 'GRUB_CMDLINE_LINUX="root=/dev/sda1 resume=/dev/sda2"\n',
+      },
       changes: [
         { kind: 'file.write', path: '/etc/fstab', after: `UUID=${ROOT_UUID} / ext4 defaults 0 1\nUUID=${SWAP_UUID} none swap sw 0 0\n` },
         { kind: 'file.write', path: '/etc/default/grub', after: `GRUB_CMDLINE_LINUX="root=UUID=${ROOT_UUID} resume=UUID=${SWAP_UUID}"\n` },

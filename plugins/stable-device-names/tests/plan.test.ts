@@ -47,7 +47,9 @@ UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f none swap sw 0 0
 
   it('rewrites crypttab, the grub defaults, grub.cfg and BLS entries', async () => {
     expect(await outcome.fileAfter('/etc/crypttab')).toBe('cryptdata UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f none luks\n');
-    expect(await outcome.fileAfter('/etc/default/grub')).toContain('GRUB_CMDLINE_LINUX="root=UUID=6f1c3e9a-2b7d-4c5e-9a8f-1d2e3f4a5b6c resume=UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f"');
+    expect(await outcome.fileAfter('/etc/default/grub')).toContain(
+      'GRUB_CMDLINE_LINUX="root=UUID=6f1c3e9a-2b7d-4c5e-9a8f-1d2e3f4a5b6c resume=UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f"',
+    );
     expect(await outcome.fileAfter('/boot/grub/grub.cfg')).toContain('root=UUID=6f1c3e9a-2b7d-4c5e-9a8f-1d2e3f4a5b6c ro quiet');
     expect(await outcome.fileAfter('/boot/loader/entries/abc-5.15.conf')).toBe('title Ubuntu\noptions root=UUID=6f1c3e9a-2b7d-4c5e-9a8f-1d2e3f4a5b6c ro\n');
   });
@@ -55,12 +57,20 @@ UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f none swap sw 0 0
   it('deletes device.map and stale device caches', async () => {
     expect(await outcome.fileAfter('/boot/grub/device.map')).toBeNull();
     expect(await outcome.fileAfter('/etc/blkid.tab')).toBeNull();
-    expect(outcome.plan.changes.filter((change) => change.kind === 'file.delete').map((change) => change.kind === 'file.delete' && change.path)).toEqual(['/boot/grub/device.map', '/etc/blkid.tab']);
+    expect(outcome.plan.changes.filter((change) => change.kind === 'file.delete').map((change) => change.kind === 'file.delete' && change.path)).toEqual([
+      '/boot/grub/device.map',
+      '/etc/blkid.tab',
+    ]);
   });
 
   it('warns about a name it cannot make stable, and says so in the plan text', () => {
     expect(outcome.plan.findings).toEqual([
-      expect.objectContaining({ plugin: '@hyper2kvm/plugin-stable-device-names', rule: 'unresolvable-device-name', severity: 'warning', message: expect.stringContaining('/dev/sdb1') }),
+      expect.objectContaining({
+        plugin: '@hyper2kvm/plugin-stable-device-names',
+        rule: 'unresolvable-device-name',
+        severity: 'warning',
+        message: expect.stringContaining('/dev/sdb1'),
+      }),
     ]);
     expect(outcome.text).toContain('-/dev/sda1\t/\text4');
     expect(outcome.text).toContain('+UUID=6f1c3e9a-2b7d-4c5e-9a8f-1d2e3f4a5b6c\t/\text4');
@@ -69,7 +79,11 @@ UUID=0b5e7c1d-3f2a-4e6b-8c9d-7a6b5c4d3e2f none swap sw 0 0
 
 describe('stable-device-names on guests it must not touch', () => {
   it('does nothing on a Windows guest', async () => {
-    const outcome = await planWithPlugins({ plugins: [stableDeviceNames], guest: { '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n' }, facts: { os: { type: 'windows', arch: 'x86_64' } } });
+    const outcome = await planWithPlugins({
+      plugins: [stableDeviceNames],
+      guest: { '/etc/fstab': '/dev/sda1 / ext4 defaults 0 1\n' },
+      facts: { os: { type: 'windows', arch: 'x86_64' } },
+    });
     expect(outcome.plan.changes).toEqual([]);
     await outcome.cleanup();
   });

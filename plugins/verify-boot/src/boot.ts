@@ -136,7 +136,9 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
           clearTimeout(networkTimer);
           networkTimer = setTimeout(() => {
             const last = judgeConsole(consoleText);
-            const detail = last.network ? last.detail : `the guest came up but its console said nothing about its network for ${options.networkGraceSeconds ?? 60} s`;
+            const detail = last.network
+              ? last.detail
+              : `the guest came up but its console said nothing about its network for ${options.networkGraceSeconds ?? 60} s`;
             finish(finalResult(last, consoleText, detail));
           }, networkGraceMs);
         }
@@ -154,7 +156,11 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
       // qemu ended on its own: the guest rebooted or powered off (-no-reboot), or qemu failed.
       verdict = judgeConsole(consoleText);
       if (verdict.state === 'booted' && verdict.networkKnown) return finish(finalResult(verdict, consoleText));
-      const stderr = String(ended.stderr ?? '').trim().split('\n').slice(-3).join(' ');
+      const stderr = String(ended.stderr ?? '')
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .join(' ');
       const why = ended.exitCode === 0 ? 'qemu ended: the guest rebooted or powered off' : `qemu failed (exit ${ended.exitCode ?? ended.signal}): ${stderr}`;
       finish(finalResult({ ...verdict, state: 'failed' }, consoleText, verdict.detail ?? why));
     });

@@ -29,7 +29,10 @@ export const MARKER_PREFIX = 'hyper2kvm-marker';
 
 /** Strips terminal escapes and carriage returns so that patterns see plain lines. */
 export function cleanConsole(raw: string): string {
-  return raw.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
+  return raw
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b[()][A-Z0-9]/g, '')
+    .replace(/\r/g, '');
 }
 
 /** The last `count` non-empty lines of the console. */
@@ -147,8 +150,7 @@ export function judgeConsole(raw: string): ConsoleVerdict {
   const fromMarker = addressesFromIpBrief(markerLines);
   const addresses = unique([...fromMarker.addresses, ...addressesFromOtherLines(text)]);
   const network = fromMarker.up || addressesFromOtherLines(text).length > 0;
-  const booted =
-    text.includes(`${MARKER_PREFIX}: network-online`) || /\S+ login:\s*$/m.test(text) || /Reached target .*Multi-User System/.test(text);
+  const booted = text.includes(`${MARKER_PREFIX}: network-online`) || /\S+ login:\s*$/m.test(text) || /Reached target .*Multi-User System/.test(text);
 
   for (const failure of FAILURES) {
     if (!failure.pattern.test(text)) continue;

@@ -49,5 +49,12 @@ export { cleanConsole, consoleTail, isGlobalAddress, judgeConsole, MARKER_PREFIX
 export { parseDomainXml, type BootDiskBus, type BootMachine, type BootNicModel } from './domain.js';
 export { defaultMac, qemuArguments, type QemuBootPlan } from './qemu-args.js';
 export {
-  DEFAULT_TIMEOUT_SECONDS, isTimerCheckPanic, machineFromDisk, machineFromOutputDir, outputName, verifyMachine, type DiskMachineOptions, type VerifyOptions,
+  DEFAULT_TIMEOUT_SECONDS,
+  isTimerCheckPanic,
+  machineFromDisk,
+  machineFromOutputDir,
+  outputName,
+  verifyMachine,
+  type DiskMachineOptions,
+  type VerifyOptions,
 } from './verify.js';

@@ -29,15 +29,23 @@ export function qemuArguments(machine: BootMachine, plan: QemuBootPlan): string[
   if (plan.overlays.length !== machine.disks.length) throw new Error('one overlay per disk is needed');
   const smm = machine.firmware === 'uefi' && machine.secureBoot;
   const args = [
-    '-machine', `${machine.machine},accel=${plan.accel}${smm ? ',smm=on' : ''}`,
-    '-cpu', plan.accel === 'kvm' ? 'host' : 'max',
-    '-m', String(machine.memoryMiB),
-    '-smp', String(machine.vcpus),
-    '-nodefaults', '-no-user-config',
-    '-display', 'none',
+    '-machine',
+    `${machine.machine},accel=${plan.accel}${smm ? ',smm=on' : ''}`,
+    '-cpu',
+    plan.accel === 'kvm' ? 'host' : 'max',
+    '-m',
+    String(machine.memoryMiB),
+    '-smp',
+    String(machine.vcpus),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
     '-no-reboot',
-    '-serial', 'stdio',
-    '-device', 'virtio-rng-pci',
+    '-serial',
+    'stdio',
+    '-device',
+    'virtio-rng-pci',
   ];
   if (machine.firmware === 'uefi') {
     if (!plan.uefi) throw new Error('a UEFI guest needs OVMF firmware');

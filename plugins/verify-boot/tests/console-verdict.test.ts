@@ -58,7 +58,8 @@ describe('judgeConsole on captured boots', () => {
 
 describe('the emulated-timer panic of a loaded TCG host', () => {
   it('is a failure that the verifier may boot again for, and no other panic is', () => {
-    const line = "[    1.903115] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report.  Then try booting with the 'noapic' option.\n";
+    const line =
+      "[    1.903115] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug and send a report.  Then try booting with the 'noapic' option.\n";
     const verdict = judgeConsole(`Linux version 6.1.0-50-amd64\n${line}`);
     expect(verdict.state).toBe('failed');
     expect(isTimerCheckPanic({ ...verdict, booted: false })).toBe(true);

@@ -49,14 +49,25 @@ async function vmwareToolsUninstall(p: PlanContext): Promise<string[]> {
       if (!/^VMware Tools\b/i.test((await text('DisplayName'))?.trim() ?? '')) continue;
       const command = quietUninstall(await text('UninstallString'), await text('QuietUninstallString'));
       if (command) commands.push(command);
-      else p.report({ rule: 'vmware-tools-no-quiet-uninstall', severity: 'warning', message: `VMware Tools (${entry}) has no quiet uninstall command; remove it by hand after the first boot.` });
+      else
+        p.report({
+          rule: 'vmware-tools-no-quiet-uninstall',
+          severity: 'warning',
+          message: `VMware Tools (${entry}) has no quiet uninstall command; remove it by hand after the first boot.`,
+        });
     }
   }
   return [...new Set(commands)];
 }
 
 /** virtio-win ships the agent for x86 only; other architectures get none. */
-const GUEST_AGENT_MSI: Record<string, string> = { x86_64: 'qemu-ga-x86_64.msi', amd64: 'qemu-ga-x86_64.msi', i386: 'qemu-ga-i386.msi', i686: 'qemu-ga-i386.msi', x86: 'qemu-ga-i386.msi' };
+const GUEST_AGENT_MSI: Record<string, string> = {
+  x86_64: 'qemu-ga-x86_64.msi',
+  amd64: 'qemu-ga-x86_64.msi',
+  i386: 'qemu-ga-i386.msi',
+  i686: 'qemu-ga-i386.msi',
+  x86: 'qemu-ga-i386.msi',
+};
 
 /** The guest agent installer for the guest's architecture, fetched from the virtio-win source (host path), if it has one. */
 async function fetchGuestAgent(source: VirtioWinSource | null, arch: string): Promise<string | null> {
@@ -109,7 +120,13 @@ export default definePlugin({
       });
       p.mkdir(guestFolder, 'hyper2kvm first-boot folder');
       await p.writeFile(`${guestFolder}/firstboot.cmd`, script, 'first-boot script (ASCII, CRLF) run once as SYSTEM before logon');
-      p.registrySet('SYSTEM', 'Setup', 'CmdLine', { type: 'REG_SZ', data: `cmd.exe /c "${folder}\\firstboot.cmd"` }, 'run the first-boot script once before logon');
+      p.registrySet(
+        'SYSTEM',
+        'Setup',
+        'CmdLine',
+        { type: 'REG_SZ', data: `cmd.exe /c "${folder}\\firstboot.cmd"` },
+        'run the first-boot script once before logon',
+      );
       p.registrySet('SYSTEM', 'Setup', 'SetupType', { type: 'REG_DWORD', data: 2 }, 'run Setup CmdLine at the next boot, then show the logon screen');
       p.report({
         rule: 'windows-firstboot',

@@ -30,7 +30,12 @@ export async function captureStaticInterfaces(guest: Pick<GuestView, 'registryVa
     const masks = list(await value('SubnetMask'));
     const addresses = ips.map((ip, index) => ({ ip, mask: masks[index] ?? '255.255.255.0' })).filter(({ ip, mask }) => IPV4.test(ip) && IPV4.test(mask));
     if (addresses.length === 0) continue;
-    result.push({ guid, addresses, gateways: list(await value('DefaultGateway')).filter((ip) => IPV4.test(ip)), dns: list(await value('NameServer')).filter((ip) => IPV4.test(ip)) });
+    result.push({
+      guid,
+      addresses,
+      gateways: list(await value('DefaultGateway')).filter((ip) => IPV4.test(ip)),
+      dns: list(await value('NameServer')).filter((ip) => IPV4.test(ip)),
+    });
   }
   return result;
 }

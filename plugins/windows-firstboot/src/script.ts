@@ -44,10 +44,22 @@ export function firstbootScript(s: FirstbootScript): Buffer {
     ')',
   ];
   if (s.guestAgentMsi) {
-    lines.push('', 'rem 2. QEMU guest agent', `echo %DATE% %TIME% installing the QEMU guest agent>>"%LOG%"`, `msiexec /i "${ascii(s.guestAgentMsi)}" /qn /norestart /l*v "%H2K%\\qemu-ga-install.log"`, `echo msiexec exit code %ERRORLEVEL%>>"%LOG%"`);
+    lines.push(
+      '',
+      'rem 2. QEMU guest agent',
+      `echo %DATE% %TIME% installing the QEMU guest agent>>"%LOG%"`,
+      `msiexec /i "${ascii(s.guestAgentMsi)}" /qn /norestart /l*v "%H2K%\\qemu-ga-install.log"`,
+      `echo msiexec exit code %ERRORLEVEL%>>"%LOG%"`,
+    );
   }
   for (const command of s.uninstall) {
-    lines.push('', 'rem 3. VMware Tools', `echo %DATE% %TIME% ${ascii(command)}>>"%LOG%"`, `${command}>>"%LOG%" 2>&1`, `echo uninstall exit code %ERRORLEVEL%>>"%LOG%"`);
+    lines.push(
+      '',
+      'rem 3. VMware Tools',
+      `echo %DATE% %TIME% ${ascii(command)}>>"%LOG%"`,
+      `${command}>>"%LOG%" 2>&1`,
+      `echo uninstall exit code %ERRORLEVEL%>>"%LOG%"`,
+    );
   }
   if (s.network) {
     const [first, ...more] = s.network.addresses;
@@ -73,7 +85,9 @@ export function firstbootScript(s: FirstbootScript): Buffer {
       ...more.map((address) => `netsh interface ipv4 add address name="%NIC%" ${address.ip} ${address.mask}>>"%LOG%" 2>&1`),
       ...s.network.gateways.slice(1).map((ip) => `netsh interface ipv4 add route 0.0.0.0/0 "%NIC%" ${ip}>>"%LOG%" 2>&1`),
       ...s.network.dns.map((ip, index) =>
-        index === 0 ? `netsh interface ipv4 set dnsservers name="%NIC%" static ${ip} primary>>"%LOG%" 2>&1` : `netsh interface ipv4 add dnsservers name="%NIC%" ${ip} index=${index + 1}>>"%LOG%" 2>&1`,
+        index === 0
+          ? `netsh interface ipv4 set dnsservers name="%NIC%" static ${ip} primary>>"%LOG%" 2>&1`
+          : `netsh interface ipv4 add dnsservers name="%NIC%" ${ip} index=${index + 1}>>"%LOG%" 2>&1`,
       ),
       ':netdone',
     );

@@ -13,10 +13,18 @@ import win2022 from '../../../test-images/recipes/windows-2022.mjs';
 // @ts-expect-error plain JavaScript recipe modules
 import win7 from '../../../test-images/recipes/windows-7.mjs';
 
-interface RecipeHive { entries: { key: string; values?: Record<string, RegistryValue> }[] }
-interface Recipe { volumes: Record<string, { hives?: Record<string, RecipeHive> }> }
+interface RecipeHive {
+  entries: { key: string; values?: Record<string, RegistryValue> }[];
+}
+interface Recipe {
+  volumes: Record<string, { hives?: Record<string, RecipeHive> }>;
+}
 const hives = (recipe: Recipe) => recipe.volumes['system']?.hives ?? {};
-const registryOf = (recipe: Recipe) => new MemoryRegistry({ SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM']!.entries, SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE']!.entries });
+const registryOf = (recipe: Recipe) =>
+  new MemoryRegistry({
+    SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM']!.entries,
+    SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE']!.entries,
+  });
 /** The harness's view of a Windows guest as libguestfs inspection would hint it. */
 const windowsHints = (firmware: 'bios' | 'uefi') => ({ type: 'windows' as const, arch: 'x86_64', firmware });
 
@@ -56,7 +64,11 @@ const network = (guid: string, ip: string, mask: string, gateway: string, dns: s
   ':setip',
   'echo %DATE% %TIME% configuring "%NIC%">>"%LOG%"',
   `netsh interface ipv4 set address name="%NIC%" static ${ip} ${mask} ${gateway} 1>>"%LOG%" 2>&1`,
-  ...dns.map((server, index) => (index === 0 ? `netsh interface ipv4 set dnsservers name="%NIC%" static ${server} primary>>"%LOG%" 2>&1` : `netsh interface ipv4 add dnsservers name="%NIC%" ${server} index=${index + 1}>>"%LOG%" 2>&1`)),
+  ...dns.map((server, index) =>
+    index === 0
+      ? `netsh interface ipv4 set dnsservers name="%NIC%" static ${server} primary>>"%LOG%" 2>&1`
+      : `netsh interface ipv4 add dnsservers name="%NIC%" ${server} index=${index + 1}>>"%LOG%" 2>&1`,
+  ),
   ':netdone',
 ];
 const TAIL = [
@@ -78,7 +90,12 @@ describe('windows-firstboot on Windows Server 2022', () => {
     cleanups.push(() => rm(virtioWin, { recursive: true, force: true }));
     await mkdir(join(virtioWin, 'guest-agent'));
     await writeFile(join(virtioWin, 'guest-agent', 'qemu-ga-x86_64.msi'), 'msi');
-    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin }]], hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ', '/Program Files/VMware/VMware Tools/vmtoolsd.exe': 'MZ' } });
+    const run = await planWithPlugins({
+      plugins: [[windowsFirstboot, { virtioWin }]],
+      hints: windowsHints('uefi'),
+      registry: registryOf(win2022),
+      guest: { '/Windows/System32/cmd.exe': 'MZ', '/Program Files/VMware/VMware Tools/vmtoolsd.exe': 'MZ' },
+    });
     cleanups.push(run.cleanup);
     const expected = crlf([
       ...HEAD,
@@ -106,10 +123,32 @@ describe('windows-firstboot on Windows Server 2022', () => {
     expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
     expect(bytes.toString('latin1').replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
     expect(run.plan.changes.filter((change) => change.kind !== 'file.write').map((change) => ({ ...change, reason: undefined }))).toEqual([
-      { kind: 'upload', hostPath: join(virtioWin, 'guest-agent', 'qemu-ga-x86_64.msi'), guestPath: '/Program Files/hyper2kvm/qemu-ga.msi', plugin: '@hyper2kvm/plugin-windows-firstboot', reason: undefined },
+      {
+        kind: 'upload',
+        hostPath: join(virtioWin, 'guest-agent', 'qemu-ga-x86_64.msi'),
+        guestPath: '/Program Files/hyper2kvm/qemu-ga.msi',
+        plugin: '@hyper2kvm/plugin-windows-firstboot',
+        reason: undefined,
+      },
       { kind: 'dir.create', path: '/Program Files/hyper2kvm', plugin: '@hyper2kvm/plugin-windows-firstboot', reason: undefined },
-      { kind: 'registry.set', hive: 'SYSTEM', key: 'Setup', name: 'CmdLine', value: { type: 'REG_SZ', data: 'cmd.exe /c "C:\\Program Files\\hyper2kvm\\firstboot.cmd"' }, plugin: '@hyper2kvm/plugin-windows-firstboot', reason: undefined },
-      { kind: 'registry.set', hive: 'SYSTEM', key: 'Setup', name: 'SetupType', value: { type: 'REG_DWORD', data: 2 }, plugin: '@hyper2kvm/plugin-windows-firstboot', reason: undefined },
+      {
+        kind: 'registry.set',
+        hive: 'SYSTEM',
+        key: 'Setup',
+        name: 'CmdLine',
+        value: { type: 'REG_SZ', data: 'cmd.exe /c "C:\\Program Files\\hyper2kvm\\firstboot.cmd"' },
+        plugin: '@hyper2kvm/plugin-windows-firstboot',
+        reason: undefined,
+      },
+      {
+        kind: 'registry.set',
+        hive: 'SYSTEM',
+        key: 'Setup',
+        name: 'SetupType',
+        value: { type: 'REG_DWORD', data: 2 },
+        plugin: '@hyper2kvm/plugin-windows-firstboot',
+        reason: undefined,
+      },
     ]);
     expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([['windows-firstboot', 'info']]);
   });
@@ -117,28 +156,43 @@ describe('windows-firstboot on Windows Server 2022', () => {
 
 describe('windows-firstboot on Windows 7', () => {
   it('uses pnputil -i -a per INF, no guest agent without a virtio-win tree, and leaves the DHCP adapter out', async () => {
-    const run = await planWithPlugins({ plugins: [[windowsFirstboot, { virtioWin: '/nonexistent/virtio-win' }]], hints: windowsHints('bios'), registry: registryOf(win7), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
+    const run = await planWithPlugins({
+      plugins: [[windowsFirstboot, { virtioWin: '/nonexistent/virtio-win' }]],
+      hints: windowsHints('bios'),
+      registry: registryOf(win7),
+      guest: { '/Windows/System32/cmd.exe': 'MZ' },
+    });
     cleanups.push(run.cleanup);
     const script = run.plan.changes.find((change) => change.kind === 'file.write') as { after: Buffer };
-    expect(script.after.equals(crlf([
-      ...HEAD,
-      '  for /r "C:\\Windows\\Drivers\\VirtIO" %%I in (*.inf) do pnputil -i -a "%%I">>"%LOG%" 2>&1',
-      ')',
-      '',
-      'rem 3. VMware Tools',
-      'echo %DATE% %TIME% MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D} /qn /norestart>>"%LOG%"',
-      'MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D} /qn /norestart>>"%LOG%" 2>&1',
-      'echo uninstall exit code %ERRORLEVEL%>>"%LOG%"',
-      ...network('{8C2F4A6E-1B3D-4F5A-9C7E-2D4F6A8B0C1E}', '192.168.10.57', '255.255.255.0', '192.168.10.1', ['192.168.10.2']),
-      ...TAIL,
-    ]))).toBe(true);
+    expect(
+      script.after.equals(
+        crlf([
+          ...HEAD,
+          '  for /r "C:\\Windows\\Drivers\\VirtIO" %%I in (*.inf) do pnputil -i -a "%%I">>"%LOG%" 2>&1',
+          ')',
+          '',
+          'rem 3. VMware Tools',
+          'echo %DATE% %TIME% MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D} /qn /norestart>>"%LOG%"',
+          'MsiExec.exe /X{2C1A5B6D-8E3F-4A7C-9D0B-1E2F3A4B5C6D} /qn /norestart>>"%LOG%" 2>&1',
+          'echo uninstall exit code %ERRORLEVEL%>>"%LOG%"',
+          ...network('{8C2F4A6E-1B3D-4F5A-9C7E-2D4F6A8B0C1E}', '192.168.10.57', '255.255.255.0', '192.168.10.1', ['192.168.10.2']),
+          ...TAIL,
+        ]),
+      ),
+    ).toBe(true);
   });
 });
 
 describe('windows-firstboot with the virtio-win ISO', () => {
-  it('extracts the guest agent for the guest\'s architecture from the ISO named by the run setting, and releases it at the end of the run', async () => {
+  it("extracts the guest agent for the guest's architecture from the ISO named by the run setting, and releases it at the end of the run", async () => {
     const image = (await ensureImage('virtio-win')) as unknown as { files: { iso: string; tree: string } };
-    const run = await planWithPlugins({ plugins: [windowsFirstboot], settings: { virtioWin: image.files.iso }, hints: windowsHints('uefi'), registry: registryOf(win2022), guest: { '/Windows/System32/cmd.exe': 'MZ' } });
+    const run = await planWithPlugins({
+      plugins: [windowsFirstboot],
+      settings: { virtioWin: image.files.iso },
+      hints: windowsHints('uefi'),
+      registry: registryOf(win2022),
+      guest: { '/Windows/System32/cmd.exe': 'MZ' },
+    });
     cleanups.push(run.cleanup);
     const upload = run.plan.changes.find((change) => change.kind === 'upload') as { hostPath: string; guestPath: string };
     expect(upload.guestPath).toBe('/Program Files/hyper2kvm/qemu-ga.msi');
@@ -152,7 +206,9 @@ describe('windows-firstboot with the virtio-win ISO', () => {
 
 describe('quietUninstall', () => {
   it('turns an MSI entry into a quiet, no-restart uninstall', () => {
-    expect(quietUninstall('MsiExec.exe /I{7B4E2A19-5C3D-4F8E-A1B2-C3D4E5F6A7B8}', undefined)).toBe('MsiExec.exe /X{7B4E2A19-5C3D-4F8E-A1B2-C3D4E5F6A7B8} /qn /norestart');
+    expect(quietUninstall('MsiExec.exe /I{7B4E2A19-5C3D-4F8E-A1B2-C3D4E5F6A7B8}', undefined)).toBe(
+      'MsiExec.exe /X{7B4E2A19-5C3D-4F8E-A1B2-C3D4E5F6A7B8} /qn /norestart',
+    );
     expect(quietUninstall('"C:\\x\\setup.exe" /uninstall', undefined)).toBeNull();
     expect(quietUninstall('"C:\\x\\setup.exe"', '"C:\\x\\setup.exe" /S')).toBe('"C:\\x\\setup.exe" /S');
   });

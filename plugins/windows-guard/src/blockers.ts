@@ -32,7 +32,8 @@ export async function reportBlockers(p: PlanContext, facts: GuestFacts): Promise
     p.report({
       rule: 'windows-hibernated',
       severity: 'error',
-      message: 'Windows is hibernated (hiberfil.sys holds a saved system): its volume is in use by a suspended kernel and changes to it would be lost or corrupt it.',
+      message:
+        'Windows is hibernated (hiberfil.sys holds a saved system): its volume is in use by a suspended kernel and changes to it would be lost or corrupt it.',
       hint: 'Boot the source VM, run `powercfg /h off` as administrator (this also turns Fast Startup off), then shut it down with `shutdown /s /t 0` and export it again.',
     });
   }
@@ -104,6 +105,12 @@ export async function disableAutoReboot(p: PlanContext, controlSets: string[]): 
   for (const set of controlSets) {
     const key = `${set}\\Control\\CrashControl`;
     if (registryDword(await p.guest.registryValue('SYSTEM', key, 'AutoReboot')) === 0) continue;
-    p.registrySet('SYSTEM', key, 'AutoReboot', { type: 'REG_DWORD', data: 0 }, 'keep a stop error on screen instead of rebooting in a loop on the new hardware');
+    p.registrySet(
+      'SYSTEM',
+      key,
+      'AutoReboot',
+      { type: 'REG_DWORD', data: 0 },
+      'keep a stop error on screen instead of rebooting in a loop on the new hardware',
+    );
   }
 }

@@ -18,13 +18,26 @@ interface RecipeHive {
   root: string;
   entries: { key: string; values?: Record<string, RegistryValue> }[];
 }
-interface Recipe { volumes: Record<string, { hives?: Record<string, RecipeHive> }> }
+interface Recipe {
+  volumes: Record<string, { hives?: Record<string, RecipeHive> }>;
+}
 const hiveOf = (recipe: Recipe, hive: string) => recipe.volumes['system']?.hives?.[`/Windows/System32/config/${hive}`];
 const registryFrom = (hives: Partial<Record<HiveName, RecipeHive | undefined>>): RegistryReader =>
-  new MemoryRegistry(Object.fromEntries(Object.entries(hives).filter(([, data]) => data).map(([hive, data]) => [hive, data!.entries])));
+  new MemoryRegistry(
+    Object.fromEntries(
+      Object.entries(hives)
+        .filter(([, data]) => data)
+        .map(([hive, data]) => [hive, data!.entries]),
+    ),
+  );
 const registryOf = (recipe: Recipe) => registryFrom({ SYSTEM: hiveOf(recipe, 'SYSTEM'), SOFTWARE: hiveOf(recipe, 'SOFTWARE') });
 
-async function plan(options: { registry: RegistryReader; firmware: 'bios' | 'uefi'; guest?: GuestTree; filesystems?: GuestFilesystem[] }): Promise<PlanOutcome> {
+async function plan(options: {
+  registry: RegistryReader;
+  firmware: 'bios' | 'uefi';
+  guest?: GuestTree;
+  filesystems?: GuestFilesystem[];
+}): Promise<PlanOutcome> {
   const outcome = await planWithPlugins({
     plugins: [windowsGuard],
     guest: { '/Windows/System32/cmd.exe': 'MZ', ...options.guest },
@@ -37,11 +50,17 @@ async function plan(options: { registry: RegistryReader; firmware: 'bios' | 'uef
 }
 
 const autoReboot = (outcome: PlanOutcome) =>
-  outcome.plan.changes.filter((change) => change.kind === 'registry.set').map((change) => change as unknown as { hive: string; key: string; name: string; value: unknown });
+  outcome.plan.changes
+    .filter((change) => change.kind === 'registry.set')
+    .map((change) => change as unknown as { hive: string; key: string; name: string; value: unknown });
 
 describe('windows-guard on the hibernated Windows 10 (fast startup on)', () => {
   it('refuses with two error findings and says how to fix it in the source VM', async () => {
-    const run = await plan({ registry: registryOf(win10hib), firmware: 'bios', guest: { '/hiberfil.sys': Buffer.concat([Buffer.from('HIBR', 'latin1'), Buffer.alloc(4092)]) } });
+    const run = await plan({
+      registry: registryOf(win10hib),
+      firmware: 'bios',
+      guest: { '/hiberfil.sys': Buffer.concat([Buffer.from('HIBR', 'latin1'), Buffer.alloc(4092)]) },
+    });
     expect(run.facts.windows?.hibernated).toBe(true);
     expect(run.plan.findings.map((f) => [f.rule, f.severity])).toEqual([
       ['windows-hibernated', 'error'],
@@ -68,7 +87,12 @@ describe('windows-guard on Windows 7', () => {
   });
 
   it('leaves AutoReboot alone when told to', async () => {
-    const outcome = await planWithPlugins({ plugins: [[windowsGuard, { disableAutoReboot: false }]], guest: { '/Windows/System32/cmd.exe': 'MZ' }, registry: registryOf(win7), hints: { type: 'windows', arch: 'x86_64', firmware: 'bios' } });
+    const outcome = await planWithPlugins({
+      plugins: [[windowsGuard, { disableAutoReboot: false }]],
+      guest: { '/Windows/System32/cmd.exe': 'MZ' },
+      registry: registryOf(win7),
+      hints: { type: 'windows', arch: 'x86_64', firmware: 'bios' },
+    });
     await outcome.cleanup();
     expect(outcome.plan.changes).toEqual([]);
   });
@@ -79,8 +103,21 @@ describe('windows-guard on Windows Server 2022', () => {
     const system = hiveOf(win2022, 'SYSTEM') as RecipeHive;
     const software = hiveOf(win2022, 'SOFTWARE') as RecipeHive;
     const registry = registryFrom({
-      SYSTEM: { ...system, entries: [...system.entries, { key: 'ControlSet001\\Services\\CSAgent', values: { Start: shared.dword(1) } }, { key: 'ControlSet001\\Services\\SepMasterService', values: { Start: shared.dword(4) } }] },
-      SOFTWARE: { ...software, entries: [...software.entries, { key: 'Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions', values: { DenyUnspecified: shared.dword(1), DenyDeviceIDs: shared.dword(0) } }] },
+      SYSTEM: {
+        ...system,
+        entries: [
+          ...system.entries,
+          { key: 'ControlSet001\\Services\\CSAgent', values: { Start: shared.dword(1) } },
+          { key: 'ControlSet001\\Services\\SepMasterService', values: { Start: shared.dword(4) } },
+        ],
+      },
+      SOFTWARE: {
+        ...software,
+        entries: [
+          ...software.entries,
+          { key: 'Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions', values: { DenyUnspecified: shared.dword(1), DenyDeviceIDs: shared.dword(0) } },
+        ],
+      },
     });
     const run = await plan({
       registry,
@@ -97,7 +134,9 @@ describe('windows-guard on Windows Server 2022', () => {
       ['windows-device-install-policy', 'warning'],
     ]);
     expect(run.plan.findings[0]?.hint).toContain('manage-bde -off C:');
-    expect(run.plan.findings[2]?.message).toBe('CrowdStrike Falcon is installed (services CSAgent); it may block the new virtio boot driver and cause INACCESSIBLE_BOOT_DEVICE.');
+    expect(run.plan.findings[2]?.message).toBe(
+      'CrowdStrike Falcon is installed (services CSAgent); it may block the new virtio boot driver and cause INACCESSIBLE_BOOT_DEVICE.',
+    );
     expect(run.plan.findings[3]?.message).toContain('(DenyUnspecified=1 under HKLM');
   });
 });

@@ -7,7 +7,16 @@
 import { readFile } from 'node:fs/promises';
 import { definePlugin, packageManifest, windowsVersionFor, type GuestFacts, type PlanApi, type WindowsVersionMatch } from '@hyper2kvm/core';
 import { z } from 'zod';
-import { planCriticalDeviceDatabase, planDevicePath, planDriverDatabase, planService, driverStoreName, installSection, STORAGE_PCI_IDS, type StorageDriver } from './registry-plan.js';
+import {
+  planCriticalDeviceDatabase,
+  planDevicePath,
+  planDriverDatabase,
+  planService,
+  driverStoreName,
+  installSection,
+  STORAGE_PCI_IDS,
+  type StorageDriver,
+} from './registry-plan.js';
 import { openVirtioWin, selectDrivers, virtioWinPath, type DriverPackage, type VirtioWinSource } from './virtio-win.js';
 
 const manifest = packageManifest(import.meta.url);
@@ -25,24 +34,35 @@ const options = z
   .strict();
 
 /** What inspect found, for plan. */
-type Prepared =
-  | { ready: true; row: WindowsVersionMatch; source: VirtioWinSource; drivers: DriverPackage[] }
-  | { ready: false; why: string; hint: string };
+type Prepared = { ready: true; row: WindowsVersionMatch; source: VirtioWinSource; drivers: DriverPackage[] } | { ready: false; why: string; hint: string };
 
 async function prepare(facts: GuestFacts, storage: StorageDriver, sourcePath: string): Promise<Prepared> {
   const windows = facts.windows;
   if (!windows) return { ready: false, why: 'the Windows version could not be read from the registry', hint: 'check that the SOFTWARE hive is readable' };
   const row = windowsVersionFor(windows, facts.os.arch);
   if (!row) {
-    return { ready: false, why: `virtio-win has no drivers for Windows NT ${windows.ntVersion} build ${windows.build} (${windows.installationType}, ${facts.os.arch})`, hint: 'install the virtio drivers in the source VM, or keep SATA and e1000' };
+    return {
+      ready: false,
+      why: `virtio-win has no drivers for Windows NT ${windows.ntVersion} build ${windows.build} (${windows.installationType}, ${facts.os.arch})`,
+      hint: 'install the virtio drivers in the source VM, or keep SATA and e1000',
+    };
   }
   const source = await openVirtioWin(sourcePath);
-  if (!source) return { ready: false, why: `no virtio-win drivers at ${sourcePath}`, hint: 'install virtio-win, or point --virtio-win (or virtioWin in the config) at its ISO or directory' };
+  if (!source)
+    return {
+      ready: false,
+      why: `no virtio-win drivers at ${sourcePath}`,
+      hint: 'install virtio-win, or point --virtio-win (or virtioWin in the config) at its ISO or directory',
+    };
   const drivers = selectDrivers(await source.list(), row.virtioWinDir, row.virtioWinArch);
   const boot = drivers.find((pkg) => pkg.dir.toLowerCase() === storage);
   if (!boot?.files.some((file) => file.toLowerCase().endsWith(`/${storage}.sys`))) {
     await source.dispose();
-    return { ready: false, why: `${sourcePath} has no ${storage} driver for ${row.virtioWinDir}/${row.virtioWinArch}`, hint: 'use a virtio-win release that supports this Windows version' };
+    return {
+      ready: false,
+      why: `${sourcePath} has no ${storage} driver for ${row.virtioWinDir}/${row.virtioWinArch}`,
+      hint: 'use a virtio-win release that supports this Windows version',
+    };
   }
   return { ready: true, row, source, drivers };
 }
@@ -112,7 +132,12 @@ export default definePlugin({
         await planDriverDatabase(p, storage, driverStoreName(storage, row.virtioWinArch, infContent), configuration);
       } else {
         if (row.deviceBinding === 'DriverDatabase') {
-          p.report({ rule: 'no-driver-database', severity: 'warning', message: `${row.name} without a DriverDatabase key in SYSTEM: ${storage} is bound through CriticalDeviceDatabase instead`, hint: 'check that the SYSTEM hive is the one Windows boots with' });
+          p.report({
+            rule: 'no-driver-database',
+            severity: 'warning',
+            message: `${row.name} without a DriverDatabase key in SYSTEM: ${storage} is bound through CriticalDeviceDatabase instead`,
+            hint: 'check that the SYSTEM hive is the one Windows boots with',
+          });
         }
         planCriticalDeviceDatabase(p, windows.controlSets, storage);
       }

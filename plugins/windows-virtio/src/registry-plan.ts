@@ -26,7 +26,12 @@ export function guidBytes(guid: string): Buffer {
   const hex = guid.replace(/[{}-]/g, '');
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`bad GUID ${guid}`);
   const b = Buffer.from(hex, 'hex');
-  return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
+  return Buffer.concat([
+    Buffer.from(b.subarray(0, 4)).reverse(),
+    Buffer.from(b.subarray(4, 6)).reverse(),
+    Buffer.from(b.subarray(6, 8)).reverse(),
+    b.subarray(8),
+  ]);
 }
 
 /** `DriverPackages\<L>` `Version`: `00 ff 09 00 00 00 00 00`, the class GUID, 24 zero bytes. */
@@ -88,7 +93,13 @@ export async function planDriverDatabase(p: PlanApi, driver: StorageDriver, stor
   const infKey = `DriverDatabase\\DriverInfFiles\\${inf}`;
   const existing = await p.guest.registryValue('SYSTEM', infKey, '');
   const packages = existing?.type === 'REG_MULTI_SZ' ? existing.data : [];
-  p.registrySet('SYSTEM', infKey, '', { type: 'REG_MULTI_SZ', data: packages.some((name) => name.toLowerCase() === storeName.toLowerCase()) ? packages : [...packages, storeName] }, reason);
+  p.registrySet(
+    'SYSTEM',
+    infKey,
+    '',
+    { type: 'REG_MULTI_SZ', data: packages.some((name) => name.toLowerCase() === storeName.toLowerCase()) ? packages : [...packages, storeName] },
+    reason,
+  );
   p.registrySet('SYSTEM', infKey, 'Active', sz(storeName), reason);
   p.registrySet('SYSTEM', infKey, 'Configurations', { type: 'REG_MULTI_SZ', data: [configuration] }, reason);
   const packageKey = `DriverDatabase\\DriverPackages\\${storeName}`;
@@ -109,5 +120,11 @@ export async function planDevicePath(p: PlanApi, folder: string): Promise<void> 
   const text = current && (current.type === 'REG_SZ' || current.type === 'REG_EXPAND_SZ') ? current.data : '%SystemRoot%\\inf';
   const parts = text.split(';').filter((part) => part !== '');
   if (parts.some((part) => part.toLowerCase() === folder.toLowerCase())) return;
-  p.registrySet('SOFTWARE', CURRENT_VERSION, 'DevicePath', { type: 'REG_EXPAND_SZ', data: [...parts, folder].join(';') }, 'let Plug and Play find the staged virtio drivers');
+  p.registrySet(
+    'SOFTWARE',
+    CURRENT_VERSION,
+    'DevicePath',
+    { type: 'REG_EXPAND_SZ', data: [...parts, folder].join(';') },
+    'let Plug and Play find the staged virtio drivers',
+  );
 }

@@ -4,10 +4,17 @@ import { guidBytes, installSection } from './registry-plan.js';
 
 describe('selectDrivers', () => {
   const listing = [
-    'viostor/2k22/amd64/viostor.inf', 'viostor/2k22/amd64/viostor.sys', 'viostor/2k22/amd64/viostor.pdb', 'viostor/2k22/amd64/viostor.cat',
-    'viostor/w7/amd64/viostor.sys', 'viostor/2k22/amd64',
-    'sriov/2k22/amd64/vioprot.inf', 'fwcfg/2k22/amd64/fwcfg.inf', 'qemufwcfg/2k22/amd64/qemufwcfg.inf',
-    'NetKVM/2K22/AMD64/netkvm.inf', 'guest-agent/qemu-ga-x86_64.msi',
+    'viostor/2k22/amd64/viostor.inf',
+    'viostor/2k22/amd64/viostor.sys',
+    'viostor/2k22/amd64/viostor.pdb',
+    'viostor/2k22/amd64/viostor.cat',
+    'viostor/w7/amd64/viostor.sys',
+    'viostor/2k22/amd64',
+    'sriov/2k22/amd64/vioprot.inf',
+    'fwcfg/2k22/amd64/fwcfg.inf',
+    'qemufwcfg/2k22/amd64/qemufwcfg.inf',
+    'NetKVM/2K22/AMD64/netkvm.inf',
+    'guest-agent/qemu-ga-x86_64.msi',
   ];
   it('keeps the OS/arch packages without .pdb, sriov and qemufwcfg (when fwcfg is there)', () => {
     expect(selectDrivers(listing, '2k22', 'amd64')).toEqual([
@@ -20,7 +27,6 @@ describe('selectDrivers', () => {
     expect(selectDrivers(['qemufwcfg/w7/x86/qemufwcfg.inf'], 'w7', 'x86')).toEqual([{ dir: 'qemufwcfg', files: ['qemufwcfg/w7/x86/qemufwcfg.inf'] }]);
   });
 });
-
 
 describe('registry helpers', () => {
   it('encodes a GUID in Windows binary order', () => {

@@ -16,7 +16,13 @@ const binary = (data: number[]): RegistryValue => ({ type: 'REG_BINARY', data: U
 export const SCSI_ADAPTER = '{4D36E97B-E325-11CE-BFC1-08002BE10318}';
 
 function driver(name: string, start: number, group: string): MemoryRegistryEntry['values'] {
-  return { Type: dword(1), Start: dword(start), ErrorControl: dword(start === 0 ? 3 : 1), ImagePath: expandSz(`System32\\drivers\\${name.toLowerCase()}.sys`), Group: sz(group) };
+  return {
+    Type: dword(1),
+    Start: dword(start),
+    ErrorControl: dword(start === 0 ? 3 : 1),
+    ImagePath: expandSz(`System32\\drivers\\${name.toLowerCase()}.sys`),
+    Group: sz(group),
+  };
 }
 
 function controlSet(n: number, modern: boolean): MemoryRegistryEntry[] {
@@ -39,13 +45,25 @@ function controlSet(n: number, modern: boolean): MemoryRegistryEntry[] {
   return entries;
 }
 
-function software(o: { product: string; edition: string; installationType: string; currentVersion: string; build: string; major?: number }): MemoryRegistryEntry[] {
+function software(o: {
+  product: string;
+  edition: string;
+  installationType: string;
+  currentVersion: string;
+  build: string;
+  major?: number;
+}): MemoryRegistryEntry[] {
   return [
     {
       key: 'Microsoft\\Windows NT\\CurrentVersion',
       values: {
-        ProductName: sz(o.product), EditionID: sz(o.edition), InstallationType: sz(o.installationType), CurrentVersion: sz(o.currentVersion),
-        CurrentBuild: sz(o.build), CurrentBuildNumber: sz(o.build), SystemRoot: sz('C:\\Windows'),
+        ProductName: sz(o.product),
+        EditionID: sz(o.edition),
+        InstallationType: sz(o.installationType),
+        CurrentVersion: sz(o.currentVersion),
+        CurrentBuild: sz(o.build),
+        CurrentBuildNumber: sz(o.build),
+        SystemRoot: sz('C:\\Windows'),
         ...(o.major !== undefined ? { CurrentMajorVersionNumber: dword(o.major), CurrentMinorVersionNumber: dword(0) } : {}),
       },
     },
@@ -63,16 +81,30 @@ export function windows2022Hives(): MemoryHives {
       { key: 'ControlSet002\\Services\\viostor\\StartOverride', values: { '0': dword(4) } },
       { key: 'DriverDatabase', values: { Architecture: sz('amd64'), Version: dword(0x000a0000) } },
       { key: 'DriverDatabase\\DeviceIds\\PCI\\VEN_15AD&DEV_07C0', values: { 'pvscsii.inf': binary([0x01, 0xff, 0x00, 0x00]) } },
-      { key: 'DriverDatabase\\DriverInfFiles\\pvscsii.inf', values: { '': multiSz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b'), Active: sz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b') } },
+      {
+        key: 'DriverDatabase\\DriverInfFiles\\pvscsii.inf',
+        values: { '': multiSz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b'), Active: sz('pvscsii.inf_amd64_7b6a2e8c1f0d4a3b') },
+      },
     ],
-    SOFTWARE: software({ product: 'Windows Server 2022 Standard', edition: 'ServerStandard', installationType: 'Server', currentVersion: '6.3', build: '20348', major: 10 }),
+    SOFTWARE: software({
+      product: 'Windows Server 2022 Standard',
+      edition: 'ServerStandard',
+      installationType: 'Server',
+      currentVersion: '6.3',
+      build: '20348',
+      major: 10,
+    }),
   };
 }
 
 /** windows-7: Windows 7 Professional SP1 (6.1.7601), two control sets, CriticalDeviceDatabase. */
 export function windows7Hives(): MemoryHives {
   return {
-    SYSTEM: [{ key: 'Select', values: { Current: dword(1), Default: dword(1), Failed: dword(0), LastKnownGood: dword(2) } }, ...controlSet(1, false), ...controlSet(2, false)],
+    SYSTEM: [
+      { key: 'Select', values: { Current: dword(1), Default: dword(1), Failed: dword(0), LastKnownGood: dword(2) } },
+      ...controlSet(1, false),
+      ...controlSet(2, false),
+    ],
     SOFTWARE: software({ product: 'Windows 7 Professional', edition: 'Professional', installationType: 'Client', currentVersion: '6.1', build: '7601' }),
   };
 }
@@ -92,7 +124,9 @@ interface VirtioWinImage {
 
 /** The fake virtio-win ISO and tree of test-images (built once, cached). */
 export async function virtioWinImage(): Promise<{ iso: string; tree: string }> {
-  const builder = (await import(fileURLToPath(new URL('../../../test-images/build.mjs', import.meta.url)))) as { ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<VirtioWinImage> };
+  const builder = (await import(fileURLToPath(new URL('../../../test-images/build.mjs', import.meta.url)))) as {
+    ensureImage(name: string, options?: { log?: (line: string) => void }): Promise<VirtioWinImage>;
+  };
   const image = await builder.ensureImage('virtio-win', { log: () => undefined });
   if (!image.files.tree) throw new Error('virtio-win image without its tree');
   return { iso: image.files.iso, tree: image.files.tree };

@@ -22,15 +22,25 @@ afterEach(async () => {
 });
 
 async function plan(hives: MemoryHives, options: Record<string, unknown>, arch = 'x86_64') {
-  const outcome = await planWithPlugins({ plugins: [[windowsVirtio, options]], guest: WINDOWS_TREE, registry: new MemoryRegistry(hives), hints: { type: 'windows', arch } });
+  const outcome = await planWithPlugins({
+    plugins: [[windowsVirtio, options]],
+    guest: WINDOWS_TREE,
+    registry: new MemoryRegistry(hives),
+    hints: { type: 'windows', arch },
+  });
   cleanups.push(outcome.cleanup);
   return outcome;
 }
 
-const registrySets = (p: Plan): Extract<RegistryChange, { kind: 'registry.set' }>[] => p.changes.filter((change): change is Extract<RegistryChange, { kind: 'registry.set' }> => change.kind === 'registry.set');
+const registrySets = (p: Plan): Extract<RegistryChange, { kind: 'registry.set' }>[] =>
+  p.changes.filter((change): change is Extract<RegistryChange, { kind: 'registry.set' }> => change.kind === 'registry.set');
 const uploads = (p: Plan): UploadChange[] => p.changes.filter((change): change is UploadChange => change.kind === 'upload');
 const valuesOf = (p: Plan, hive: string, key: string): Record<string, RegistryValue> =>
-  Object.fromEntries(registrySets(p).filter((change) => change.hive === hive && change.key.toLowerCase() === key.toLowerCase()).map((change) => [change.name, change.value]));
+  Object.fromEntries(
+    registrySets(p)
+      .filter((change) => change.hive === hive && change.key.toLowerCase() === key.toLowerCase())
+      .map((change) => [change.name, change.value]),
+  );
 
 const SERVICE = (drv: string) => ({
   Type: { type: 'REG_DWORD', data: 1 },
@@ -65,14 +75,25 @@ describe('windows-2022 (Server 2022, DriverDatabase)', () => {
     });
     const version = Buffer.concat([Buffer.from([0, 0xff, 9, 0, 0, 0, 0, 0]), Buffer.from('7BE9364D25E3CE11BFC108002BE10318', 'hex'), Buffer.alloc(24)]);
     expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DriverPackages\\${store}`)).toEqual({ Version: { type: 'REG_BINARY', data: Uint8Array.from(version) } });
-    expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DriverPackages\\${store}\\Configurations\\viostor_inst`)).toEqual({ ConfigFlags: { type: 'REG_DWORD', data: 0 }, Service: { type: 'REG_SZ', data: 'viostor' } });
+    expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DriverPackages\\${store}\\Configurations\\viostor_inst`)).toEqual({
+      ConfigFlags: { type: 'REG_DWORD', data: 0 },
+      Service: { type: 'REG_SZ', data: 'viostor' },
+    });
     for (const id of VIOSTOR_IDS) {
-      expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DeviceIds\\PCI\\${id}`)).toEqual({ 'viostor.inf': { type: 'REG_BINARY', data: Uint8Array.from([1, 0xff, 0, 0]) } });
-      expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DriverPackages\\${store}\\Descriptors\\PCI\\${id}`)).toEqual({ Configuration: { type: 'REG_SZ', data: 'viostor_inst' } });
+      expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DeviceIds\\PCI\\${id}`)).toEqual({
+        'viostor.inf': { type: 'REG_BINARY', data: Uint8Array.from([1, 0xff, 0, 0]) },
+      });
+      expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DriverPackages\\${store}\\Descriptors\\PCI\\${id}`)).toEqual({
+        Configuration: { type: 'REG_SZ', data: 'viostor_inst' },
+      });
     }
     expect(registrySets(p).filter((change) => /CriticalDeviceDatabase/i.test(change.key))).toEqual([]);
     // Every SYSTEM edit is the service, or the driver database.
-    expect(registrySets(p).filter((change) => change.hive === 'SYSTEM' && !/^ControlSet00[12]\\Services\\viostor$/.test(change.key) && !change.key.startsWith('DriverDatabase\\'))).toEqual([]);
+    expect(
+      registrySets(p).filter(
+        (change) => change.hive === 'SYSTEM' && !/^ControlSet00[12]\\Services\\viostor$/.test(change.key) && !change.key.startsWith('DriverDatabase\\'),
+      ),
+    ).toEqual([]);
   });
 
   it('stages the 2k22/amd64 drivers (no .pdb, no sriov, fwcfg only), copies viostor.sys and extends DevicePath once', async () => {
@@ -87,12 +108,22 @@ describe('windows-2022 (Server 2022, DriverDatabase)', () => {
     }
     const dirs = [...new Set(staged.map((change) => change.guestPath.split('/')[4]))].sort();
     expect(dirs).toEqual(['Balloon', 'NetKVM', 'fwcfg', 'pvpanic', 'viofs', 'viorng', 'vioscsi', 'vioserial', 'viostor']);
-    expect(staged.map((change) => change.guestPath)).toEqual(expect.arrayContaining(['/Windows/Drivers/VirtIO/viostor/viostor.inf', '/Windows/Drivers/VirtIO/viostor/viostor.cat', '/Windows/Drivers/VirtIO/viostor/viostor.sys', '/Windows/Drivers/VirtIO/vioserial/vioser.inf', '/Windows/Drivers/VirtIO/NetKVM/netkvm.sys']));
+    expect(staged.map((change) => change.guestPath)).toEqual(
+      expect.arrayContaining([
+        '/Windows/Drivers/VirtIO/viostor/viostor.inf',
+        '/Windows/Drivers/VirtIO/viostor/viostor.cat',
+        '/Windows/Drivers/VirtIO/viostor/viostor.sys',
+        '/Windows/Drivers/VirtIO/vioserial/vioser.inf',
+        '/Windows/Drivers/VirtIO/NetKVM/netkvm.sys',
+      ]),
+    );
     expect(uploads(p).filter((change) => !staged.includes(change))).toEqual([
       expect.objectContaining({ hostPath: `${virtioWin.tree}/viostor/2k22/amd64/viostor.sys`, guestPath: '/Windows/System32/drivers/viostor.sys' }),
     ]);
     expect(await fileAfter('/Windows/System32/drivers/viostor.sys')).not.toBeNull();
-    expect(valuesOf(p, 'SOFTWARE', 'Microsoft\\Windows\\CurrentVersion')).toEqual({ DevicePath: { type: 'REG_EXPAND_SZ', data: '%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO' } });
+    expect(valuesOf(p, 'SOFTWARE', 'Microsoft\\Windows\\CurrentVersion')).toEqual({
+      DevicePath: { type: 'REG_EXPAND_SZ', data: '%SystemRoot%\\inf;%SystemRoot%\\Drivers\\VirtIO' },
+    });
   });
 
   it('does not add the staging folder to DevicePath twice', async () => {
@@ -107,8 +138,13 @@ describe('windows-2022 (Server 2022, DriverDatabase)', () => {
     const { plan: p } = await plan(windows2022Hives(), { virtioWin: virtioWin.tree, storage: 'vioscsi' });
     for (const set of ['ControlSet001', 'ControlSet002']) expect(valuesOf(p, 'SYSTEM', `${set}\\Services\\vioscsi`)).toEqual(SERVICE('vioscsi'));
     expect(registrySets(p).filter((change) => /viostor/i.test(change.key))).toEqual([]);
-    for (const id of VIOSCSI_IDS) expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DeviceIds\\PCI\\${id}`)).toEqual({ 'vioscsi.inf': { type: 'REG_BINARY', data: Uint8Array.from([1, 0xff, 0, 0]) } });
-    expect(uploads(p).find((change) => change.guestPath === '/Windows/System32/drivers/vioscsi.sys')?.hostPath).toBe(`${virtioWin.tree}/vioscsi/2k22/amd64/vioscsi.sys`);
+    for (const id of VIOSCSI_IDS)
+      expect(valuesOf(p, 'SYSTEM', `DriverDatabase\\DeviceIds\\PCI\\${id}`)).toEqual({
+        'vioscsi.inf': { type: 'REG_BINARY', data: Uint8Array.from([1, 0xff, 0, 0]) },
+      });
+    expect(uploads(p).find((change) => change.guestPath === '/Windows/System32/drivers/vioscsi.sys')?.hostPath).toBe(
+      `${virtioWin.tree}/vioscsi/2k22/amd64/vioscsi.sys`,
+    );
   });
 
   it('reads the ISO without mounting it: same files, extracted', async () => {
@@ -128,13 +164,26 @@ describe('windows-7 (Windows 7 SP1, CriticalDeviceDatabase)', () => {
     const { plan: p } = await plan(windows7Hives(), { virtioWin: virtioWin.tree });
     for (const set of ['ControlSet001', 'ControlSet002']) {
       expect(valuesOf(p, 'SYSTEM', `${set}\\Services\\viostor`)).toEqual(SERVICE('viostor'));
-      for (const id of VIOSTOR_IDS) expect(valuesOf(p, 'SYSTEM', `${set}\\Control\\CriticalDeviceDatabase\\PCI#${id}`)).toEqual({ Service: { type: 'REG_SZ', data: 'viostor' }, ClassGUID: { type: 'REG_SZ', data: SCSI_ADAPTER } });
+      for (const id of VIOSTOR_IDS)
+        expect(valuesOf(p, 'SYSTEM', `${set}\\Control\\CriticalDeviceDatabase\\PCI#${id}`)).toEqual({
+          Service: { type: 'REG_SZ', data: 'viostor' },
+          ClassGUID: { type: 'REG_SZ', data: SCSI_ADAPTER },
+        });
     }
     expect(registrySets(p).filter((change) => change.key.startsWith('DriverDatabase'))).toEqual([]);
     expect(p.changes.filter((change) => change.kind === 'registry.deleteKey')).toEqual([]);
     const all = uploads(p);
     for (const change of all) expect(change.hostPath).toMatch(/\/w7\/amd64\/[^/]+$/);
-    expect([...new Set(all.map((change) => change.hostPath.split('/').at(-4)))].sort()).toEqual(['Balloon', 'NetKVM', 'pvpanic', 'qemufwcfg', 'viorng', 'vioscsi', 'vioserial', 'viostor']);
+    expect([...new Set(all.map((change) => change.hostPath.split('/').at(-4)))].sort()).toEqual([
+      'Balloon',
+      'NetKVM',
+      'pvpanic',
+      'qemufwcfg',
+      'viorng',
+      'vioscsi',
+      'vioserial',
+      'viostor',
+    ]);
     expect(all.some((change) => /\.pdb$/i.test(change.guestPath))).toBe(false);
   });
 

@@ -75,7 +75,9 @@ export async function ensureBenchImage({ cacheDir, force = false, log = () => un
   const existing = await readManifest(dir);
   if (existing) return { vmdk: join(dir, existing.vmdk), dir, cached: true, manifest: existing };
 
-  log(`building the bench image ${IMAGE_PARAMS.name}-${hash} (${IMAGE_PARAMS.diskGiB} GiB disk, ${IMAGE_PARAMS.dataFiles * IMAGE_PARAMS.dataFileMiB} MiB of data)…`);
+  log(
+    `building the bench image ${IMAGE_PARAMS.name}-${hash} (${IMAGE_PARAMS.diskGiB} GiB disk, ${IMAGE_PARAMS.dataFiles * IMAGE_PARAMS.dataFileMiB} MiB of data)…`,
+  );
   const build = await mkdtemp(join(cacheDir, `.build-${IMAGE_PARAMS.name}-`));
   try {
     const started = performance.now();
@@ -102,9 +104,26 @@ export async function ensureBenchImage({ cacheDir, force = false, log = () => un
       return { start: p.start * 512, size: p.size * 512 };
     });
     await step('mke2fs', () =>
-      run('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', tree, '-U', ROOT_UUID, '-L', 'cloudimg-rootfs',
-        '-E', `offset=${part.start},nodiscard,root_owner=0:0,hash_seed=${ROOT_UUID}`, raw, `${Math.floor(part.size / 1024)}k`],
-      { env: { E2FSPROGS_FAKE_TIME: FAKE_TIME } }),
+      run(
+        'mke2fs',
+        [
+          '-q',
+          '-F',
+          '-t',
+          'ext4',
+          '-d',
+          tree,
+          '-U',
+          ROOT_UUID,
+          '-L',
+          'cloudimg-rootfs',
+          '-E',
+          `offset=${part.start},nodiscard,root_owner=0:0,hash_seed=${ROOT_UUID}`,
+          raw,
+          `${Math.floor(part.size / 1024)}k`,
+        ],
+        { env: { E2FSPROGS_FAKE_TIME: FAKE_TIME } },
+      ),
     );
     // mke2fs -d copies each file's ctime (which cannot be set on the host) and stamps crtime: pin both.
     await step('pin-times', async () => {
@@ -114,20 +133,29 @@ export async function ensureBenchImage({ cacheDir, force = false, log = () => un
     });
     await rm(tree, { recursive: true, force: true });
     const vmdkName = `${IMAGE_PARAMS.name}.vmdk`;
-    await step('export', () => run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', `subformat=${IMAGE_PARAMS.subformat}`, raw, join(build, vmdkName)]));
+    await step('export', () =>
+      run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', `subformat=${IMAGE_PARAMS.subformat}`, raw, join(build, vmdkName)]),
+    );
     await rm(raw, { force: true });
     await pinVmdkCid(join(build, vmdkName));
     const info = JSON.parse((await run('qemu-img', ['info', '--output=json', join(build, vmdkName)])).stdout);
     const manifest = {
-      name: IMAGE_PARAMS.name, hash, params: IMAGE_PARAMS, vmdk: vmdkName,
-      virtualSize: info['virtual-size'], vmdkBytes: info['actual-size'],
-      buildSeconds: secondsSince(started), steps, builtAt: new Date().toISOString(),
+      name: IMAGE_PARAMS.name,
+      hash,
+      params: IMAGE_PARAMS,
+      vmdk: vmdkName,
+      virtualSize: info['virtual-size'],
+      vmdkBytes: info['actual-size'],
+      buildSeconds: secondsSince(started),
+      steps,
+      builtAt: new Date().toISOString(),
     };
     await writeFile(join(build, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     await rename(build, dir);
     // Older builds of this image (another hash) only take space.
     for (const entry of await readdir(cacheDir)) {
-      if (entry.startsWith(`${IMAGE_PARAMS.name}-`) && entry !== `${IMAGE_PARAMS.name}-${hash}`) await rm(join(cacheDir, entry), { recursive: true, force: true });
+      if (entry.startsWith(`${IMAGE_PARAMS.name}-`) && entry !== `${IMAGE_PARAMS.name}-${hash}`)
+        await rm(join(cacheDir, entry), { recursive: true, force: true });
     }
     return { vmdk: join(dir, vmdkName), dir, cached: false, manifest };
   } catch (error) {

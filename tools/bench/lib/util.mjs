@@ -42,7 +42,11 @@ export function median(values) {
 export function run(cmd, args, { env, cwd, input, quiet = true, reject: rejectFailure = true } = {}) {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
-    const child = spawn(cmd, args, { cwd, env: env ? { ...process.env, ...env } : process.env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: env ? { ...process.env, ...env } : process.env,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => {

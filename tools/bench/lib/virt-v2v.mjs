@@ -62,7 +62,12 @@ export function errorLine(output) {
     }
     return message.join(' ');
   }
-  return lines.map((line) => line.trim()).filter(Boolean).at(-1) ?? '(no output)';
+  return (
+    lines
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1) ?? '(no output)'
+  );
 }
 
 /** Why virt-v2v cannot run here, or null: the program itself, and nbdkit/nbdcopy it needs but Debian's package does not depend on. */
@@ -92,7 +97,15 @@ export async function runVirtV2v({ input, source, outDir, env = {}, log = () => 
     const output = `${result.stdout}\n${result.stderr}`;
     const stamps = parseStamps(output);
     const ok = result.code === 0;
-    return { ok, code: result.code, seconds: result.seconds, command: ['virt-v2v', ...args], stamps, phases: splitPhases(stamps, result.seconds), ...(ok ? {} : { error: errorLine(output) }) };
+    return {
+      ok,
+      code: result.code,
+      seconds: result.seconds,
+      command: ['virt-v2v', ...args],
+      stamps,
+      phases: splitPhases(stamps, result.seconds),
+      ...(ok ? {} : { error: errorLine(output) }),
+    };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
@@ -102,10 +115,16 @@ export async function runVirtV2v({ input, source, outDir, env = {}, log = () => 
 export function virtV2vRows(v2v) {
   return [
     { step: 'virt-v2v wall', seconds: v2v.seconds, detail: v2v.ok ? 'converted' : `FAILED (exit ${v2v.code}): ${v2v.error}` },
-    ...v2v.phases.steps.map((s) => ({ step: `  [${s.at.toFixed(1)}] ${s.message.length > 48 ? `${s.message.slice(0, 47)}…` : s.message}`, seconds: s.seconds })),
-    { step: '  conversion phase (open → copy)', seconds: v2v.phases.conversion, detail: v2v.phases.conversion === undefined ? 'not reached' : 'appliance launch, inspection, guest conversion, trim' },
+    ...v2v.phases.steps.map((s) => ({
+      step: `  [${s.at.toFixed(1)}] ${s.message.length > 48 ? `${s.message.slice(0, 47)}…` : s.message}`,
+      seconds: s.seconds,
+    })),
+    {
+      step: '  conversion phase (open → copy)',
+      seconds: v2v.phases.conversion,
+      detail: v2v.phases.conversion === undefined ? 'not reached' : 'appliance launch, inspection, guest conversion, trim',
+    },
     { step: '  "Converting" stage', seconds: v2v.phases.convertGuest, detail: v2v.phases.convertGuest === undefined ? 'not reached' : '' },
     { step: '  disk copy', seconds: v2v.phases.copy, detail: v2v.phases.copy === undefined ? 'not reached' : '' },
   ];
 }
-

@@ -30,7 +30,10 @@ async function runLevel(ctx, batch, files, parallel) {
   for (const [file, target] of Object.entries(files)) await symlink(target, join(dir, 'src', file));
   // rhel-9's VMX names its disk relative to itself; link the disk beside it too.
   await symlink(files['rhel.vmx'].replace(/\.vmx$/, '.vmdk'), join(dir, 'src', 'rhel-9.vmdk'));
-  await writeFile(join(dir, 'migrations.yaml'), `migrations:\n  - name: phony\n    source_pattern: ["src/*.ova", "src/ubuntu-vmdk.vmdk", "src/*.vhdx", "src/*.vmx"]\n    output_dir: out\n    parallel: ${parallel}\n`);
+  await writeFile(
+    join(dir, 'migrations.yaml'),
+    `migrations:\n  - name: phony\n    source_pattern: ["src/*.ova", "src/ubuntu-vmdk.vmdk", "src/*.vhdx", "src/*.vmx"]\n    output_dir: out\n    parallel: ${parallel}\n`,
+  );
   await ctx.settle();
   const sampler = new ProcessMemorySampler({ intervalMs: 200, match: [dir] }).start();
   let peakConcurrent = 0;
@@ -58,7 +61,11 @@ export async function run(ctx) {
   }
   const seconds = (ms) => Math.round(ms / 10) / 100;
   const base = levels[0].result.ms;
-  const appliancePeaks = levels.map((level) => Object.entries(level.memory).filter(([comm]) => comm.startsWith('qemu-system')).map(([, value]) => value.peakMiB));
+  const appliancePeaks = levels.map((level) =>
+    Object.entries(level.memory)
+      .filter(([comm]) => comm.startsWith('qemu-system'))
+      .map(([, value]) => value.peakMiB),
+  );
   const perAppliance = Math.max(0, ...appliancePeaks.flat());
   const totalMiB = Math.round(totalmem() / 1024 ** 2);
   ctx.data.batch = {
@@ -77,13 +84,24 @@ export async function run(ctx) {
   };
   const rows = [];
   for (const level of levels) {
-    const statuses = Object.entries(level.result.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ');
-    rows.push({ step: `parallel ${level.parallel}: wall`, seconds: seconds(level.result.ms), detail: `${statuses}; speed-up ×${(base / level.result.ms).toFixed(2)} vs parallel 1; ${level.peakConcurrent} VM(s) at once at most` });
-    for (const vm of level.result.vms) rows.push({ step: `  ${vm.id}`, seconds: seconds(vm.ms), detail: vm.status + (vm.error ? `: ${vm.error.message}` : '') });
-    for (const [comm, value] of Object.entries(level.memory)) rows.push({ step: `  peak RSS ${comm}`, detail: `${value.peakMiB} MiB (largest of ${value.processes} process(es), VmHWM)` });
+    const statuses = Object.entries(level.result.counts)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ');
+    rows.push({
+      step: `parallel ${level.parallel}: wall`,
+      seconds: seconds(level.result.ms),
+      detail: `${statuses}; speed-up ×${(base / level.result.ms).toFixed(2)} vs parallel 1; ${level.peakConcurrent} VM(s) at once at most`,
+    });
+    for (const vm of level.result.vms)
+      rows.push({ step: `  ${vm.id}`, seconds: seconds(vm.ms), detail: vm.status + (vm.error ? `: ${vm.error.message}` : '') });
+    for (const [comm, value] of Object.entries(level.memory))
+      rows.push({ step: `  peak RSS ${comm}`, detail: `${value.peakMiB} MiB (largest of ${value.processes} process(es), VmHWM)` });
   }
   rows.push({ step: 'peak RSS node (maxRSS)', detail: `${nodePeakMiB()} MiB (whole bench process so far)` });
   const parallelBest = levels.at(-1);
-  ctx.summary.push(`batch: ${Object.keys(files).length} VMs in ${seconds(base)} s at parallel 1, ${seconds(parallelBest.result.ms)} s at parallel ${parallelBest.parallel} (×${(base / parallelBest.result.ms).toFixed(2)}); peak ${perAppliance} MiB per appliance → memory alone allows ~${perAppliance ? Math.floor((totalMiB * 0.8) / perAppliance) : '?'} appliances in ${Math.round(totalMiB / 1024)} GiB (80 %), CPU is the limit on this host`);
+  ctx.summary.push(
+    `batch: ${Object.keys(files).length} VMs in ${seconds(base)} s at parallel 1, ${seconds(parallelBest.result.ms)} s at parallel ${parallelBest.parallel} (×${(base / parallelBest.result.ms).toFixed(2)}); peak ${perAppliance} MiB per appliance → memory alone allows ~${perAppliance ? Math.floor((totalMiB * 0.8) / perAppliance) : '?'} appliances in ${Math.round(totalMiB / 1024)} GiB (80 %), CPU is the limit on this host`,
+  );
   return rows;
 }

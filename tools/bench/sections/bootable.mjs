@@ -45,20 +45,39 @@ export async function run(ctx) {
   await rm(outputDir, { recursive: true, force: true });
   const timings = report.timings;
   const fix = timings.fix / 1000;
-  const actions = Object.keys(timings).filter((key) => key.startsWith('fix.action:')).map((key) => key.slice('fix.action:'.length));
+  const actions = Object.keys(timings)
+    .filter((key) => key.startsWith('fix.action:'))
+    .map((key) => key.slice('fix.action:'.length));
   const verify = report.verify ?? { booted: false, network: false, addresses: [] };
-  Object.assign(ctx.data.bootable, { image: vmdk, wall: measured.seconds, status: report.status, applianceLaunches: report.applianceLaunches, timings, verify, plugins: report.plugins.filter((pl) => pl.active).map((pl) => pl.name) });
+  Object.assign(ctx.data.bootable, {
+    image: vmdk,
+    wall: measured.seconds,
+    status: report.status,
+    applianceLaunches: report.applianceLaunches,
+    timings,
+    verify,
+    plugins: report.plugins.filter((pl) => pl.active).map((pl) => pl.name),
+  });
 
   const rows = [
-    { step: 'hyper2kvm migrate() wall', seconds: measured.seconds, detail: `status ${report.status}; booted ${verify.booted}, network ${verify.network}${verify.addresses.length ? ` (${verify.addresses.join(', ')})` : ''}${verify.detail ? `; ${verify.detail}` : ''}` },
+    {
+      step: 'hyper2kvm migrate() wall',
+      seconds: measured.seconds,
+      detail: `status ${report.status}; booted ${verify.booted}, network ${verify.network}${verify.addresses.length ? ` (${verify.addresses.join(', ')})` : ''}${verify.detail ? `; ${verify.detail}` : ''}`,
+    },
     ...timingTableRows(timings),
     { step: 'deferred actions', detail: actions.join(', ') || 'none' },
     { step: 'appliance launches', detail: String(report.applianceLaunches) },
     { step: 'active plugins', detail: ctx.data.bootable.plugins.map((n) => n.replace('@hyper2kvm/plugin-', '')).join(', ') },
     { step: 'peak RSS node (maxRSS)', detail: `${nodePeakMiB()} MiB (whole bench process so far)` },
-    ...Object.entries(ctx.data.bootable.memory).map(([comm, value]) => ({ step: `peak RSS ${comm}`, detail: `${value.peakMiB} MiB (VmHWM, ${value.processes} process(es))` })),
+    ...Object.entries(ctx.data.bootable.memory).map(([comm, value]) => ({
+      step: `peak RSS ${comm}`,
+      detail: `${value.peakMiB} MiB (VmHWM, ${value.processes} process(es))`,
+    })),
   ];
-  ctx.summary.push(`bootable: hyper2kvm migrate --verify ${measured.seconds.toFixed(1)} s (fix ${fix.toFixed(1)} s${actions.length ? `: ${actions.map((a) => `${a} ${(timings[`fix.action:${a}`] / 1000).toFixed(1)} s`).join(', ')}` : ''}), verify ${verify.booted ? 'booted' : 'DID NOT BOOT'}${verify.network ? ' with network' : ''}`);
+  ctx.summary.push(
+    `bootable: hyper2kvm migrate --verify ${measured.seconds.toFixed(1)} s (fix ${fix.toFixed(1)} s${actions.length ? `: ${actions.map((a) => `${a} ${(timings[`fix.action:${a}`] / 1000).toFixed(1)} s`).join(', ')}` : ''}), verify ${verify.booted ? 'booted' : 'DID NOT BOOT'}${verify.network ? ' with network' : ''}`,
+  );
 
   const missing = virtV2vMissing();
   if (missing) {
@@ -83,10 +102,25 @@ export async function run(ctx) {
   const withoutVerify = measured.seconds - (timings.verify ?? 0) / 1000;
   Object.assign(ctx.data.bootable, { fixOverConversion: ratio, wallRatio, wallWithoutVerify: withoutVerify });
   rows.push(
-    { step: 'ratio fix / virt-v2v conversion', detail: `${fix.toFixed(1)} / ${v2v.phases.conversion.toFixed(1)} = ${ratio.toFixed(2)} (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'})` },
-    ...(v2v.phases.convertGuest === undefined ? [] : [{ step: 'ratio fix / virt-v2v "Converting" stage', detail: `${fix.toFixed(1)} / ${v2v.phases.convertGuest.toFixed(1)} = ${(fix / v2v.phases.convertGuest).toFixed(2)} (its guest changes only, no launch/inspection)` }]),
-    { step: 'ratio walls hyper2kvm / virt-v2v', detail: `${measured.seconds.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${wallRatio.toFixed(2)}; without the verify boot ${withoutVerify.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${(withoutVerify / v2v.seconds).toFixed(2)}` },
+    {
+      step: 'ratio fix / virt-v2v conversion',
+      detail: `${fix.toFixed(1)} / ${v2v.phases.conversion.toFixed(1)} = ${ratio.toFixed(2)} (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'})`,
+    },
+    ...(v2v.phases.convertGuest === undefined
+      ? []
+      : [
+          {
+            step: 'ratio fix / virt-v2v "Converting" stage',
+            detail: `${fix.toFixed(1)} / ${v2v.phases.convertGuest.toFixed(1)} = ${(fix / v2v.phases.convertGuest).toFixed(2)} (its guest changes only, no launch/inspection)`,
+          },
+        ]),
+    {
+      step: 'ratio walls hyper2kvm / virt-v2v',
+      detail: `${measured.seconds.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${wallRatio.toFixed(2)}; without the verify boot ${withoutVerify.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${(withoutVerify / v2v.seconds).toFixed(2)}`,
+    },
   );
-  ctx.summary.push(`bootable: fix ${fix.toFixed(1)} s vs virt-v2v conversion ${v2v.phases.conversion.toFixed(1)} s → ratio ${ratio.toFixed(2)} (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'}); walls ${measured.seconds.toFixed(1)} s (${withoutVerify.toFixed(1)} s without verify) vs ${v2v.seconds.toFixed(1)} s`);
+  ctx.summary.push(
+    `bootable: fix ${fix.toFixed(1)} s vs virt-v2v conversion ${v2v.phases.conversion.toFixed(1)} s → ratio ${ratio.toFixed(2)} (target ≤ ${TARGET}: ${ratio <= TARGET ? 'met' : 'NOT met'}); walls ${measured.seconds.toFixed(1)} s (${withoutVerify.toFixed(1)} s without verify) vs ${v2v.seconds.toFixed(1)} s`,
+  );
   return rows;
 }

@@ -25,7 +25,13 @@ async function sha256(path) {
 async function buildOva(ctx) {
   const image = await ensureBenchImage({ cacheDir: ctx.cacheDir, params: LARGE_IMAGE_PARAMS, log: ctx.log });
   const ova = join(image.dir, 'bench-large.ova');
-  if (await stat(ova).then(() => true, () => false)) return { ova, image };
+  if (
+    await stat(ova).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { ova, image };
   const dir = join(ctx.scratch, 'checksum-ova');
   await mkdir(dir, { recursive: true });
   const disk = 'bench-large-disk1.vmdk';
@@ -39,7 +45,10 @@ async function buildOva(ctx) {
   await writeFile(join(dir, 'bench-large.ovf'), ovf);
   await exec('ln', ['-s', image.vmdk, join(dir, disk)]);
   ctx.log('checksum: hashing the large VMDK for the manifest');
-  await writeFile(join(dir, 'bench-large.mf'), `SHA256(bench-large.ovf)= ${await sha256(join(dir, 'bench-large.ovf'))}\nSHA256(${disk})= ${await sha256(image.vmdk)}\n`);
+  await writeFile(
+    join(dir, 'bench-large.mf'),
+    `SHA256(bench-large.ovf)= ${await sha256(join(dir, 'bench-large.ovf'))}\nSHA256(${disk})= ${await sha256(image.vmdk)}\n`,
+  );
   await exec('tar', ['--format=ustar', '--dereference', '-C', dir, '-cf', `${ova}.partial`, 'bench-large.ovf', 'bench-large.mf', disk]);
   await exec('mv', [`${ova}.partial`, ova]);
   await rm(dir, { recursive: true, force: true });
@@ -58,9 +67,16 @@ export async function run(ctx) {
       ctx.log(`checksum: migrate ${variant} run ${i + 1}/${ctx.runs.migrate}`);
       const outputDir = join(ctx.scratch, `checksum-${variant}-${i}`);
       await ctx.settle();
-      const measured = await time(() => p.migrate({ sources: [ova], outputDir, cwd: ctx.scratch, workDir: ctx.scratch, plugins: PHONY_PLUGINS, verifyChecksums: variant === 'verified' }));
+      const measured = await time(() =>
+        p.migrate({ sources: [ova], outputDir, cwd: ctx.scratch, workDir: ctx.scratch, plugins: PHONY_PLUGINS, verifyChecksums: variant === 'verified' }),
+      );
       const report = measured.value;
-      runs[variant].push({ wall: measured.seconds, verify: (report.timings.verifyChecksums ?? 0) / 1000, launch: (report.timings.launch ?? 0) / 1000, integrity: report.source.integrity.verification });
+      runs[variant].push({
+        wall: measured.seconds,
+        verify: (report.timings.verifyChecksums ?? 0) / 1000,
+        launch: (report.timings.launch ?? 0) / 1000,
+        integrity: report.source.integrity.verification,
+      });
       await rm(outputDir, { recursive: true, force: true });
     }
   }
@@ -68,13 +84,31 @@ export async function run(ctx) {
   const skipped = median(runs.skipped.map((r) => r.wall));
   const added = verified - skipped;
   const percent = (added / skipped) * 100;
-  ctx.data.checksum = { ovaBytes: size, hashOnlySeconds: hashOnly.seconds, runs, verifiedMedian: verified, skippedMedian: skipped, addedSeconds: added, addedPercent: percent };
-  ctx.summary.push(`checksum verification of a ${(size / 1024 ** 3).toFixed(1)} GiB OVA: migrate ${verified.toFixed(1)} s verified vs ${skipped.toFixed(1)} s skipped → ${added >= 0 ? '+' : ''}${added.toFixed(1)} s (${percent.toFixed(1)} %, target < 10 %)`);
+  ctx.data.checksum = {
+    ovaBytes: size,
+    hashOnlySeconds: hashOnly.seconds,
+    runs,
+    verifiedMedian: verified,
+    skippedMedian: skipped,
+    addedSeconds: added,
+    addedPercent: percent,
+  };
+  ctx.summary.push(
+    `checksum verification of a ${(size / 1024 ** 3).toFixed(1)} GiB OVA: migrate ${verified.toFixed(1)} s verified vs ${skipped.toFixed(1)} s skipped → ${added >= 0 ? '+' : ''}${added.toFixed(1)} s (${percent.toFixed(1)} %, target < 10 %)`,
+  );
   return [
     { step: 'OVA', detail: `${(size / 1024 ** 3).toFixed(2)} GiB (monolithicSparse VMDK, SHA256 manifest)` },
     { step: 'sha256 of the OVA alone (page cache warm)', seconds: hashOnly.seconds, detail: `${(size / 2 ** 20 / hashOnly.seconds).toFixed(0)} MiB/s` },
-    { step: 'migrate() wall, verification on', seconds: verified, detail: `runs ${runs.verified.map((r) => r.wall).join(', ')}; hashing took ${runs.verified.map((r) => r.verify.toFixed(1)).join(', ')} s beside a ${runs.verified.map((r) => r.launch.toFixed(1)).join(', ')} s launch` },
-    { step: 'migrate() wall, verification off', seconds: skipped, detail: `runs ${runs.skipped.map((r) => r.wall).join(', ')}; report says ${[...new Set(runs.skipped.map((r) => r.integrity))].join(', ')}` },
+    {
+      step: 'migrate() wall, verification on',
+      seconds: verified,
+      detail: `runs ${runs.verified.map((r) => r.wall).join(', ')}; hashing took ${runs.verified.map((r) => r.verify.toFixed(1)).join(', ')} s beside a ${runs.verified.map((r) => r.launch.toFixed(1)).join(', ')} s launch`,
+    },
+    {
+      step: 'migrate() wall, verification off',
+      seconds: skipped,
+      detail: `runs ${runs.skipped.map((r) => r.wall).join(', ')}; report says ${[...new Set(runs.skipped.map((r) => r.integrity))].join(', ')}`,
+    },
     { step: 'added by verification', seconds: added, detail: `${percent.toFixed(1)} % of the migrate (target < 10 %)` },
   ];
 }

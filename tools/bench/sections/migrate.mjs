@@ -53,15 +53,32 @@ export async function run(ctx) {
   const work = stepMedian('copy1') + convert;
   const workRatio = work / (baseline.median + baseline.fsyncMedian);
   ctx.data.migrate.work = { seconds: work, ratio: workRatio };
-  ctx.summary.push(`convert step (after the repair, on the critical path): hyper2kvm ${convert.toFixed(2)} s vs qemu-img ${baseline.median.toFixed(2)} s → ratio ${ratio.toFixed(2)} (target ≤ 1.05)`);
-  ctx.summary.push(`conversion work in total (bulk copy during the repair + convert step): ${work.toFixed(2)} s vs qemu-img + fsync ${(baseline.median + baseline.fsyncMedian).toFixed(2)} s → ratio ${workRatio.toFixed(2)}`);
+  ctx.summary.push(
+    `convert step (after the repair, on the critical path): hyper2kvm ${convert.toFixed(2)} s vs qemu-img ${baseline.median.toFixed(2)} s → ratio ${ratio.toFixed(2)} (target ≤ 1.05)`,
+  );
+  ctx.summary.push(
+    `conversion work in total (bulk copy during the repair + convert step): ${work.toFixed(2)} s vs qemu-img + fsync ${(baseline.median + baseline.fsyncMedian).toFixed(2)} s → ratio ${workRatio.toFixed(2)}`,
+  );
   ctx.summary.push(`appliance launches per VM: ${launches.join(', ')}${launches.length === 1 && launches[0] === 1 ? ' (ok)' : ' (EXPECTED 1)'}`);
 
-  const rows = [{ step: 'migrate() wall', seconds: ctx.data.migrate.wallMedian, detail: `runs ${runs.map((r) => r.wall).join(', ')}; status ${runs.map((r) => r.status).join(', ')}` }];
+  const rows = [
+    {
+      step: 'migrate() wall',
+      seconds: ctx.data.migrate.wallMedian,
+      detail: `runs ${runs.map((r) => r.wall).join(', ')}; status ${runs.map((r) => r.status).join(', ')}`,
+    },
+  ];
   for (const { key, depth } of timingRows(runs[0].timings)) {
     const s = stepMedian(key);
     if (Number.isNaN(s)) continue;
-    rows.push({ step: `${'  '.repeat(depth + 1)}${key}`, seconds: s, detail: key === 'convert' ? `runs ${runs.map((r) => r.timings.convert / 1000).join(', ')}; ratio ${ratio.toFixed(2)} vs qemu-img ${baseline.median.toFixed(2)} s` : '' });
+    rows.push({
+      step: `${'  '.repeat(depth + 1)}${key}`,
+      seconds: s,
+      detail:
+        key === 'convert'
+          ? `runs ${runs.map((r) => r.timings.convert / 1000).join(', ')}; ratio ${ratio.toFixed(2)} vs qemu-img ${baseline.median.toFixed(2)} s`
+          : '',
+    });
   }
   rows.push(
     { step: 'appliance launches', detail: runs.map((r) => r.applianceLaunches).join(', ') },

@@ -45,7 +45,9 @@ export async function run(ctx) {
   await ctx.settle();
   let measured;
   try {
-    measured = await withVirtioWin(virtioWin.files.iso, () => time(() => p.migrate({ sources: [vmdk], outputDir, workDir, cwd: ctx.root, plugins: WINDOWS_PLUGINS, onProgress: stepLogger(ctx.log, 'windows') })));
+    measured = await withVirtioWin(virtioWin.files.iso, () =>
+      time(() => p.migrate({ sources: [vmdk], outputDir, workDir, cwd: ctx.root, plugins: WINDOWS_PLUGINS, onProgress: stepLogger(ctx.log, 'windows') })),
+    );
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -53,9 +55,21 @@ export async function run(ctx) {
   await rm(outputDir, { recursive: true, force: true });
   const timings = report.timings;
   const fix = timings.fix / 1000;
-  ctx.data.windows = { image: vmdk, virtioWin: virtioWin.files.iso, wall: measured.seconds, status: report.status, applianceLaunches: report.applianceLaunches, timings, changes: report.plan?.changes?.length };
+  ctx.data.windows = {
+    image: vmdk,
+    virtioWin: virtioWin.files.iso,
+    wall: measured.seconds,
+    status: report.status,
+    applianceLaunches: report.applianceLaunches,
+    timings,
+    changes: report.plan?.changes?.length,
+  };
   const rows = [
-    { step: 'hyper2kvm migrate() wall', seconds: measured.seconds, detail: `status ${report.status}; ${report.plan?.changes?.length ?? '?'} changes; appliance launches ${report.applianceLaunches}` },
+    {
+      step: 'hyper2kvm migrate() wall',
+      seconds: measured.seconds,
+      detail: `status ${report.status}; ${report.plan?.changes?.length ?? '?'} changes; appliance launches ${report.applianceLaunches}`,
+    },
     ...timingTableRows(timings),
   ];
   ctx.summary.push(`windows: hyper2kvm migrate ${measured.seconds.toFixed(1)} s (fix ${fix.toFixed(1)} s), status ${report.status}`);
@@ -70,7 +84,13 @@ export async function run(ctx) {
   // virt-v2v takes the tree the ISO was made from (it accepts a folder or an ISO).
   ctx.log('windows: virt-v2v on the same VMDK (VIRTIO_WIN = the fake tree)');
   await ctx.settle();
-  const v2v = await runVirtV2v({ input: 'disk', source: vmdk, outDir: join(ctx.scratch, 'windows-virt-v2v'), env: { VIRTIO_WIN: virtioWin.files.tree }, log: ctx.log });
+  const v2v = await runVirtV2v({
+    input: 'disk',
+    source: vmdk,
+    outDir: join(ctx.scratch, 'windows-virt-v2v'),
+    env: { VIRTIO_WIN: virtioWin.files.tree },
+    log: ctx.log,
+  });
   ctx.data.windows.virtV2v = v2v;
   rows.push(...virtV2vRows(v2v));
   if (!v2v.ok) {
@@ -81,8 +101,13 @@ export async function run(ctx) {
   ctx.data.windows.fixOverConversion = ratio;
   rows.push(
     { step: 'ratio fix / virt-v2v conversion', detail: `${fix.toFixed(1)} / ${v2v.phases.conversion.toFixed(1)} = ${ratio.toFixed(2)}` },
-    { step: 'ratio walls hyper2kvm / virt-v2v', detail: `${measured.seconds.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${(measured.seconds / v2v.seconds).toFixed(2)}` },
+    {
+      step: 'ratio walls hyper2kvm / virt-v2v',
+      detail: `${measured.seconds.toFixed(1)} / ${v2v.seconds.toFixed(1)} = ${(measured.seconds / v2v.seconds).toFixed(2)}`,
+    },
   );
-  ctx.summary.push(`windows: fix ${fix.toFixed(1)} s vs virt-v2v conversion ${v2v.phases.conversion.toFixed(1)} s → ratio ${ratio.toFixed(2)}; walls ${measured.seconds.toFixed(1)} s vs ${v2v.seconds.toFixed(1)} s`);
+  ctx.summary.push(
+    `windows: fix ${fix.toFixed(1)} s vs virt-v2v conversion ${v2v.phases.conversion.toFixed(1)} s → ratio ${ratio.toFixed(2)}; walls ${measured.seconds.toFixed(1)} s vs ${v2v.seconds.toFixed(1)} s`,
+  );
   return rows;
 }

@@ -24,14 +24,18 @@ describe('@hyper2kvm/generators:os-version', () => {
     expect(recipe).toContain("import base from './ubuntu-2204.mjs';");
     expect(recipe).toContain('VERSION_ID="26.04"');
     expect(recipe).toContain("name: 'ubuntu-2604'");
-    expect(recipe).toContain("major: 26, minor: 4");
-    expect(tree.read('.changeset/os-ubuntu-2604.md', 'utf-8')).toBe('---\n"@hyper2kvm/core": minor\n---\n\nOS profile for Ubuntu 26.04 LTS (ubuntu-26.04), derived from ubuntu-24.04.\n');
+    expect(recipe).toContain('major: 26, minor: 4');
+    expect(tree.read('.changeset/os-ubuntu-2604.md', 'utf-8')).toBe(
+      '---\n"@hyper2kvm/core": minor\n---\n\nOS profile for Ubuntu 26.04 LTS (ubuntu-26.04), derived from ubuntu-24.04.\n',
+    );
     done();
   });
 
   it('refuses a release that already exists, a missing recipe and a malformed id', async () => {
     await expect(osVersionGenerator(tree, { id: 'debian-13', base: 'debian-12', recipe: 'ubuntu-2204' })).rejects.toThrow('profile debian-13 already exists');
-    await expect(osVersionGenerator(tree, { id: 'ubuntu-26.04', base: 'ubuntu-24.04', recipe: 'nope' })).rejects.toThrow('test-images/recipes/nope.mjs not found');
+    await expect(osVersionGenerator(tree, { id: 'ubuntu-26.04', base: 'ubuntu-24.04', recipe: 'nope' })).rejects.toThrow(
+      'test-images/recipes/nope.mjs not found',
+    );
     await expect(osVersionGenerator(tree, { id: 'Ubuntu26', base: 'ubuntu-24.04', recipe: 'ubuntu-2204' })).rejects.toThrow('--id must look like');
   });
 

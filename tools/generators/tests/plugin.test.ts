@@ -32,8 +32,18 @@ describe('@hyper2kvm/generators:plugin', () => {
 
   it('creates the plugin package, its test and a changeset (plan hook by default)', async () => {
     await pluginGenerator(tree, { name: 'grub-regen', description: 'Regenerates grub.cfg for virtio disks' });
-    expect(filesUnder(tree, 'plugins/grub-regen')).toEqual(['README.md', 'package.json', 'src/index.ts', 'tests/plan.test.ts', 'tsconfig.json', 'tsconfig.lib.json', 'vitest.config.ts']);
-    expect(read(tree, '.changeset/grub-regen-initial.md')).toBe('---\n"@hyper2kvm/plugin-grub-regen": minor\n---\n\nFirst release of @hyper2kvm/plugin-grub-regen: Regenerates grub.cfg for virtio disks\n');
+    expect(filesUnder(tree, 'plugins/grub-regen')).toEqual([
+      'README.md',
+      'package.json',
+      'src/index.ts',
+      'tests/plan.test.ts',
+      'tsconfig.json',
+      'tsconfig.lib.json',
+      'vitest.config.ts',
+    ]);
+    expect(read(tree, '.changeset/grub-regen-initial.md')).toBe(
+      '---\n"@hyper2kvm/plugin-grub-regen": minor\n---\n\nFirst release of @hyper2kvm/plugin-grub-regen: Regenerates grub.cfg for virtio disks\n',
+    );
   });
 
   it('writes a package.json laid out like the official plugins', async () => {
@@ -47,13 +57,16 @@ describe('@hyper2kvm/generators:plugin', () => {
       peerDependencies: { '@hyper2kvm/core': '>=0.1.0' },
       devDependencies: { '@hyper2kvm/core': '^0.1.0', '@hyper2kvm/plugin-kit': '^0.1.0' },
     });
-    for (const key of ['license', 'type', 'engines', 'exports', 'main', 'types', 'files', 'scripts', 'dependencies', 'peerDependencies', 'devDependencies']) expect(manifest[key], key).toEqual(official[key]);
+    for (const key of ['license', 'type', 'engines', 'exports', 'main', 'types', 'files', 'scripts', 'dependencies', 'peerDependencies', 'devDependencies'])
+      expect(manifest[key], key).toEqual(official[key]);
   });
 
   it('copies the tsconfigs and vitest config of the official plugins', async () => {
     await pluginGenerator(tree, { name: 'grub-regen' });
     for (const file of ['tsconfig.json', 'tsconfig.lib.json', 'vitest.config.ts']) {
-      expect(read(tree, `plugins/grub-regen/${file}`), file).toBe(readFileSync(new URL(`../../../plugins/stable-device-names/${file}`, import.meta.url), 'utf8'));
+      expect(read(tree, `plugins/grub-regen/${file}`), file).toBe(
+        readFileSync(new URL(`../../../plugins/stable-device-names/${file}`, import.meta.url), 'utf8'),
+      );
     }
   });
 
@@ -64,7 +77,7 @@ describe('@hyper2kvm/generators:plugin', () => {
     expect(source).toContain('export default definePlugin({');
     expect(source).toContain('api: 1,');
     expect(source).toContain("description: 'Fixes grub\\'s \\\\ config',");
-    expect(source).toContain('appliesTo: (facts) => facts.os.type === \'linux\'');
+    expect(source).toContain("appliesTo: (facts) => facts.os.type === 'linux'");
     expect(source).toContain('hooks.plan.tapPromise(manifest.name, async (p) => {');
     expect(source).toContain('await p.editFile(');
     expect(source).not.toMatch(/<%|%>/);
@@ -90,7 +103,9 @@ describe('@hyper2kvm/generators:plugin', () => {
     expect(source).toContain('hooks.inspect.tapPromise(manifest.name, async ({ guest, facts }) => {');
     expect(source).toContain("'@hyper2kvm/plugin-cloud-init-probe': CloudInitProbeFacts;");
     expect(source).toContain("facts.extensions['@hyper2kvm/plugin-cloud-init-probe'] = {");
-    expect(read(tree, 'plugins/cloud-init-probe/tests/plan.test.ts')).toContain("expect(outcome.facts.extensions['@hyper2kvm/plugin-cloud-init-probe']).toEqual({ cloudInit: true });");
+    expect(read(tree, 'plugins/cloud-init-probe/tests/plan.test.ts')).toContain(
+      "expect(outcome.facts.extensions['@hyper2kvm/plugin-cloud-init-probe']).toEqual({ cloudInit: true });",
+    );
   });
 
   it('follows the plugin API and version of @hyper2kvm/core in the workspace, with core as a peer', async () => {
@@ -99,7 +114,11 @@ describe('@hyper2kvm/generators:plugin', () => {
     await pluginGenerator(tree, { name: 'grub-regen' });
     expect(read(tree, 'plugins/grub-regen/src/index.ts')).toContain('api: 3,');
     const manifest = JSON.parse(read(tree, 'plugins/grub-regen/package.json')) as Record<string, Record<string, string>>;
-    expect(manifest).toMatchObject({ dependencies: { zod: '^4.2.0' }, peerDependencies: { '@hyper2kvm/core': '>=0.1.0' }, devDependencies: { '@hyper2kvm/core': '^1.4.2' } });
+    expect(manifest).toMatchObject({
+      dependencies: { zod: '^4.2.0' },
+      peerDependencies: { '@hyper2kvm/core': '>=0.1.0' },
+      devDependencies: { '@hyper2kvm/core': '^1.4.2' },
+    });
     expect(manifest['dependencies']).not.toHaveProperty('@hyper2kvm/core');
   });
 

@@ -2,7 +2,13 @@ import type { Finding } from '@hyper2kvm/core';
 import { describe, expect, it } from 'vitest';
 import { blockedMessage } from './blocked-message.js';
 
-const finding = (severity: Finding['severity'], message: string, hint?: string): Finding => ({ plugin: 'p', rule: 'r', severity, message, ...(hint === undefined ? {} : { hint }) });
+const finding = (severity: Finding['severity'], message: string, hint?: string): Finding => ({
+  plugin: 'p',
+  rule: 'r',
+  severity,
+  message,
+  ...(hint === undefined ? {} : { hint }),
+});
 
 describe('blockedMessage', () => {
   it('names the VM and gives each error with its fix, on one line', () => {
@@ -18,6 +24,8 @@ describe('blockedMessage', () => {
   });
 
   it('leaves out "Fix:" when a finding has no hint', () => {
-    expect(blockedMessage('vm', [finding('error', 'No root file system found')])).toBe('vm: blocked by error findings, nothing was written. No root file system found.');
+    expect(blockedMessage('vm', [finding('error', 'No root file system found')])).toBe(
+      'vm: blocked by error findings, nothing was written. No root file system found.',
+    );
   });
 });

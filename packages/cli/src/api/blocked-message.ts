@@ -13,6 +13,8 @@ function sentence(text: string): string {
  * wrong and what to do about it, on one line.
  */
 export function blockedMessage(name: string, findings: readonly Finding[]): string {
-  const reasons = findings.filter((finding) => finding.severity === 'error').map((finding) => (finding.hint ? `${sentence(finding.message)} Fix: ${sentence(finding.hint)}` : sentence(finding.message)));
+  const reasons = findings
+    .filter((finding) => finding.severity === 'error')
+    .map((finding) => (finding.hint ? `${sentence(finding.message)} Fix: ${sentence(finding.hint)}` : sentence(finding.message)));
   return [`${name}: blocked by error findings, nothing was written.`, ...reasons].join(' ');
 }

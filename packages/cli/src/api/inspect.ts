@@ -34,7 +34,13 @@ export async function inspect(options: InspectOptions): Promise<InspectResult> {
     run = await startRun({ ...options, onDisksReady: (vm) => (described = vm) });
   } catch (error) {
     if (described === undefined || !(error instanceof Hyper2kvmError) || !NO_USABLE_OS.has(error.code)) throw error;
-    return { facts: emptyFacts(described), findings: [], problem: { code: error.code, message: error.message, exitCode: error.exitCode }, applianceLaunches: 1, timings: {} };
+    return {
+      facts: emptyFacts(described),
+      findings: [],
+      problem: { code: error.code, message: error.message, exitCode: error.exitCode },
+      applianceLaunches: 1,
+      timings: {},
+    };
   }
   try {
     const integrity = (await run.session.verified) ?? run.session.source?.integrity;
@@ -58,7 +64,10 @@ async function inspectHardware(options: InspectOptions): Promise<InspectResult> 
     throw new Hyper2kvmError('USAGE', 'inspect --hardware-only: a guest root folder has no hardware description');
   }
   const started = performance.now();
-  const opened = await openSource(options.sources.map((source) => resolve(cwd, source)), { describeOnly: true });
+  const opened = await openSource(
+    options.sources.map((source) => resolve(cwd, source)),
+    { describeOnly: true },
+  );
   try {
     return {
       facts: emptyFacts(opened.vm),

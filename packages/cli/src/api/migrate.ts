@@ -5,7 +5,23 @@
 import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { BlockedError, CORE_VERSION, Hyper2kvmError, isBlocked, planToJson, summarizeError, timed, type ConvertJob, type EmittedFile, type OutputDisk, type Plan, type ProgressEvent, type VerifyResult, type VmDescription, type Hyper2kvmConfig } from '@hyper2kvm/core';
+import {
+  BlockedError,
+  CORE_VERSION,
+  Hyper2kvmError,
+  isBlocked,
+  planToJson,
+  summarizeError,
+  timed,
+  type ConvertJob,
+  type EmittedFile,
+  type OutputDisk,
+  type Plan,
+  type ProgressEvent,
+  type VerifyResult,
+  type VmDescription,
+  type Hyper2kvmConfig,
+} from '@hyper2kvm/core';
 import { StagedConversion, convertDisk } from '@hyper2kvm/disk';
 import { writeFileAtomic } from './atomic-write.js';
 import { jsonText } from '../output.js';
@@ -71,7 +87,10 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       );
     });
   };
-  const outputExisted = await stat(outputDir).then(() => true, () => false);
+  const outputExisted = await stat(outputDir).then(
+    () => true,
+    () => false,
+  );
   let run: RunContext;
   try {
     run = await startRun({ ...options, onDisksReady: startStaged });
@@ -138,12 +157,22 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     const facts = run.facts;
     const appliedPlan = plan;
     // The engine adds fix.changes, fix.fixOffline and fix.action:<key> (initramfs rebuild, grub…) beside fix.
-    await timed(run.timings, 'fix', () => run.engine.fix(run.session.guest, facts, appliedPlan, { backupDir: join(outputDir, 'backup'), timings: run.timings, ...(run.session.registry ? { registry: run.session.registry } : {}) }));
+    await timed(run.timings, 'fix', () =>
+      run.engine.fix(run.session.guest, facts, appliedPlan, {
+        backupDir: join(outputDir, 'backup'),
+        timings: run.timings,
+        ...(run.session.registry ? { registry: run.session.registry } : {}),
+      }),
+    );
     await timed(run.timings, 'release', () => run.session.release());
 
     const format = options.format ?? run.config.output.format;
     const compress = options.compress ?? run.config.output.compress;
-    const jobs: ConvertJob[] = run.session.overlays.map((overlay, index) => ({ index, overlayPath: overlay.path, outputPath: join(outputDir, `${name}-disk${index + 1}.${format}`) }));
+    const jobs: ConvertJob[] = run.session.overlays.map((overlay, index) => ({
+      index,
+      overlayPath: overlay.path,
+      outputPath: join(outputDir, `${name}-disk${index + 1}.${format}`),
+    }));
     const outputs: OutputDisk[] = [];
     report.outputs = outputs;
     run.engine.builtInHooks(CONVERTER).convert.tapPromise(CONVERTER, async (context) => {
@@ -176,7 +205,14 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
             onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
           });
         }
-        context.outputs.push({ index: job.index, path: result.path, format: context.format, bytes: result.bytes, virtualSize: overlay.virtualSize, ...(result.sha256 ? { sha256: result.sha256 } : {}) });
+        context.outputs.push({
+          index: job.index,
+          path: result.path,
+          format: context.format,
+          bytes: result.bytes,
+          virtualSize: overlay.virtualSize,
+          ...(result.sha256 ? { sha256: result.sha256 } : {}),
+        });
       }
     });
     progress({ step: 'convert', percent: 0 });
@@ -207,7 +243,13 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
 
     if (options.verify) {
       progress({ step: 'verify' });
-      const context: { result?: VerifyResult } & Parameters<typeof run.engine.verify>[0] = { name, outputDir, facts, outputs: report.outputs, logger: run.logger };
+      const context: { result?: VerifyResult } & Parameters<typeof run.engine.verify>[0] = {
+        name,
+        outputDir,
+        facts,
+        outputs: report.outputs,
+        logger: run.logger,
+      };
       await timed(run.timings, 'verify', () => run.engine.verify(context));
       if (!context.result) throw new Hyper2kvmError('NO_VERIFIER', 'verify was asked for but no enabled plugin verifies boots');
       report.verify = context.result;

@@ -16,7 +16,11 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
   const timings: Record<string, number> = {};
   const step = <T>(name: string, run: () => Promise<T>): Promise<T> => timed(timings, name, run);
   const source = await step('source', () =>
-    openSource(paths, { scratchDir: join(options.workDir, 'source'), ...(options.verifyChecksums === undefined ? {} : { verifyChecksums: options.verifyChecksums }), ...(options.onProgress ? { onProgress: options.onProgress } : {}) }),
+    openSource(paths, {
+      scratchDir: join(options.workDir, 'source'),
+      ...(options.verifyChecksums === undefined ? {} : { verifyChecksums: options.verifyChecksums }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    }),
   );
   const vm = source.vm;
   let appliance: GuestfsAppliance | undefined;
@@ -40,7 +44,8 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
   };
   // Verification reads the export while the appliance starts: the two overlap.
   const verifyStarted = performance.now();
-  if (source.integrity.bytesToRead > 0) options.logger.info(`verifying the export's checksums (${formatBytes(source.integrity.bytesToRead)}) while the appliance starts`);
+  if (source.integrity.bytesToRead > 0)
+    options.logger.info(`verifying the export's checksums (${formatBytes(source.integrity.bytesToRead)}) while the appliance starts`);
   const verified: Promise<SourceIntegrity> = source.integrity.verify().finally(() => {
     timings['verifyChecksums'] = Math.round(performance.now() - verifyStarted);
   });

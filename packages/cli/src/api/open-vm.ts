@@ -17,12 +17,27 @@ export async function openVm(sources: string[], options: OpenVmOptions): Promise
   if (sources.length === 0) throw new InputError('(no source)', 'name the exported VM: its OVA, OVF, VMX, a folder holding one, or its disk files');
   const roots = sources.filter((source) => source.startsWith(GUEST_ROOT_PREFIX));
   if (roots.length === 0) {
-    return openDiskVm(sources.map((source) => resolve(source)), options);
+    return openDiskVm(
+      sources.map((source) => resolve(source)),
+      options,
+    );
   }
   if (sources.length !== 1) throw new InputError(sources.join(', '), 'a guest root folder (dir:) must be the only source');
   const root = resolve(sources[0]!.slice(GUEST_ROOT_PREFIX.length));
-  const isFolder = await stat(root).then((stats) => stats.isDirectory(), () => false);
+  const isFolder = await stat(root).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
   if (!isFolder) throw new InputError(root, 'is not a folder (dir: names a folder holding a guest root file system)');
   const guest = new DirectoryGuest(root);
-  return { guest, hints: {}, overlays: [], applianceLaunches: 0, timings: {}, verified: Promise.resolve(undefined), release: async () => undefined, close: async () => undefined };
+  return {
+    guest,
+    hints: {},
+    overlays: [],
+    applianceLaunches: 0,
+    timings: {},
+    verified: Promise.resolve(undefined),
+    release: async () => undefined,
+    close: async () => undefined,
+  };
 }

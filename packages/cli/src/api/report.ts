@@ -1,5 +1,15 @@
 /** The run report: report.json for machines, report.md for people. */
-import { formatBytes, renderChange, renderPlan, type EmittedFile, type GuestFacts, type OutputDisk, type Plan, type SourceIntegrity, type VerifyResult } from '@hyper2kvm/core';
+import {
+  formatBytes,
+  renderChange,
+  renderPlan,
+  type EmittedFile,
+  type GuestFacts,
+  type OutputDisk,
+  type Plan,
+  type SourceIntegrity,
+  type VerifyResult,
+} from '@hyper2kvm/core';
 import type { planToJson } from '@hyper2kvm/core';
 
 export type RunStatus = 'converted' | 'failed' | 'blocked' | 'planned';
@@ -37,7 +47,9 @@ export function describeIntegrity(integrity: SourceIntegrity): string {
   const states: Record<SourceIntegrity['verification'], string> = {
     verified: `${integrity.checks.length} file(s) verified${manifest}`,
     skipped: `checksum verification SKIPPED (--no-verify-checksums): ${integrity.checks.length} file(s) listed${manifest} not checked`,
-    'not-checked': integrity.manifest ? `${integrity.checks.length} file(s) listed${manifest}, not checked by this command` : 'not checked by this command (only the descriptors were read)',
+    'not-checked': integrity.manifest
+      ? `${integrity.checks.length} file(s) listed${manifest}, not checked by this command`
+      : 'not checked by this command (only the descriptors were read)',
     'no-manifest': 'no manifest: files not checked',
     none: 'not a package (no manifest to check)',
   };
@@ -50,15 +62,30 @@ export function renderReportMarkdown(report: RunReport, plan: Plan | null): stri
   out.push(`# hyper2kvm report: ${report.name}`, '');
   out.push(`- **Status:** ${report.status}${report.error ? ` — ${report.error.message}` : ''}`);
   const facts = report.facts;
-  if (facts) out.push(`- **Guest:** ${facts.os.productName ?? facts.os.type} (${facts.os.arch}), firmware ${facts.firmware}${facts.os.hostname ? `, hostname ${facts.os.hostname}` : ''}`);
+  if (facts)
+    out.push(
+      `- **Guest:** ${facts.os.productName ?? facts.os.type} (${facts.os.arch}), firmware ${facts.firmware}${facts.os.hostname ? `, hostname ${facts.os.hostname}` : ''}`,
+    );
   out.push(`- **Source:** ${report.source.files.join(', ')} (${report.source.container})`);
   out.push(`- **Integrity:** ${describeIntegrity(report.source.integrity)}`);
-  for (const disk of report.source.disks) if (disk.chain) out.push(`- **Snapshot chain:** ${disk.chain.map((layer) => layer.split('/').pop()).join(' → ')} (newest first; the newest state is migrated)`);
-  for (const output of report.outputs) out.push(`- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk${output.sha256 ? `, sha256 ${output.sha256.slice(0, 16)}…` : ''})`);
+  for (const disk of report.source.disks)
+    if (disk.chain)
+      out.push(`- **Snapshot chain:** ${disk.chain.map((layer) => layer.split('/').pop()).join(' → ')} (newest first; the newest state is migrated)`);
+  for (const output of report.outputs)
+    out.push(
+      `- **Disk ${output.index + 1}:** ${output.path} (${output.format}, ${formatBytes(output.bytes)} on disk${output.sha256 ? `, sha256 ${output.sha256.slice(0, 16)}…` : ''})`,
+    );
   for (const file of report.emitted) out.push(`- **${file.description}:** ${file.path}`);
-  if (report.verify) out.push(`- **Verify:** ${report.verify.booted ? 'booted' : 'did not boot'}, network ${report.verify.network ? `up (${report.verify.addresses.join(', ')})` : 'down'}`);
+  if (report.verify)
+    out.push(
+      `- **Verify:** ${report.verify.booted ? 'booted' : 'did not boot'}, network ${report.verify.network ? `up (${report.verify.addresses.join(', ')})` : 'down'}`,
+    );
   out.push(`- **Appliance launches:** ${report.applianceLaunches}`);
-  out.push(`- **Time:** ${Object.entries(report.timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
+  out.push(
+    `- **Time:** ${Object.entries(report.timings)
+      .map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ')}`,
+  );
   out.push('');
   if (plan) {
     out.push(`## Changes (${plan.changes.length})`, '');

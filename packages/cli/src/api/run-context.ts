@@ -2,7 +2,24 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { CORE_VERSION, Engine, inspectGuestFacts, parseNetworkTarget, silentLogger, timed, type GuestFacts, type Hyper2kvmConfig, type LoadedPlugin, type Logger, type NetworkMap, type Plan, type PluginEntry, type ProgressEvent, type RunSettings, type VmDescription } from '@hyper2kvm/core';
+import {
+  CORE_VERSION,
+  Engine,
+  inspectGuestFacts,
+  parseNetworkTarget,
+  silentLogger,
+  timed,
+  type GuestFacts,
+  type Hyper2kvmConfig,
+  type LoadedPlugin,
+  type Logger,
+  type NetworkMap,
+  type Plan,
+  type PluginEntry,
+  type ProgressEvent,
+  type RunSettings,
+  type VmDescription,
+} from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
 import { GUEST_ROOT_PREFIX, openVm, type VmSession } from './open-vm.js';
 
@@ -58,14 +75,20 @@ export interface RunContext {
 /** The sources as `openVm` takes them: paths resolved from `cwd`, a guest root as `dir:PATH`. */
 export function resolveSources(options: Pick<CommonRunOptions, 'sources' | 'guestRoot'>, cwd: string): string[] {
   if (options.guestRoot !== undefined) return [`${GUEST_ROOT_PREFIX}${resolve(cwd, options.guestRoot)}`];
-  return options.sources.map((source) => (source.startsWith(GUEST_ROOT_PREFIX) ? `${GUEST_ROOT_PREFIX}${resolve(cwd, source.slice(GUEST_ROOT_PREFIX.length))}` : resolve(cwd, source)));
+  return options.sources.map((source) =>
+    source.startsWith(GUEST_ROOT_PREFIX) ? `${GUEST_ROOT_PREFIX}${resolve(cwd, source.slice(GUEST_ROOT_PREFIX.length))}` : resolve(cwd, source),
+  );
 }
 
 /**
  * The settings plugins read, resolved here and only here: the command line
  * over the config file (relative to its folder) over the environment.
  */
-export function runSettings(options: Pick<CommonRunOptions, 'virtioWin'>, loaded: { config: Hyper2kvmConfig; filePath: string | null }, cwd: string): RunSettings {
+export function runSettings(
+  options: Pick<CommonRunOptions, 'virtioWin'>,
+  loaded: { config: Hyper2kvmConfig; filePath: string | null },
+  cwd: string,
+): RunSettings {
   const fromConfig = loaded.config.virtioWin === undefined ? undefined : resolve(loaded.filePath ? dirname(loaded.filePath) : cwd, loaded.config.virtioWin);
   const fromEnvironment = process.env['VIRTIO_WIN'] ? resolve(cwd, process.env['VIRTIO_WIN']) : undefined;
   const virtioWin = options.virtioWin !== undefined ? resolve(cwd, options.virtioWin) : (fromConfig ?? fromEnvironment);
@@ -87,7 +110,11 @@ export function networkMapOf(config: Hyper2kvmConfig, overrides: NetworkMap = {}
 export async function startRun(options: CommonRunOptions): Promise<RunContext> {
   const logger = options.logger ?? silentLogger();
   const cwd = options.cwd ?? process.cwd();
-  const { loaded, plugins } = await setupRun({ cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ...(options.plugins ? { plugins: options.plugins } : {}) });
+  const { loaded, plugins } = await setupRun({
+    cwd,
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.plugins ? { plugins: options.plugins } : {}),
+  });
   const engine = new Engine({ plugins, logger, coreVersion: CORE_VERSION, settings: runSettings(options, loaded, cwd) });
   if (options.workDir !== undefined) await mkdir(options.workDir, { recursive: true });
   const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'hyper2kvm-work-'));
@@ -112,10 +139,25 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
     Object.assign(timings, session.timings);
     const opened = session;
     const facts = await timed(timings, 'inspect', async () => {
-      const base = await inspectGuestFacts(opened.guest, { ...(opened.vm ? { vm: opened.vm } : {}), hints: opened.hints, ...(opened.registry ? { registry: opened.registry } : {}) });
+      const base = await inspectGuestFacts(opened.guest, {
+        ...(opened.vm ? { vm: opened.vm } : {}),
+        hints: opened.hints,
+        ...(opened.registry ? { registry: opened.registry } : {}),
+      });
       return engine.inspect(opened.guest, base);
     });
-    return { config: loaded.config, plugins, engine, session, facts, logger, workDir, timings, networkMap: networkMapOf(loaded.config, options.networkMap), dispose };
+    return {
+      config: loaded.config,
+      plugins,
+      engine,
+      session,
+      facts,
+      logger,
+      workDir,
+      timings,
+      networkMap: networkMapOf(loaded.config, options.networkMap),
+      dispose,
+    };
   } catch (error) {
     await dispose();
     throw error;
@@ -125,6 +167,9 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
 /** Runs the plugins' `plan` with the guest's registry and the export's own findings heading the plan. */
 export async function planRun(run: RunContext): Promise<Plan> {
   return timed(run.timings, 'plan', () =>
-    run.engine.plan(run.session.guest, run.facts, { ...(run.session.registry ? { registry: run.session.registry } : {}), findings: run.session.source?.findings ?? [] }),
+    run.engine.plan(run.session.guest, run.facts, {
+      ...(run.session.registry ? { registry: run.session.registry } : {}),
+      findings: run.session.source?.findings ?? [],
+    }),
   );
 }

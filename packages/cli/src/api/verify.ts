@@ -56,7 +56,8 @@ export interface VerifyRunOptions {
 /** Boots the VM once and returns the verdict. The disks themselves are never written. */
 export async function verify(options: VerifyRunOptions): Promise<VerifyResult> {
   const cwd = options.cwd ?? process.cwd();
-  if ((options.dir === undefined) === (options.disk === undefined)) throw new UsageError('verify: give either an output folder or --disk FILE (see hyper2kvm verify --help)');
+  if ((options.dir === undefined) === (options.disk === undefined))
+    throw new UsageError('verify: give either an output folder or --disk FILE (see hyper2kvm verify --help)');
   const verifier = await loadVerifier();
   let machine: unknown;
   try {

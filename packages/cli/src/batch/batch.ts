@@ -38,7 +38,9 @@ export interface BatchOptions {
 
 /** Where a batch keeps its state unless the file names one: beside it, named after it. */
 export function defaultStatePath(batch: LoadedBatchFile): string {
-  return batch.file.state_file ? resolve(batch.baseDir, batch.file.state_file) : join(batch.baseDir, `.hyper2kvm-batch-${basename(batch.path, extname(batch.path))}.json`);
+  return batch.file.state_file
+    ? resolve(batch.baseDir, batch.file.state_file)
+    : join(batch.baseDir, `.hyper2kvm-batch-${basename(batch.path, extname(batch.path))}.json`);
 }
 
 /** Loads the main config and every group's plugins before any VM starts, so a typo fails the batch at once (exit 2). */
@@ -53,7 +55,9 @@ async function checkPlugins(batch: LoadedBatchFile, groups: BatchGroup[], config
       if (!(error instanceof ConfigError)) throw error;
       // loadPlugins names paths from `plugins[…]`; here they live under the group.
       const from = `${batch.displayName}: plugins`;
-      problems.push(...error.problems.map((line) => (line.startsWith(from) ? `${batch.displayName}: migrations[${group.index}].plugins${line.slice(from.length)}` : line)));
+      problems.push(
+        ...error.problems.map((line) => (line.startsWith(from) ? `${batch.displayName}: migrations[${group.index}].plugins${line.slice(from.length)}` : line)),
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -75,7 +79,8 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
   const cwd = options.cwd ?? process.cwd();
   const emit = options.onEvent ?? (() => undefined);
   const dryRun = options.dryRun === true;
-  if (options.parallel !== undefined && !(Number.isInteger(options.parallel) && options.parallel >= 1)) throw new UsageError(`batch: --parallel must be a whole number of at least 1, got ${String(options.parallel)}`);
+  if (options.parallel !== undefined && !(Number.isInteger(options.parallel) && options.parallel >= 1))
+    throw new UsageError(`batch: --parallel must be a whole number of at least 1, got ${String(options.parallel)}`);
   if (dryRun && options.resume) throw new UsageError('batch: --dry-run and --resume do not go together (a dry run writes no state)');
 
   const batchFile = await loadBatchFile(options.file, cwd);
@@ -94,7 +99,8 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
   } else {
     const statePath = defaultStatePath(batchFile);
     const earlier = await BatchState.read(statePath);
-    if (earlier && !options.resume) throw new UsageError(`batch: ${statePath} records an earlier run of this batch: pass --resume to continue it, or delete the file to start over`);
+    if (earlier && !options.resume)
+      throw new UsageError(`batch: ${statePath} records an earlier run of this batch: pass --resume to continue it, or delete the file to start over`);
     if (!earlier && options.resume) warnings.push(`no state file at ${statePath}: nothing to resume, every VM runs`);
     state = earlier ?? BatchState.create(statePath, batchFile.path);
     for (const group of groups) {
@@ -102,12 +108,27 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
         const record = state.vm(vm.id);
         const problem = record ? await verifyOutputs(record) : 'never ran';
         if (record && problem === null) {
-          Object.assign(results.get(vm.id)!, { status: 'skipped', ms: record.ms ?? 0, diskBytes: record.diskBytes ?? 0, ...(record.os ? { os: record.os } : {}), ...(record.report ? { reportPath: record.report } : {}) });
+          Object.assign(results.get(vm.id)!, {
+            status: 'skipped',
+            ms: record.ms ?? 0,
+            diskBytes: record.diskBytes ?? 0,
+            ...(record.os ? { os: record.os } : {}),
+            ...(record.report ? { reportPath: record.report } : {}),
+          });
           continue;
         }
         toRun.add(vm.id);
         // A VM found `running` was interrupted by a kill; keep its history, mark it to do.
-        state.document.vms[vm.id] = { group: vm.group, name: vm.name, sources: vm.sources, outputDir: vm.outputDir, status: 'pending', attempts: record?.attempts ?? 0, outputs: [], ...(record?.error ? { error: record.error } : {}) };
+        state.document.vms[vm.id] = {
+          group: vm.group,
+          name: vm.name,
+          sources: vm.sources,
+          outputDir: vm.outputDir,
+          status: 'pending',
+          attempts: record?.attempts ?? 0,
+          outputs: [],
+          ...(record?.error ? { error: record.error } : {}),
+        };
       }
     }
     await state.save();
@@ -124,7 +145,8 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
     warnings,
     dryRun,
   });
-  for (const [id, result] of results) if (result.status === 'skipped') emit({ type: 'vm-skip', vm: id, reason: 'converted earlier, outputs verified by sha256' });
+  for (const [id, result] of results)
+    if (result.status === 'skipped') emit({ type: 'vm-skip', vm: id, reason: 'converted earlier, outputs verified by sha256' });
 
   const work = async (vm: BatchVm): Promise<void> => {
     const group = groups.find((candidate) => candidate.name === vm.group)!;
@@ -141,7 +163,14 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
       // The state knows the VM only if this batch planned it before, so its folder is ours to empty.
       ownsOutputDir: previous !== undefined,
       verbose: options.verbose === true,
-      onProgress: (event) => emit({ type: 'vm-progress', vm: vm.id, step: event.step, ...(event.percent !== undefined ? { percent: event.percent } : {}), ...(event.message ? { message: event.message } : {}) }),
+      onProgress: (event) =>
+        emit({
+          type: 'vm-progress',
+          vm: vm.id,
+          step: event.step,
+          ...(event.percent !== undefined ? { percent: event.percent } : {}),
+          ...(event.message ? { message: event.message } : {}),
+        }),
       ...(configFile ? { configFile } : {}),
     });
     Object.assign(results.get(vm.id)!, {
@@ -169,7 +198,14 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
         ...(outcome.error ? { error: outcome.error } : {}),
       });
     }
-    emit({ type: 'vm-end', vm: vm.id, status: outcome.status, ms: outcome.ms, ...(outcome.os ? { os: outcome.os } : {}), ...(outcome.error ? { error: outcome.error.message } : {}) });
+    emit({
+      type: 'vm-end',
+      vm: vm.id,
+      status: outcome.status,
+      ms: outcome.ms,
+      ...(outcome.os ? { os: outcome.os } : {}),
+      ...(outcome.error ? { error: outcome.error.message } : {}),
+    });
   };
 
   const schedulable = groups.map((group) => ({ parallel: group.parallel, concurrent: group.concurrent, items: group.vms.filter((vm) => toRun.has(vm.id)) }));

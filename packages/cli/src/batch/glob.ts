@@ -44,7 +44,13 @@ async function directoryEntries(path: string): Promise<{ name: string; directory
     const out: { name: string; directory: boolean }[] = [];
     for (const entry of entries) {
       // Follow symlinks: export folders are often links to mounted shares.
-      const directory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(join(path, entry.name)).then((s) => s.isDirectory(), () => false)));
+      const directory =
+        entry.isDirectory() ||
+        (entry.isSymbolicLink() &&
+          (await stat(join(path, entry.name)).then(
+            (s) => s.isDirectory(),
+            () => false,
+          )));
       out.push({ name: entry.name, directory });
     }
     return out;

@@ -30,7 +30,9 @@ export function batchProgressPrinter(io: CommandIO, options: { json: boolean; qu
     const finished = done.converted + done.skipped + done.planned;
     const lines = [
       `batch: ${finished}/${total} done, ${running.size} running, ${done.failed} failed, ${done.blocked} blocked, ${total - finished - running.size - done.failed - done.blocked} waiting — ${formatDuration(now - batchStart)}`,
-      ...[...running].map(([vm, state]) => `  ${vm}: ${state.step}${state.percent !== undefined ? ` ${Math.floor(state.percent)}%` : ''} (${formatDuration(now - state.since)})`),
+      ...[...running].map(
+        ([vm, state]) => `  ${vm}: ${state.step}${state.percent !== undefined ? ` ${Math.floor(state.percent)}%` : ''} (${formatDuration(now - state.since)})`,
+      ),
     ];
     const width = (io.stderr as NodeJS.WriteStream).columns ?? 120;
     const move = drawnLines > 0 ? `\x1b[${drawnLines}F` : '';
@@ -51,7 +53,9 @@ export function batchProgressPrinter(io: CommandIO, options: { json: boolean; qu
     switch (event.type) {
       case 'batch-start':
         total = event.total;
-        say(`batch: ${event.total} VM(s), ${event.toRun} to ${event.dryRun ? 'plan' : 'run'}${event.skipped ? `, ${event.skipped} already converted` : ''}; at most ${event.parallel ?? 'each group\'s parallel'} at once; stages ${event.stages.map((stage) => stage.join(' + ')).join(' → ')}`);
+        say(
+          `batch: ${event.total} VM(s), ${event.toRun} to ${event.dryRun ? 'plan' : 'run'}${event.skipped ? `, ${event.skipped} already converted` : ''}; at most ${event.parallel ?? "each group's parallel"} at once; stages ${event.stages.map((stage) => stage.join(' + ')).join(' → ')}`,
+        );
         for (const warning of event.warnings) say(`warning: ${warning}`);
         break;
       case 'vm-skip':
@@ -76,7 +80,9 @@ export function batchProgressPrinter(io: CommandIO, options: { json: boolean; qu
       case 'vm-end':
         running.delete(event.vm);
         if (event.status !== 'pending') done[event.status]++;
-        say(`${event.status === 'converted' || event.status === 'planned' ? '✓' : '✗'} ${event.vm}: ${event.status} in ${formatDuration(event.ms)}${event.error ? ` — ${event.error}` : ''}`);
+        say(
+          `${event.status === 'converted' || event.status === 'planned' ? '✓' : '✗'} ${event.vm}: ${event.status} in ${formatDuration(event.ms)}${event.error ? ` — ${event.error}` : ''}`,
+        );
         break;
       case 'batch-end':
         if (io.interactive && drawnLines > 0) draw(true);

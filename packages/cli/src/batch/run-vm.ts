@@ -5,7 +5,16 @@
  */
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BlockedError, CORE_VERSION, createRunLogger, Hyper2kvmError, summarizeError, type Finding, type GuestFacts, type ProgressEvent } from '@hyper2kvm/core';
+import {
+  BlockedError,
+  CORE_VERSION,
+  createRunLogger,
+  Hyper2kvmError,
+  summarizeError,
+  type Finding,
+  type GuestFacts,
+  type ProgressEvent,
+} from '@hyper2kvm/core';
 import { writeFileAtomic } from '../api/atomic-write.js';
 import { migrate } from '../api/migrate.js';
 import { renderReportMarkdown, type RunReport } from '../api/report.js';
@@ -64,7 +73,11 @@ export function describeOs(facts: GuestFacts | null | undefined): string | undef
 async function prepareOutputDir(vm: BatchVm, ownsOutputDir: boolean): Promise<void> {
   const entries = await readdir(vm.outputDir).catch(() => null);
   if (entries && entries.length > 0) {
-    if (!ownsOutputDir) throw new Hyper2kvmError('OUTPUT_NOT_EMPTY', `${vm.outputDir}: the output folder is not empty and was not made by this batch; remove it or change output_dir`);
+    if (!ownsOutputDir)
+      throw new Hyper2kvmError(
+        'OUTPUT_NOT_EMPTY',
+        `${vm.outputDir}: the output folder is not empty and was not made by this batch; remove it or change output_dir`,
+      );
     await Promise.all(entries.map((entry) => rm(join(vm.outputDir, entry), { recursive: true, force: true })));
   }
   await mkdir(vm.outputDir, { recursive: true });
@@ -160,7 +173,11 @@ export async function runVm(options: RunVmOptions): Promise<VmOutcome> {
     for (const file of report.emitted) outputs.push({ path: file.path, bytes: (await stat(file.path)).size, sha256: await sha256File(file.path) });
   }
   // A blocked or failed run threw, but migrate may still have written what it found.
-  if (!report && reportPath) report = await readFile(reportPath, 'utf8').then((text) => JSON.parse(text) as RunReport, () => null);
+  if (!report && reportPath)
+    report = await readFile(reportPath, 'utf8').then(
+      (text) => JSON.parse(text) as RunReport,
+      () => null,
+    );
   const os = describeOs(report?.facts);
   return {
     status,

@@ -30,7 +30,12 @@ export function stagesOf<G extends { concurrent: boolean }>(groups: G[]): G[][] 
  * (a VM's failure is its result); `shouldStart` lets the caller stop
  * launching new items (e.g. on SIGINT) while running ones finish.
  */
-export async function runScheduled<T>(groups: SchedulableGroup<T>[], cap: number, work: (item: T) => Promise<void>, shouldStart: () => boolean = () => true): Promise<void> {
+export async function runScheduled<T>(
+  groups: SchedulableGroup<T>[],
+  cap: number,
+  work: (item: T) => Promise<void>,
+  shouldStart: () => boolean = () => true,
+): Promise<void> {
   for (const stage of stagesOf(groups)) {
     const queues = stage.map((group) => ({ group, next: 0, running: 0 }));
     let running = 0;

@@ -10,8 +10,13 @@ import { ConfigError, displayPath, formatIssues, pluginEntrySchema, type PluginE
 
 const groupSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore, starting with a letter or digit').describe('group name, unique in the file'),
-    source_pattern: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('glob pattern(s) relative to the batch file; every match is one VM'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, dash and underscore, starting with a letter or digit')
+      .describe('group name, unique in the file'),
+    source_pattern: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .describe('glob pattern(s) relative to the batch file; every match is one VM'),
     output_dir: z.string().min(1).describe('each VM goes to <output_dir>/<vm-name>/'),
     parallel: z.int().min(1).max(64).default(1).describe('VMs of this group migrated at once'),
     concurrent: z.boolean().default(false).describe('start together with the previous group instead of after it'),
@@ -34,7 +39,12 @@ export const batchFileSchema = z
     const seen = new Map<string, number>();
     for (const [index, group] of file.migrations.entries()) {
       const first = seen.get(group.name);
-      if (first !== undefined) context.addIssue({ code: 'custom', path: ['migrations', index, 'name'], message: `duplicate group name ${JSON.stringify(group.name)} (also migrations[${first}])` });
+      if (first !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['migrations', index, 'name'],
+          message: `duplicate group name ${JSON.stringify(group.name)} (also migrations[${first}])`,
+        });
       else seen.set(group.name, index);
     }
   });
@@ -68,7 +78,9 @@ export async function loadBatchFile(path: string, cwd: string): Promise<LoadedBa
   try {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
-    throw new ConfigError([`${displayName}: cannot read the batch file: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`]);
+    throw new ConfigError([
+      `${displayName}: cannot read the batch file: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error)}`,
+    ]);
   }
   let raw: unknown;
   try {

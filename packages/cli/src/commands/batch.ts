@@ -41,7 +41,9 @@ Options:
   --parallel N        at most N VMs at once over all groups
   --resume            continue an interrupted or partly failed batch
   --dry-run           plan every VM and print the combined findings; writes nothing
-${COMMON_HELP.split('\n').filter((line) => !line.includes('--config')).join('\n')}`;
+${COMMON_HELP.split('\n')
+  .filter((line) => !line.includes('--config'))
+  .join('\n')}`;
 
 /** Exit codes of a batch stopped by a signal (128 + signal number). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -56,12 +58,14 @@ export async function batchCommand(argv: string[], io: CommandIO): Promise<numbe
     io.stdout.write(batchHelp + '\n');
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`batch: unexpected argument ${JSON.stringify(positionals[0])}; VMs come from the batch file (see hyper2kvm batch --help)`);
+  if (positionals.length > 0)
+    throw new UsageError(`batch: unexpected argument ${JSON.stringify(positionals[0])}; VMs come from the batch file (see hyper2kvm batch --help)`);
   const file = values.config;
   if (!file) throw new UsageError('batch: --config migrations.yaml is required (see hyper2kvm batch --help)');
   const parallelText = stringOption(values, 'parallel');
   const parallel = parallelText === undefined ? undefined : Number(parallelText);
-  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new UsageError(`batch: --parallel must be a whole number of at least 1, got ${JSON.stringify(parallelText)}`);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1))
+    throw new UsageError(`batch: --parallel must be a whole number of at least 1, got ${JSON.stringify(parallelText)}`);
 
   // On SIGINT/SIGTERM, VMs in flight are recorded as interrupted and the process ends at once:
   // a half-migrated VM never leaves final outputs, and --resume reruns it.

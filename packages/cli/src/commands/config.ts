@@ -25,7 +25,11 @@ export async function configCommand(argv: string[], io: CommandIO): Promise<numb
     return 0;
   }
   const { loaded, plugins } = await setupRun({ cwd: io.cwd, ...(values.config ? { configFile: values.config } : {}) });
-  const effective = { file: loaded.filePath, ...loaded.config, plugins: plugins.map(({ plugin, options }) => ({ plugin: plugin.name, version: plugin.version, options })) };
+  const effective = {
+    file: loaded.filePath,
+    ...loaded.config,
+    plugins: plugins.map(({ plugin, options }) => ({ plugin: plugin.name, version: plugin.version, options })),
+  };
   if (values.json) printJson(io, effective);
   else io.stdout.write(`Config: ${loaded.displayName} (valid)\n${JSON.stringify(effective, null, 2)}\n`);
   return 0;

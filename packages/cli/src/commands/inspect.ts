@@ -25,9 +25,14 @@ ${COMMON_HELP}`;
 /** The VM's hardware, as its OVF or VMX describes it. */
 export function describeHardware(vm: VmDescription): string[] {
   const lines: string[] = [];
-  const cpus = vm.vcpus === undefined ? 'vCPUs not given' : `${vm.vcpus} vCPU${vm.topology ? ` (${vm.topology.sockets} socket(s) × ${vm.topology.cores} core(s) × ${vm.topology.threads} thread(s))` : ''}`;
+  const cpus =
+    vm.vcpus === undefined
+      ? 'vCPUs not given'
+      : `${vm.vcpus} vCPU${vm.topology ? ` (${vm.topology.sockets} socket(s) × ${vm.topology.cores} core(s) × ${vm.topology.threads} thread(s))` : ''}`;
   lines.push(`VM:          ${vm.name ?? '(unnamed)'} from ${vm.origin}${vm.descriptorPath ? ` (${vm.descriptorPath})` : ''}`);
-  lines.push(`Hardware:    ${cpus}, ${vm.memoryMiB === undefined ? 'memory not given' : `${vm.memoryMiB} MiB`}${vm.firmware ? `, ${vm.firmware === 'uefi' ? `UEFI${vm.secureBoot ? ' with Secure Boot' : ''}` : 'BIOS'}` : ''}${vm.vtpm ? ', virtual TPM' : ''}`);
+  lines.push(
+    `Hardware:    ${cpus}, ${vm.memoryMiB === undefined ? 'memory not given' : `${vm.memoryMiB} MiB`}${vm.firmware ? `, ${vm.firmware === 'uefi' ? `UEFI${vm.secureBoot ? ' with Secure Boot' : ''}` : 'BIOS'}` : ''}${vm.vtpm ? ', virtual TPM' : ''}`,
+  );
   if (vm.genid) lines.push(`Generation:  ${vm.genid}`);
   for (const [index, disk] of vm.disks.entries()) {
     const where = disk.controller ? ` on ${disk.controller}${disk.address ? ` ${disk.address.bus}:${disk.address.unit}` : ''}` : '';
@@ -36,7 +41,9 @@ export function describeHardware(vm: VmDescription): string[] {
     lines.push(`Disk ${index + 1}:      ${place} (${disk.format}, ${formatBytes(disk.virtualSize)}${where}${chain})`);
   }
   for (const [index, cdrom] of (vm.cdroms ?? []).entries()) {
-    lines.push(`CD-ROM ${index + 1}:    ${cdrom.controller}${cdrom.address ? ` ${cdrom.address.bus}:${cdrom.address.unit}` : ''}${cdrom.image ? ` with ${cdrom.image}` : ', empty'}`);
+    lines.push(
+      `CD-ROM ${index + 1}:    ${cdrom.controller}${cdrom.address ? ` ${cdrom.address.bus}:${cdrom.address.unit}` : ''}${cdrom.image ? ` with ${cdrom.image}` : ', empty'}`,
+    );
   }
   for (const [index, nic] of vm.nics.entries()) {
     lines.push(`NIC ${index + 1}:       ${nic.model ?? 'unknown model'}${nic.mac ? ` ${nic.mac}` : ''}${nic.network ? ` on "${nic.network}"` : ''}`);
@@ -58,12 +65,16 @@ export function describeFacts(facts: GuestFacts): string {
   const linux = facts.linux;
   if (linux) {
     lines.push(`Distro:      ${linux.distro} ${linux.version.major}.${linux.version.minor} (family ${linux.family})`);
-    lines.push(`Bootloader:  ${linux.bootloader}${linux.bls ? ' with BLS entries' : ''}${linux.bootloaderConfigs.length ? ` (${linux.bootloaderConfigs.join(', ')})` : ''}`);
+    lines.push(
+      `Bootloader:  ${linux.bootloader}${linux.bls ? ' with BLS entries' : ''}${linux.bootloaderConfigs.length ? ` (${linux.bootloaderConfigs.join(', ')})` : ''}`,
+    );
     lines.push(`Initramfs:   ${linux.initramfsTool}`);
     for (const kernel of linux.kernels) {
       const virtio = kernel.virtioBuiltIn ? 'virtio built in' : kernel.virtioModules.length ? `virtio modules: ${kernel.virtioModules.join(' ')}` : 'NO virtio';
       const carries = kernel.initramfsHasVirtio === undefined ? 'unknown' : kernel.initramfsHasVirtio ? 'yes' : 'no';
-      lines.push(`Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs} (virtio in it: ${carries})` : ' no initramfs'}`);
+      lines.push(
+        `Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs} (virtio in it: ${carries})` : ' no initramfs'}`,
+      );
     }
     const flavours = Object.entries(linux.network).map(([flavour, files]) => `${flavour} (${files.join(', ')})`);
     lines.push(`Network:     ${flavours.length ? flavours.join('; ') : 'no configuration found'}`);
@@ -72,11 +83,15 @@ export function describeFacts(facts: GuestFacts): string {
   }
   const windows = facts.windows;
   if (windows) {
-    lines.push(`Windows:     ${windows.productName}${windows.editionId ? ` [${windows.editionId}]` : ''} (NT ${windows.ntVersion}, build ${windows.build}, ${windows.installationType})`);
+    lines.push(
+      `Windows:     ${windows.productName}${windows.editionId ? ` [${windows.editionId}]` : ''} (NT ${windows.ntVersion}, build ${windows.build}, ${windows.installationType})`,
+    );
     lines.push(`System root: ${windows.systemRoot}`);
     lines.push(`Control set: ${windows.currentControlSet} of ${windows.controlSets.join(', ')}`);
     lines.push(`Drivers:     ${windows.hasDriverDatabase ? 'DriverDatabase' : 'no DriverDatabase (CriticalDeviceDatabase era)'}`);
-    lines.push(`Hibernation: ${windows.hibernated ? 'HIBERNATED (hiberfil.sys holds a saved system)' : 'not hibernated'}; fast startup ${windows.fastStartup ? 'ON' : 'off'}`);
+    lines.push(
+      `Hibernation: ${windows.hibernated ? 'HIBERNATED (hiberfil.sys holds a saved system)' : 'not hibernated'}; fast startup ${windows.fastStartup ? 'ON' : 'off'}`,
+    );
     lines.push(`Tools:       ${windows.vmwareToolsInstalled ? 'VMware Tools installed' : 'no VMware Tools'}`);
   }
   if (facts.vm) lines.push(...describeHardware(facts.vm));
@@ -91,7 +106,14 @@ export async function inspectCommand(argv: string[], io: CommandIO): Promise<num
   }
   const logger = commandLogger(io, values);
   const hardwareOnly = values['hardware-only'] === true;
-  const result = await inspect({ ...sourceOptions(values, positionals, io.cwd), cwd: io.cwd, logger, hardwareOnly, onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }), ...(values.config ? { configFile: values.config } : {}) });
+  const result = await inspect({
+    ...sourceOptions(values, positionals, io.cwd),
+    cwd: io.cwd,
+    logger,
+    hardwareOnly,
+    onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }),
+    ...(values.config ? { configFile: values.config } : {}),
+  });
   // Like every command's --json error, the problem is also under `error`, beside the hardware.
   if (values.json) printJson(io, result.problem ? { ...result, error: result.problem } : result);
   else {

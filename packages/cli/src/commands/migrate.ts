@@ -55,7 +55,8 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
   const dryRun = values['dry-run'] === true;
   if (!output && !dryRun) throw new UsageError('migrate: --output DIR is required (see hyper2kvm migrate --help)');
   const format = stringOption(values, 'format');
-  if (format !== undefined && format !== 'qcow2' && format !== 'raw') throw new UsageError(`migrate: --format must be qcow2 or raw, got ${JSON.stringify(format)}`);
+  if (format !== undefined && format !== 'qcow2' && format !== 'raw')
+    throw new UsageError(`migrate: --format must be qcow2 or raw, got ${JSON.stringify(format)}`);
   const virtioWin = stringOption(values, 'virtio-win');
   const outputDir = resolve(io.cwd, output ?? '.');
   const logger = commandLogger(io, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
@@ -100,7 +101,6 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
   // A verify that was asked for and did not see the VM come up fails the run.
   return report.verify && !(report.verify.booted && report.verify.network) ? 1 : 0;
 }
-
 
 function networkMapValues(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((entry): entry is string => typeof entry === 'string') : typeof value === 'string' ? [value] : [];

@@ -26,7 +26,14 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   }
   const logger = commandLogger(io, values);
   const virtioWin = stringOption(values, 'virtio-win');
-  const result = await plan({ ...sourceOptions(values, positionals, io.cwd), ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}), cwd: io.cwd, logger, onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }), ...(values.config ? { configFile: values.config } : {}) });
+  const result = await plan({
+    ...sourceOptions(values, positionals, io.cwd),
+    ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
+    cwd: io.cwd,
+    logger,
+    onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }),
+    ...(values.config ? { configFile: values.config } : {}),
+  });
   if (values.json) printJson(io, result.document);
   else io.stdout.write(result.text);
   return result.document.plan.blocked ? 3 : 0;

@@ -33,10 +33,7 @@ ${COMMON_HELP}
 const BUSES = ['virtio', 'scsi', 'sata'] as const;
 
 function describe(result: VerifyResult): string {
-  const lines = [
-    `booted:   ${result.booted ? 'yes' : 'no'}`,
-    `network:  ${result.network ? `up (${result.addresses.join(', ')})` : 'not up'}`,
-  ];
+  const lines = [`booted:   ${result.booted ? 'yes' : 'no'}`, `network:  ${result.network ? `up (${result.addresses.join(', ')})` : 'not up'}`];
   if (result.detail) lines.push(`detail:   ${result.detail}`);
   if (result.console?.length) lines.push('console (last lines):', ...result.console.map((line) => `  | ${line}`));
   return lines.join('\n') + '\n';
@@ -64,7 +61,8 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     throw new UsageError(`verify: --timeout must be a whole number of seconds, got ${JSON.stringify(timeoutText)}`);
   }
   const mac = stringOption(values, 'mac');
-  if (mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UsageError(`verify: --mac must look like 52:54:00:12:34:56, got ${JSON.stringify(mac)}`);
+  if (mac !== undefined && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac))
+    throw new UsageError(`verify: --mac must look like 52:54:00:12:34:56, got ${JSON.stringify(mac)}`);
   const bus = stringOption(values, 'bus');
   if (bus !== undefined && !(BUSES as readonly string[]).includes(bus)) throw new UsageError(`verify: --bus must be one of ${BUSES.join(', ')}`);
   if (disk === undefined && (mac !== undefined || bus !== undefined || values.uefi)) throw new UsageError('verify: --mac, --bus and --uefi go with --disk');

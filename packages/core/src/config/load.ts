@@ -66,7 +66,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const message = error instanceof Error ? error.message : String(error);
     const failedFile = (error as { filepath?: string }).filepath ?? /Error in (.+?):\s*$/m.exec(message)?.[1] ?? options.file;
     const file = failedFile ? displayPath(failedFile, cwd) : 'config';
-    const details = message.split('\n').map((line) => line.trim()).filter((line) => line && !/Error in .+:$/.test(line));
+    const details = message
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !/Error in .+:$/.test(line));
     throw new ConfigError([`${file}: cannot read the configuration: ${details[0] ?? message}`], { cause: error });
   }
   if (!result) return { config: validateConfig({}, '(defaults)'), filePath: null, displayName: '(built-in preset)', raw: {} };

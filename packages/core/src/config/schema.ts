@@ -18,26 +18,42 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     $comment: z.string().optional(),
-    plugins: z.array(pluginEntrySchema).optional().describe('plugins to enable, in order; without this key the built-in preset (every official plugin) applies'),
+    plugins: z
+      .array(pluginEntrySchema)
+      .optional()
+      .describe('plugins to enable, in order; without this key the built-in preset (every official plugin) applies'),
     output: z
       .object({
         format: z.enum(['qcow2', 'raw']).default('qcow2').describe('disk format of the converted disks'),
         compress: z.boolean().default(false).describe('zstd-compressed qcow2 output'),
-        checksum: z.boolean().default(false).describe('SHA-256 of each converted disk in the report (reads the whole output once more after conversion, ~1.5 s/GiB)'),
+        checksum: z
+          .boolean()
+          .default(false)
+          .describe('SHA-256 of each converted disk in the report (reads the whole output once more after conversion, ~1.5 s/GiB)'),
       })
       .strict()
       .default({ format: 'qcow2', compress: false, checksum: false }),
     source: z
       .object({
-        verifyChecksums: z.boolean().default(true).describe("check every file an export's manifest (.mf) lists before migrating; a mismatch refuses the source"),
+        verifyChecksums: z
+          .boolean()
+          .default(true)
+          .describe("check every file an export's manifest (.mf) lists before migrating; a mismatch refuses the source"),
       })
       .strict()
       .default({ verifyChecksums: true }),
     networks: z
       .record(z.string().min(1), networkTargetSchema)
       .default({})
-      .describe('source network name → where its NICs attach on KVM: "network:NAME" (a libvirt network), "bridge:NAME" (a host bridge) or a bare NAME (a libvirt network); the key "*" covers every other network'),
-    virtioWin: z.string().optional().describe('virtio-win ISO or directory, relative to the config file (--virtio-win wins over it; default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)'),
+      .describe(
+        'source network name → where its NICs attach on KVM: "network:NAME" (a libvirt network), "bridge:NAME" (a host bridge) or a bare NAME (a libvirt network); the key "*" covers every other network',
+      ),
+    virtioWin: z
+      .string()
+      .optional()
+      .describe(
+        'virtio-win ISO or directory, relative to the config file (--virtio-win wins over it; default: $VIRTIO_WIN, then /usr/share/virtio-win/virtio-win.iso)',
+      ),
     parallelism: z
       .object({
         vms: z.int().min(1).max(64).default(1).describe('VMs migrated at once by `batch`'),

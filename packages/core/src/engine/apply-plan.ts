@@ -124,7 +124,8 @@ export async function applyPlan(guest: GuestFs, plan: Plan, options: ApplyOption
     }
   }
   if (registryChanges.size > 0) {
-    if (!options.registry) throw new GuestFsError('the plan edits the registry but no registry writer is available for this guest', { code: 'REGISTRY_UNAVAILABLE' });
+    if (!options.registry)
+      throw new GuestFsError('the plan edits the registry but no registry writer is available for this guest', { code: 'REGISTRY_UNAVAILABLE' });
     for (const [hive, changes] of registryChanges) await options.registry.apply(hive, changes, options.backupDir);
   }
 }

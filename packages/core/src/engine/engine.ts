@@ -73,7 +73,12 @@ export class Engine {
     for (const { plugin, options: pluginOptions } of options.plugins) {
       const logger = this.#logger.child({ plugin: plugin.name });
       try {
-        plugin.apply(this.#viewFor(plugin.name, logger), { options: pluginOptions, logger, coreVersion: options.coreVersion, run: Object.freeze({ ...options.settings }) });
+        plugin.apply(this.#viewFor(plugin.name, logger), {
+          options: pluginOptions,
+          logger,
+          coreVersion: options.coreVersion,
+          run: Object.freeze({ ...options.settings }),
+        });
       } catch (error) {
         throw new PluginError(plugin.name, 'apply', error);
       }
@@ -135,18 +140,29 @@ export class Engine {
    * With `options.timings`, records each part's wall time in it as it ends
    * (see {@link fixTimingKey}), so a failed fix still shows where time went.
    */
-  async fix(guest: GuestFs, facts: GuestFacts, plan: Plan, options: { backupDir: string; registry?: RegistryWriter; timings?: Record<string, number> }): Promise<void> {
+  async fix(
+    guest: GuestFs,
+    facts: GuestFacts,
+    plan: Plan,
+    options: { backupDir: string; registry?: RegistryWriter; timings?: Record<string, number> },
+  ): Promise<void> {
     if (isBlocked(plan)) {
       const errors = plan.findings.filter((finding) => finding.severity === 'error');
       throw new BlockedError(`blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}`).join('; ')}`);
     }
     const timings = options.timings ?? {};
-    await timed(timings, fixTimingKey('changes'), () => applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }));
-    await timed(timings, fixTimingKey('fixOffline'), () => this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }));
+    await timed(timings, fixTimingKey('changes'), () =>
+      applyPlan(guest, plan, { backupDir: options.backupDir, ...(options.registry ? { registry: options.registry } : {}) }),
+    );
+    await timed(timings, fixTimingKey('fixOffline'), () =>
+      this.#hooks.fixOffline.promise({ guest, facts, plan, backupDir: options.backupDir, logger: this.#logger }),
+    );
     for (const request of orderActions(plan.actions, (key) => this.#actionStage(key))) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
       const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
-      await timed(timings, fixTimingKey('action', request.key), () => this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }));
+      await timed(timings, fixTimingKey('action', request.key), () =>
+        this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }),
+      );
     }
   }
 
@@ -197,7 +213,8 @@ export class Engine {
 
   #viewFor(plugin: string, logger: Logger, alwaysActive = false): PluginHooks {
     const isActive = (hook: string): boolean => alwaysActive || hook === 'inspect' || this.#active.has(plugin);
-    const wrap = <Run, Context>(hookName: string, fn: (context: Context) => unknown, toContext: (run: Run) => Context) =>
+    const wrap =
+      <Run, Context>(hookName: string, fn: (context: Context) => unknown, toContext: (run: Run) => Context) =>
       async (run: Run): Promise<void> => {
         if (!isActive(hookName)) return;
         try {
@@ -218,7 +235,10 @@ export class Engine {
       fixOffline: view(this.#hooks.fixOffline, 'fixOffline', same),
       action: {
         for: (key: string) =>
-          view(this.#actions.for(key), `action ${key}`, (context: ActionContext): ActionContext => ({ ...context, report: (finding) => context.report(finding, plugin) })),
+          view(this.#actions.for(key), `action ${key}`, (context: ActionContext): ActionContext => ({
+            ...context,
+            report: (finding) => context.report(finding, plugin),
+          })),
       },
       convert: view(this.#hooks.convert, 'convert', same),
       emit: view(this.#hooks.emit, 'emit', (context: EmitContext): EmitContext => ({

@@ -32,7 +32,10 @@ export function globToRegExp(pattern: string): RegExp {
       if (close === -1) source += '\\[';
       else {
         // Escaped for a JS class: `\` and `]` always, a leading `^` unless it negates.
-        const body = pattern.slice(start, close).replace(/[\\\]]/g, '\\$&').replace(/^\^/, '\\^');
+        const body = pattern
+          .slice(start, close)
+          .replace(/[\\\]]/g, '\\$&')
+          .replace(/^\^/, '\\^');
         source += `[${negated ? '^' : ''}${body}]`;
         index = close;
       }

@@ -38,9 +38,20 @@ export interface InspectGuestFactsOptions {
 export async function inspectGuestFacts(source: GuestFs | GuestView, options: InspectGuestFactsOptions = {}): Promise<GuestFacts> {
   const guest: GuestView = 'readText' in source ? source : new PlannedGuest(source, options.registry);
   const hints = options.hints ?? {};
-  const facts: GuestFacts = { os: { type: 'unknown', arch: hints.arch ?? 'unknown' }, firmware: hints.firmware ?? options.vm?.firmware ?? 'unknown', target: defaultTargetDevices(), extensions: {}, ...(options.vm ? { vm: options.vm } : {}) };
+  const facts: GuestFacts = {
+    os: { type: 'unknown', arch: hints.arch ?? 'unknown' },
+    firmware: hints.firmware ?? options.vm?.firmware ?? 'unknown',
+    target: defaultTargetDevices(),
+    extensions: {},
+    ...(options.vm ? { vm: options.vm } : {}),
+  };
   if (hints.type === 'windows') {
-    facts.os = { type: 'windows', arch: hints.arch ?? 'unknown', ...(hints.productName ? { productName: hints.productName } : {}), ...(hints.hostname ? { hostname: hints.hostname } : {}) };
+    facts.os = {
+      type: 'windows',
+      arch: hints.arch ?? 'unknown',
+      ...(hints.productName ? { productName: hints.productName } : {}),
+      ...(hints.hostname ? { hostname: hints.hostname } : {}),
+    };
     const readRange = 'readRange' in source ? source.readRange?.bind(source) : undefined;
     const windows = await inspectWindows(guest, {
       ...(hints.windowsSystemRoot ? { systemRoot: hints.windowsSystemRoot } : {}),
@@ -62,7 +73,12 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
   if (linux) {
     const { hostname, arch, ...linuxFacts } = linux;
     facts.linux = linuxFacts;
-    facts.os = { type: 'linux', arch: hints.arch ?? arch, productName: hints.productName ?? linux.prettyName ?? linux.distro, ...((hostname ?? hints.hostname) ? { hostname: hostname ?? hints.hostname } : {}) };
+    facts.os = {
+      type: 'linux',
+      arch: hints.arch ?? arch,
+      productName: hints.productName ?? linux.prettyName ?? linux.distro,
+      ...((hostname ?? hints.hostname) ? { hostname: hostname ?? hints.hostname } : {}),
+    };
     if (facts.firmware === 'unknown') {
       const esp = linux.fstab.some((entry) => entry.mountpoint === '/boot/efi' || entry.mountpoint === '/efi');
       facts.firmware = esp || (await guest.glob('/boot/efi/EFI/*')).length > 0 ? 'uefi' : 'bios';

@@ -11,7 +11,10 @@ export const VIRTIO_BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'virtio_scsi'] a
 
 /** Module name of a module file: `virtio-rng.ko.zst` → `virtio_rng`. */
 export function moduleNameOf(path: string): string {
-  return posix.basename(path).replace(/\.ko(\.(xz|gz|zst|bz2))?$/, '').replace(/-/g, '_');
+  return posix
+    .basename(path)
+    .replace(/\.ko(\.(xz|gz|zst|bz2))?$/, '')
+    .replace(/-/g, '_');
 }
 
 /** Names of the kernel modules an initramfs carries for one kernel version (files under `[usr/]lib/modules/<version>/`). */

@@ -5,7 +5,17 @@ import type { GuestView } from '../plan/planned-guest.js';
 import { initramfsHasVirtio, initramfsModules, moduleNameOf } from './initramfs-virtio.js';
 
 /** Virtio modules worth having in an initramfs, most important first. */
-export const VIRTIO_MODULES = ['virtio', 'virtio_ring', 'virtio_pci', 'virtio_blk', 'virtio_scsi', 'virtio_net', 'virtio_console', 'virtio_rng', 'virtio_balloon'];
+export const VIRTIO_MODULES = [
+  'virtio',
+  'virtio_ring',
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_scsi',
+  'virtio_net',
+  'virtio_console',
+  'virtio_rng',
+  'virtio_balloon',
+];
 
 /** Kernel config symbols meaning "built in" for each module. */
 const builtInSymbols: Record<string, string> = {
@@ -47,7 +57,12 @@ async function configBuiltIns(guest: GuestView, version: string): Promise<Set<st
   const config = await guest.readText(`/boot/config-${version}`);
   const builtIn = new Set<string>();
   if (config === null) return builtIn;
-  const yes = new Set(config.split('\n').filter((line) => line.endsWith('=y')).map((line) => line.slice(0, -2)));
+  const yes = new Set(
+    config
+      .split('\n')
+      .filter((line) => line.endsWith('=y'))
+      .map((line) => line.slice(0, -2)),
+  );
   for (const [module, symbol] of Object.entries(builtInSymbols)) if (yes.has(symbol)) builtIn.add(module);
   return builtIn;
 }
@@ -63,7 +78,9 @@ export interface FindKernelsOptions {
 
 /** Every kernel image under /boot with its modules folder and initramfs, and whether that initramfs has virtio. */
 export async function findKernels(guest: GuestView, options: FindKernelsOptions = {}): Promise<KernelFacts[]> {
-  const images = [...(await guest.glob('/boot/vmlinuz-*')), ...(await guest.glob('/boot/vmlinux-*'))].filter((path) => !/\.(old|bak|hmac)$/.test(path) && !path.includes('rescue'));
+  const images = [...(await guest.glob('/boot/vmlinuz-*')), ...(await guest.glob('/boot/vmlinux-*'))].filter(
+    (path) => !/\.(old|bak|hmac)$/.test(path) && !path.includes('rescue'),
+  );
   const moduleDirs = (await guest.exists('/lib/modules')) ? await guest.readdir('/lib/modules') : [];
   const kernels: KernelFacts[] = [];
   for (const image of images) {
@@ -77,7 +94,9 @@ export async function findKernels(guest: GuestView, options: FindKernelsOptions 
       }
     }
     const modulesDir = `/lib/modules/${version}`;
-    const { loadable, builtIn } = (await guest.exists(modulesDir)) ? await modulesOf(guest, modulesDir) : { loadable: new Set<string>(), builtIn: new Set<string>() };
+    const { loadable, builtIn } = (await guest.exists(modulesDir))
+      ? await modulesOf(guest, modulesDir)
+      : { loadable: new Set<string>(), builtIn: new Set<string>() };
     for (const module of await configBuiltIns(guest, version)) builtIn.add(module);
     const kernel: KernelFacts = {
       version,

@@ -125,7 +125,7 @@ export async function inspectLinux(guest: GuestView, options: FindKernelsOptions
     } else if (debian !== null) {
       id = 'debian';
       versionText = debian.trim();
-    } else if (!(await guest.exists('/etc/fstab')) || !(await guest.exists('/bin/sh')) && !(await guest.exists('/usr/bin/sh'))) {
+    } else if (!(await guest.exists('/etc/fstab')) || (!(await guest.exists('/bin/sh')) && !(await guest.exists('/usr/bin/sh')))) {
       return null;
     } else {
       id = 'linux';

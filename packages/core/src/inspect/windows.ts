@@ -113,4 +113,3 @@ async function hasVmwareTools(guest: WindowsGuestView): Promise<boolean> {
   }
   return false;
 }
-

@@ -34,7 +34,9 @@ describe('macInStyleOf and isPhysicalInterfaceName', () => {
 
 describe('bindInterfaces', () => {
   it('keeps a pin whose MAC the domain keeps, with its name', () => {
-    expect(bindInterfaces([{ name: 'ens192', mac: '00:50:56:AA:BB:CC' }], predictable(['00:50:56:aa:bb:cc']))).toEqual([{ kind: 'mac', nic: 0, mac: '00:50:56:aa:bb:cc', name: 'ens192' }]);
+    expect(bindInterfaces([{ name: 'ens192', mac: '00:50:56:AA:BB:CC' }], predictable(['00:50:56:aa:bb:cc']))).toEqual([
+      { kind: 'mac', nic: 0, mac: '00:50:56:aa:bb:cc', name: 'ens192' },
+    ]);
   });
 
   it('gives name-only and foreign-MAC pins the free NICs in natural name order', () => {
@@ -51,13 +53,19 @@ describe('bindInterfaces', () => {
 
   it('treats pins of one interface from several files as one NIC', () => {
     const bindings = bindInterfaces([{ name: 'ens192', mac: '00:50:56:1A:2B:3C' }, { name: 'ens192' }, { mac: '00:50:56:1a:2b:3c' }], predictable([undefined]));
-    expect(bindings).toEqual([{ kind: 'driver', name: 'ens192' }, { kind: 'driver', name: 'ens192' }, { kind: 'driver', name: 'ens192' }]);
+    expect(bindings).toEqual([
+      { kind: 'driver', name: 'ens192' },
+      { kind: 'driver', name: 'ens192' },
+      { kind: 'driver', name: 'ens192' },
+    ]);
   });
 
   it('leaves configurations without pins alone, and kernel-order names on a net.ifnames=0 guest', () => {
     expect(bindInterfaces([{}], predictable([undefined]))).toEqual([{ kind: 'unchanged' }]);
     expect(bindInterfaces([{ name: 'eth0' }], { macs: [undefined], kernelNames: true, defaultName: 'eth0' })).toEqual([{ kind: 'unchanged' }]);
-    expect(bindInterfaces([{ name: 'eth0', mac: '00:0c:29:4f:8e:21' }], { macs: [undefined], kernelNames: true, defaultName: 'eth0' })).toEqual([{ kind: 'driver' }]);
+    expect(bindInterfaces([{ name: 'eth0', mac: '00:0c:29:4f:8e:21' }], { macs: [undefined], kernelNames: true, defaultName: 'eth0' })).toEqual([
+      { kind: 'driver' },
+    ]);
   });
 
   it('cannot decide between several NICs without MACs', () => {
@@ -66,6 +74,9 @@ describe('bindInterfaces', () => {
   });
 
   it('leaves a pin unmapped when the domain has fewer NICs than the guest configures', () => {
-    expect(bindInterfaces([{ name: 'ens192' }, { name: 'ens224' }], predictable(['52:54:00:00:00:01']))).toEqual([{ kind: 'mac', nic: 0, mac: '52:54:00:00:00:01', name: 'ens192' }, { kind: 'unmapped' }]);
+    expect(bindInterfaces([{ name: 'ens192' }, { name: 'ens224' }], predictable(['52:54:00:00:00:01']))).toEqual([
+      { kind: 'mac', nic: 0, mac: '52:54:00:00:00:01', name: 'ens192' },
+      { kind: 'unmapped' },
+    ]);
   });
 });

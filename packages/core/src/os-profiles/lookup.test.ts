@@ -37,7 +37,12 @@ describe('OS profiles', () => {
   });
 
   it('fills command templates, expanding lists into arguments', () => {
-    expect(fillCommand(['dracut', '--force', '{initramfs}', '{kver}'], { initramfs: '/boot/initramfs-5.14.img', kver: '5.14' })).toEqual(['dracut', '--force', '/boot/initramfs-5.14.img', '5.14']);
+    expect(fillCommand(['dracut', '--force', '{initramfs}', '{kver}'], { initramfs: '/boot/initramfs-5.14.img', kver: '5.14' })).toEqual([
+      'dracut',
+      '--force',
+      '/boot/initramfs-5.14.img',
+      '5.14',
+    ]);
     expect(fillCommand(['dpkg', '--purge', '{packages}'], { packages: ['a', 'b'] })).toEqual(['dpkg', '--purge', 'a', 'b']);
     expect(fillCommand(['-k', '/boot/vmlinuz-{kver}'], { kver: '5.3' })).toEqual(['-k', '/boot/vmlinuz-5.3']);
   });

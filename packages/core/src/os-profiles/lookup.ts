@@ -9,7 +9,9 @@ export function profileFor(linux: Pick<LinuxFacts, 'distro' | 'version'>, profil
   const exact = candidates.find((profile) => profile.match.major === linux.version.major);
   if (exact) return exact;
   // A newer release than the table knows: the closest older profile of that distro.
-  const older = candidates.filter((profile) => profile.match.major !== undefined && profile.match.major < linux.version.major).sort((a, b) => (b.match.major ?? 0) - (a.match.major ?? 0));
+  const older = candidates
+    .filter((profile) => profile.match.major !== undefined && profile.match.major < linux.version.major)
+    .sort((a, b) => (b.match.major ?? 0) - (a.match.major ?? 0));
   return older[0] ?? candidates.find((profile) => profile.match.major === undefined);
 }
 
@@ -22,9 +24,11 @@ export function fillCommand(template: CommandTemplate, values: Record<string, st
       if (Array.isArray(value)) return value;
       if (value !== undefined) return [value];
     }
-    return [part.replace(/\{(\w+)\}/g, (all, name: string) => {
-      const value = values[name];
-      return typeof value === 'string' ? value : all;
-    })];
+    return [
+      part.replace(/\{(\w+)\}/g, (all, name: string) => {
+        const value = values[name];
+        return typeof value === 'string' ? value : all;
+      }),
+    ];
   });
 }

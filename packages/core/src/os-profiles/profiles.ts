@@ -46,7 +46,15 @@ const grubDebian: BootloaderProfile = { grubConfig: '/boot/grub/grub.cfg', mkcon
 const grub2Rhel: BootloaderProfile = { grubConfig: '/boot/grub2/grub.cfg', mkconfig: ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'], bls: true };
 const grub2Suse: BootloaderProfile = { grubConfig: '/boot/grub2/grub.cfg', mkconfig: ['grub2-mkconfig', '-o', '/boot/grub2/grub.cfg'], bls: false };
 
-const vmwareRpm = ['open-vm-tools', 'open-vm-tools-desktop', 'open-vm-tools-sdmp', 'open-vm-tools-salt-minion', 'VMwareTools', 'vmware-tools-*', 'kmod-vmware-tools*'];
+const vmwareRpm = [
+  'open-vm-tools',
+  'open-vm-tools-desktop',
+  'open-vm-tools-sdmp',
+  'open-vm-tools-salt-minion',
+  'VMwareTools',
+  'vmware-tools-*',
+  'kmod-vmware-tools*',
+];
 const vmwareDeb = ['open-vm-tools', 'open-vm-tools-desktop'];
 const hypervRpm = ['hyperv-daemons', 'hypervkvpd', 'hypervvssd', 'hypervfcopyd', 'WALinuxAgent'];
 const hypervDeb = ['hyperv-daemons', 'walinuxagent'];

@@ -56,10 +56,19 @@ describe('windowsVersionFor', () => {
 
   it('covers every client and server row without overlapping builds', () => {
     for (const row of WINDOWS_VERSIONS) {
-      const overlapping = WINDOWS_VERSIONS.filter((other) => other !== row && other.ntVersion === row.ntVersion && other.installationType === row.installationType && other.buildMin <= (row.buildMax ?? Infinity) && row.buildMin <= (other.buildMax ?? Infinity));
+      const overlapping = WINDOWS_VERSIONS.filter(
+        (other) =>
+          other !== row &&
+          other.ntVersion === row.ntVersion &&
+          other.installationType === row.installationType &&
+          other.buildMin <= (row.buildMax ?? Infinity) &&
+          row.buildMin <= (other.buildMax ?? Infinity),
+      );
       expect(overlapping, row.name).toEqual([]);
     }
-    expect(new Set(WINDOWS_VERSIONS.map((row) => row.virtioWinDir))).toEqual(new Set(['w7', '2k8R2', 'w8', '2k12', 'w8.1', '2k12R2', 'w10', 'w11', '2k16', '2k19', '2k22', '2k25']));
+    expect(new Set(WINDOWS_VERSIONS.map((row) => row.virtioWinDir))).toEqual(
+      new Set(['w7', '2k8R2', 'w8', '2k12', 'w8.1', '2k12R2', 'w10', 'w11', '2k16', '2k19', '2k22', '2k25']),
+    );
   });
 });
 

@@ -7,11 +7,7 @@ import type { GuestFilesystem, GuestFs, GuestStat } from '../guest/guestfs.js';
 import { globToRegExp, normalizeGuestPath, parentOf } from '../guest/paths.js';
 import type { HiveName, RegistryValue } from './changes.js';
 
-type Overlay =
-  | { state: 'file'; content: Buffer; mode: number }
-  | { state: 'directory' }
-  | { state: 'symlink'; target: string }
-  | { state: 'deleted' };
+type Overlay = { state: 'file'; content: Buffer; mode: number } | { state: 'directory' } | { state: 'symlink'; target: string } | { state: 'deleted' };
 
 /** Reads the guest's registry as it is on disk; supplied for Windows guests. */
 export interface RegistryReader {

@@ -25,7 +25,9 @@ export function renderRegistryValue(name: string, value: RegistryValue): string 
     case 'REG_QWORD':
       return `${label}=qword:${BigInt(value.data).toString(16).padStart(16, '0')}`;
     case 'REG_BINARY':
-      return `${label}=hex:${Buffer.from(value.data).toString('hex').replace(/(..)(?!$)/g, '$1,')}`;
+      return `${label}=hex:${Buffer.from(value.data)
+        .toString('hex')
+        .replace(/(..)(?!$)/g, '$1,')}`;
   }
 }
 
@@ -37,9 +39,20 @@ function fileDiff(path: string, before: Buffer | null, after: Buffer | null): st
   if ((before && !isText(before)) || (after && !isText(after))) {
     return `Binary file ${path}: ${before?.length ?? 0} → ${after?.length ?? 0} bytes\n`;
   }
-  const patch = createTwoFilesPatch(before ? `a${path}` : '/dev/null', after ? `b${path}` : '/dev/null', before?.toString('utf8') ?? '', after?.toString('utf8') ?? '', undefined, undefined, { context: 3 });
+  const patch = createTwoFilesPatch(
+    before ? `a${path}` : '/dev/null',
+    after ? `b${path}` : '/dev/null',
+    before?.toString('utf8') ?? '',
+    after?.toString('utf8') ?? '',
+    undefined,
+    undefined,
+    { context: 3 },
+  );
   // Drop jsdiff's "====" banner line; keep the ---/+++ headers.
-  return patch.split('\n').filter((line) => !/^=+$/.test(line)).join('\n');
+  return patch
+    .split('\n')
+    .filter((line) => !/^=+$/.test(line))
+    .join('\n');
 }
 
 export function renderChange(change: Change): string {
@@ -73,18 +86,31 @@ export function renderPlan(plan: Plan): string {
   const sections: string[] = [];
   const counts = { error: 0, warning: 0, info: 0 };
   for (const finding of plan.findings) counts[finding.severity]++;
-  sections.push(`Plan: ${plan.changes.length} change(s), ${plan.actions.length} deferred action(s), ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s)`);
+  sections.push(
+    `Plan: ${plan.changes.length} change(s), ${plan.actions.length} deferred action(s), ${counts.error} error(s), ${counts.warning} warning(s), ${counts.info} note(s)`,
+  );
   if (plan.findings.length > 0) {
     sections.push(
       'Findings:\n' +
         plan.findings
-          .map((finding) => `  ${finding.severity.toUpperCase().padEnd(7)} ${finding.plugin} ${finding.rule}: ${finding.message}${finding.hint ? `\n          hint: ${finding.hint}` : ''}`)
+          .map(
+            (finding) =>
+              `  ${finding.severity.toUpperCase().padEnd(7)} ${finding.plugin} ${finding.rule}: ${finding.message}${finding.hint ? `\n          hint: ${finding.hint}` : ''}`,
+          )
           .join('\n'),
     );
   }
   if (plan.changes.length > 0) sections.push('Changes:\n' + plan.changes.map(renderChange).join('\n'));
   if (plan.actions.length > 0) {
-    sections.push('Deferred actions (run once, after the file changes):\n' + plan.actions.map((action) => `  ${action.key} (requested by ${action.requestedBy.join(', ')})${Object.keys(action.params).length ? ' ' + JSON.stringify(action.params) : ''}`).join('\n'));
+    sections.push(
+      'Deferred actions (run once, after the file changes):\n' +
+        plan.actions
+          .map(
+            (action) =>
+              `  ${action.key} (requested by ${action.requestedBy.join(', ')})${Object.keys(action.params).length ? ' ' + JSON.stringify(action.params) : ''}`,
+          )
+          .join('\n'),
+    );
   }
   return sections.join('\n\n') + '\n';
 }

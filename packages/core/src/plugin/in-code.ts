@@ -13,7 +13,9 @@ export type PluginInCode = Hyper2kvmPlugin | readonly [Hyper2kvmPlugin, unknown]
 /** Orders plugins that carry their own `enforce`/`before`/`after` (`source` names them in errors). */
 export function orderByPlugin<T extends EnginePlugin>(entries: T[], source: string): T[] {
   return orderPlugins(
-    entries.map((entry) => Object.assign(entry, { name: entry.plugin.name, enforce: entry.plugin.enforce, before: entry.plugin.before, after: entry.plugin.after })),
+    entries.map((entry) =>
+      Object.assign(entry, { name: entry.plugin.name, enforce: entry.plugin.enforce, before: entry.plugin.before, after: entry.plugin.after }),
+    ),
     source,
   );
 }

@@ -95,7 +95,9 @@ export async function loadPlugins(entries: PluginEntry[], options: LoadPluginsOp
     }
     const plugin = exported as Hyper2kvmPlugin;
     if (!SUPPORTED_PLUGIN_APIS.includes(plugin.api)) {
-      problems.push(`${where}: ${plugin.name}@${plugin.version} is written for plugin API ${plugin.api}, but this hyper2kvm (@hyper2kvm/core ${options.coreVersion}) provides plugin API ${SUPPORTED_PLUGIN_APIS.join(', ')}`);
+      problems.push(
+        `${where}: ${plugin.name}@${plugin.version} is written for plugin API ${plugin.api}, but this hyper2kvm (@hyper2kvm/core ${options.coreVersion}) provides plugin API ${SUPPORTED_PLUGIN_APIS.join(', ')}`,
+      );
       continue;
     }
     let validOptions: unknown = rawOptions ?? {};

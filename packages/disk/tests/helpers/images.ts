@@ -50,7 +50,9 @@ export async function convertImage(raw: string, out: string, format: string, sub
 }
 
 export async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** True when qemu-img sees the same guest-visible content in both images. */

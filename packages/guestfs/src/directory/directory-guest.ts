@@ -7,7 +7,18 @@ import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { execa } from 'execa';
-import { GuestFsError, describeError, globToRegExp, isSystemError, systemErrorWords, normalizeGuestPath, type GuestCommandResult, type GuestFilesystem, type GuestFs, type GuestStat } from '@hyper2kvm/core';
+import {
+  GuestFsError,
+  describeError,
+  globToRegExp,
+  isSystemError,
+  systemErrorWords,
+  normalizeGuestPath,
+  type GuestCommandResult,
+  type GuestFilesystem,
+  type GuestFs,
+  type GuestStat,
+} from '@hyper2kvm/core';
 import { listInitramfsImage } from '../initramfs/list-initramfs.js';
 
 const MAX_SYMLINK_HOPS = 40;
@@ -182,10 +193,13 @@ export class DirectoryGuest implements GuestFs {
 
   async command(argv: string[]): Promise<GuestCommandResult> {
     if (!this.#options.allowChroot) {
-      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a directory guest (no appliance; enable allowChroot to use chroot)`, { code: 'GUEST_COMMAND_UNSUPPORTED' });
+      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a directory guest (no appliance; enable allowChroot to use chroot)`, {
+        code: 'GUEST_COMMAND_UNSUPPORTED',
+      });
     }
     const result = await execa('chroot', [this.root, ...argv], { reject: false });
-    if (result.exitCode !== 0) throw new GuestFsError(`command ${argv.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-1)[0] ?? ''}`);
+    if (result.exitCode !== 0)
+      throw new GuestFsError(`command ${argv.join(' ')} failed (exit ${result.exitCode}): ${result.stderr.split('\n').slice(-1)[0] ?? ''}`);
     return { stdout: result.stdout };
   }
 

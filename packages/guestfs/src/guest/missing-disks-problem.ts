@@ -8,7 +8,8 @@ import type { IncompleteVolumeGroup } from '../libguestfs/lvm-volume-groups.js';
  */
 export function missingDisksProblem(groups: readonly IncompleteVolumeGroup[]): string {
   const clauses = groups.map(
-    ({ name, physicalVolumes, present }) => `LVM volume group ${name} has ${physicalVolumes} physical volumes but only ${present} ${present === 1 ? 'is' : 'are'} on the disks given`,
+    ({ name, physicalVolumes, present }) =>
+      `LVM volume group ${name} has ${physicalVolumes} physical volumes but only ${present} ${present === 1 ? 'is' : 'are'} on the disks given`,
   );
   return [...clauses, 'give every disk of the VM (or its .vmx/.ovf)'].join('; ');
 }

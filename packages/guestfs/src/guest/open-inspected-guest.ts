@@ -51,10 +51,12 @@ export async function openInspectedGuest(appliance: GuestfsAppliance, options: O
   const firmware = type === 'windows' ? await step('esp', () => windowsFirmwareOf(appliance)) : undefined;
   await step('mount', () => appliance.mountGuest(inspection)).catch((error: unknown) => {
     // Name the source: a guest device (/dev/sda1) alone does not say which VM.
-    if (error instanceof GuestFsError && error.code === 'ROOT_READ_ONLY') throw new InputError(options.source, error.message, { code: 'ROOT_READ_ONLY', cause: error });
+    if (error instanceof GuestFsError && error.code === 'ROOT_READ_ONLY')
+      throw new InputError(options.source, error.message, { code: 'ROOT_READ_ONLY', cause: error });
     throw error;
   });
-  const registry = type === 'windows' ? new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir }) : undefined;
+  const registry =
+    type === 'windows' ? new GuestRegistry(appliance, { systemRoot: inspection.windowsSystemRoot ?? '/Windows', workDir: options.workDir }) : undefined;
   const hints: OsHints = {
     type,
     arch: inspection.arch,

@@ -7,7 +7,18 @@ const FILES = {
   'usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block/virtio_blk.ko': Buffer.alloc(1234, 1),
   'usr/lib/modules/6.1.0-18-amd64/modules.dep': 'kernel/drivers/block/virtio_blk.ko:\n',
 };
-const NAMES = ['init', 'usr', 'usr/lib', 'usr/lib/modules', 'usr/lib/modules/6.1.0-18-amd64', 'usr/lib/modules/6.1.0-18-amd64/kernel', 'usr/lib/modules/6.1.0-18-amd64/kernel/drivers', 'usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block', 'usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block/virtio_blk.ko', 'usr/lib/modules/6.1.0-18-amd64/modules.dep'];
+const NAMES = [
+  'init',
+  'usr',
+  'usr/lib',
+  'usr/lib/modules',
+  'usr/lib/modules/6.1.0-18-amd64',
+  'usr/lib/modules/6.1.0-18-amd64/kernel',
+  'usr/lib/modules/6.1.0-18-amd64/kernel/drivers',
+  'usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block',
+  'usr/lib/modules/6.1.0-18-amd64/kernel/drivers/block/virtio_blk.ko',
+  'usr/lib/modules/6.1.0-18-amd64/modules.dep',
+];
 
 function read(bytes: Buffer, chunkSize = bytes.length): CpioNameReader {
   const reader = new CpioNameReader();

@@ -31,10 +31,14 @@ describe('listInitramfsImage', () => {
   });
 
   it('names the file and the problem for what it cannot list', async () => {
-    await expect(listInitramfsImage(Buffer.from('old initramfs'), PATH)).rejects.toThrow(new InputError(PATH, 'unknown initramfs compression at byte 0 (starts with 6f6c6420696e)'));
+    await expect(listInitramfsImage(Buffer.from('old initramfs'), PATH)).rejects.toThrow(
+      new InputError(PATH, 'unknown initramfs compression at byte 0 (starts with 6f6c6420696e)'),
+    );
     await expect(listInitramfsImage(Buffer.alloc(0), PATH)).rejects.toThrow(`${PATH}: initramfs is empty`);
     const truncated = await compress(await newcArchive(MAIN), 'zstd');
-    await expect(listInitramfsImage(truncated.subarray(0, 60), PATH)).rejects.toThrow(/^\/boot\/initrd\.img-6\.1\.0-18-amd64: cannot list the zstd initramfs: zstd failed: /);
+    await expect(listInitramfsImage(truncated.subarray(0, 60), PATH)).rejects.toThrow(
+      /^\/boot\/initrd\.img-6\.1\.0-18-amd64: cannot list the zstd initramfs: zstd failed: /,
+    );
     const gzip = await compress(await newcArchive(MAIN), 'gzip');
     await expect(listInitramfsImage(gzip.subarray(0, 40), PATH)).rejects.toThrow(/^\/boot\/initrd\.img-6\.1\.0-18-amd64: cannot list the gzip initramfs: /);
   });

@@ -73,7 +73,10 @@ async function decompressInto(data: Buffer, compression: InitramfsCompression, r
   }
   const result = await subprocess;
   if (result.failed && reader.archives === 0) {
-    const reason = result.code === 'ENOENT' ? `${command} is not installed on this host` : `${command} failed: ${String(result.stderr).trim().split('\n').pop() ?? result.shortMessage}`;
+    const reason =
+      result.code === 'ENOENT'
+        ? `${command} is not installed on this host`
+        : `${command} failed: ${String(result.stderr).trim().split('\n').pop() ?? result.shortMessage}`;
     throw fail(reason);
   }
 }

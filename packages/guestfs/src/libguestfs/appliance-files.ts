@@ -144,7 +144,8 @@ export abstract class ApplianceFiles implements GuestFs {
 
   async remove(path: string): Promise<void> {
     const at = this.at(path);
-    if (this.layout.isVolumeRoot(path)) throw new GuestFsError(`refusing to remove ${path}: it is the root of a mounted volume`, { code: 'GUEST_PATH_INVALID' });
+    if (this.layout.isVolumeRoot(path))
+      throw new GuestFsError(`refusing to remove ${path}: it is the root of a mounted volume`, { code: 'GUEST_PATH_INVALID' });
     await this.handle.call('guestfs_rm_rf', [at], `remove ${path}`);
   }
 
@@ -189,7 +190,9 @@ export abstract class ApplianceFiles implements GuestFs {
       throw new GuestFsError('command needs a program and arguments without NUL bytes', { code: 'GUEST_COMMAND_INVALID' });
     }
     if (!this.layout.isIdentity) {
-      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a Windows guest mounted with its boot volumes`, { code: 'GUEST_COMMAND_UNSUPPORTED' });
+      throw new GuestFsError(`cannot run ${argv[0] ?? 'a command'} inside a Windows guest mounted with its boot volumes`, {
+        code: 'GUEST_COMMAND_UNSUPPORTED',
+      });
     }
     const stdout = await this.handle.call('guestfs_command', [[...argv, null]], `command ${argv.join(' ')}`);
     return { stdout };
@@ -251,10 +254,7 @@ export abstract class ApplianceFiles implements GuestFs {
   }
 
   /** PARTUUID as the kernel reports it: the GPT partition GUID, or `<MBR signature>-<partition number>`. */
-  async #partuuid(
-    device: string,
-    disks: Map<string, Promise<{ type: string; signature?: string } | null>>,
-  ): Promise<string | undefined> {
+  async #partuuid(device: string, disks: Map<string, Promise<{ type: string; signature?: string } | null>>): Promise<string | undefined> {
     if (!/^\/dev\/[a-z]+\d+$/.test(device)) return undefined;
     try {
       const disk = await this.handle.call('guestfs_part_to_dev', [device]);

@@ -95,12 +95,7 @@ export class GuestfsAppliance extends ApplianceFiles {
   #esps: Promise<EfiSystemPartition[]> | undefined;
   #closing: Promise<void> | null = null;
 
-  private constructor(
-    handle: GuestfsHandle,
-    accel: { accel: Accelerator; reason: string },
-    launchMs: number,
-    logger: ApplianceLogger | undefined,
-  ) {
+  private constructor(handle: GuestfsHandle, accel: { accel: Accelerator; reason: string }, launchMs: number, logger: ApplianceLogger | undefined) {
     super(handle, logger);
     this.accel = accel;
     this.launchMs = launchMs;
@@ -115,9 +110,7 @@ export class GuestfsAppliance extends ApplianceFiles {
   static async launch(options: LaunchOptions): Promise<GuestfsAppliance> {
     if (options.disks.length === 0) throw new GuestFsError('launch needs at least one disk', { code: 'GUESTFS_NO_DISK' });
     const accel =
-      options.accel === undefined || options.accel === 'auto'
-        ? await detectAccelerator()
-        : { accel: options.accel, reason: 'requested by the caller' };
+      options.accel === undefined || options.accel === 'auto' ? await detectAccelerator() : { accel: options.accel, reason: 'requested by the caller' };
     const handle = await GuestfsHandle.open();
     try {
       await handle.call('guestfs_set_memsize', [options.memoryMiB ?? 1024]);

@@ -36,9 +36,28 @@ const STRUCTS = {
   },
   guestfs_statns: Object.fromEntries(
     [
-      'st_dev', 'st_ino', 'st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_rdev', 'st_size', 'st_blksize',
-      'st_blocks', 'st_atime_sec', 'st_atime_nsec', 'st_mtime_sec', 'st_mtime_nsec', 'st_ctime_sec',
-      'st_ctime_nsec', 'st_spare1', 'st_spare2', 'st_spare3', 'st_spare4', 'st_spare5', 'st_spare6',
+      'st_dev',
+      'st_ino',
+      'st_mode',
+      'st_nlink',
+      'st_uid',
+      'st_gid',
+      'st_rdev',
+      'st_size',
+      'st_blksize',
+      'st_blocks',
+      'st_atime_sec',
+      'st_atime_nsec',
+      'st_mtime_sec',
+      'st_mtime_nsec',
+      'st_ctime_sec',
+      'st_ctime_nsec',
+      'st_spare1',
+      'st_spare2',
+      'st_spare3',
+      'st_spare4',
+      'st_spare5',
+      'st_spare6',
     ].map((field) => [field, 'int64_t']),
   ),
 } as const;
@@ -63,10 +82,7 @@ const CALLS = {
   guestfs_set_memsize: int('guestfs_set_memsize', ', int memsize'),
   guestfs_set_autosync: int('guestfs_set_autosync', ', int autosync'),
   guestfs_set_recovery_proc: int('guestfs_set_recovery_proc', ', int recoveryproc'),
-  guestfs_add_drive_opts_argv: int(
-    'guestfs_add_drive_opts_argv',
-    ', const char *filename, const guestfs_add_drive_opts_argv *optargs',
-  ),
+  guestfs_add_drive_opts_argv: int('guestfs_add_drive_opts_argv', ', const char *filename, const guestfs_add_drive_opts_argv *optargs'),
   guestfs_launch: int('guestfs_launch', ''),
   guestfs_shutdown: int('guestfs_shutdown', ''),
   guestfs_umount_all: int('guestfs_umount_all', ''),
@@ -89,10 +105,7 @@ const CALLS = {
   guestfs_inspect_get_package_format: str('guestfs_inspect_get_package_format', ', const char *root'),
   guestfs_inspect_get_package_management: str('guestfs_inspect_get_package_management', ', const char *root'),
   guestfs_inspect_get_windows_systemroot: str('guestfs_inspect_get_windows_systemroot', ', const char *root'),
-  guestfs_inspect_get_windows_current_control_set: str(
-    'guestfs_inspect_get_windows_current_control_set',
-    ', const char *root',
-  ),
+  guestfs_inspect_get_windows_current_control_set: str('guestfs_inspect_get_windows_current_control_set', ', const char *root'),
   guestfs_inspect_get_drive_mappings: strs('guestfs_inspect_get_drive_mappings', ', const char *root'),
   guestfs_inspect_get_mountpoints: strs('guestfs_inspect_get_mountpoints', ', const char *root'),
   guestfs_inspect_get_filesystems: strs('guestfs_inspect_get_filesystems', ', const char *root'),
@@ -288,8 +301,6 @@ export class GuestfsHandle {
 }
 
 function describeCall(name: string, args: GuestfsArg[]): string {
-  const shown = args
-    .filter((arg) => typeof arg === 'string' || typeof arg === 'number')
-    .map((arg) => String(arg));
+  const shown = args.filter((arg) => typeof arg === 'string' || typeof arg === 'number').map((arg) => String(arg));
   return [name.replace(/^guestfs_/, ''), ...shown].join(' ');
 }

@@ -12,7 +12,15 @@ describe('findIncompleteVolumeGroups', () => {
   });
 
   it('reports nothing when every PV of every group is present', () => {
-    expect(findIncompleteVolumeGroups([{ name: 'rhel', pvUuids: [PV1, PV2] }, { name: 'data', pvUuids: [PV3] }], [PV2, PV3, PV1])).toEqual([]);
+    expect(
+      findIncompleteVolumeGroups(
+        [
+          { name: 'rhel', pvUuids: [PV1, PV2] },
+          { name: 'data', pvUuids: [PV3] },
+        ],
+        [PV2, PV3, PV1],
+      ),
+    ).toEqual([]);
     expect(findIncompleteVolumeGroups([], [])).toEqual([]);
   });
 
@@ -30,6 +38,8 @@ describe('findIncompleteVolumeGroups', () => {
 
   it('matches UUIDs printed with and without dashes', () => {
     expect(findIncompleteVolumeGroups([{ name: 'rhel', pvUuids: [PV1, PV2] }], [PV1.replaceAll('-', ''), PV2])).toEqual([]);
-    expect(findIncompleteVolumeGroups([{ name: 'rhel', pvUuids: [PV1.replaceAll('-', ''), PV2] }], [PV1])).toEqual([{ name: 'rhel', physicalVolumes: 2, present: 1 }]);
+    expect(findIncompleteVolumeGroups([{ name: 'rhel', pvUuids: [PV1.replaceAll('-', ''), PV2] }], [PV1])).toEqual([
+      { name: 'rhel', physicalVolumes: 2, present: 1 },
+    ]);
   });
 });

@@ -50,8 +50,7 @@ export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | unde
   if (otherRoots.length > 0) {
     logger?.info({ root, otherRoots }, 'several operating systems found; using the first');
   }
-  const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> =>
-    String(await h.call(name, [root]));
+  const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> => String(await h.call(name, [root]));
   const type = await text('guestfs_inspect_get_type');
   const inspection: OsInspection = {
     root,

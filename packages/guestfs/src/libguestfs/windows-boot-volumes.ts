@@ -35,7 +35,6 @@ export interface BootVolume {
   root: string;
 }
 
-
 /** GPT partition type of an EFI system partition. */
 const ESP_GPT_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 /** MBR partition id of an EFI system partition. */
@@ -60,8 +59,10 @@ export async function findWindowsBootVolumes(probe: VolumeProbe, systemDevice: s
   if (esp) found.push({ kind: 'esp', device: esp.device });
   for (const { mountpoint: device, device: type } of pairs(await probe.handle.call('guestfs_list_filesystems', []))) {
     if (type !== 'ntfs' || device === systemDevice || !(await isActiveMbrPartition(probe, device))) continue;
-    const holdsBootManager = await peek(probe, device, async () =>
-      (await probe.resolveCaseInsensitive('/Boot/BCD')) !== null || (await probe.resolveCaseInsensitive('/bootmgr')) !== null,
+    const holdsBootManager = await peek(
+      probe,
+      device,
+      async () => (await probe.resolveCaseInsensitive('/Boot/BCD')) !== null || (await probe.resolveCaseInsensitive('/bootmgr')) !== null,
     );
     if (holdsBootManager === true) {
       found.push({ kind: 'system-reserved', device });

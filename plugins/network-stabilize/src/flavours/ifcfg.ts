@@ -45,7 +45,9 @@ export const ifcfg: Flavour = {
     return editLines(text, (lines) =>
       lines.flatMap((line) => {
         const match = ASSIGNMENT.exec(line);
-        const pinsMac = match && (match[2] === 'HWADDR' ? normalizeMac(match[4]) !== undefined : (match[2] === 'MACADDR' || match[2] === 'LLADDR') && isHypervisorMac(match[4]));
+        const pinsMac =
+          match &&
+          (match[2] === 'HWADDR' ? normalizeMac(match[4]) !== undefined : (match[2] === 'MACADDR' || match[2] === 'LLADDR') && isHypervisorMac(match[4]));
         if (!match || !pinsMac) return [line];
         if (binding.kind === 'driver') return [];
         return [`${match[1]}${match[3]}${macInStyleOf(binding.mac, match[4]!)}${match[3]}${match[5]}`];

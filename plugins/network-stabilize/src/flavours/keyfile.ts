@@ -62,7 +62,10 @@ export const networkManagerKeyfile: Flavour = {
       const out: string[] = [];
       eachLine(lines, (line, section) => {
         const match = KEY.exec(line);
-        const pinsMac = match && ETHERNET_SECTIONS.has(section) && (match[2] === 'mac-address' ? normalizeMac(match[3]) !== undefined : match[2] === 'cloned-mac-address' && isHypervisorMac(match[3]));
+        const pinsMac =
+          match &&
+          ETHERNET_SECTIONS.has(section) &&
+          (match[2] === 'mac-address' ? normalizeMac(match[3]) !== undefined : match[2] === 'cloned-mac-address' && isHypervisorMac(match[3]));
         if (!match || !pinsMac) out.push(line);
         else if (binding.kind === 'mac') out.push(`${match[1]}${macInStyleOf(binding.mac, match[3]!)}${match[4]}`);
       });

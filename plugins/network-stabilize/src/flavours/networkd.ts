@@ -65,7 +65,7 @@ function rebindNetwork(text: string, bindings: BindingLookup): string {
     const macs = value.split(/\s+/).flatMap((mac) => {
       const binding = bindings.of({ ...(names.length === 1 ? { name: names[0]! } : {}), mac });
       if (binding.kind === 'mac') return [macInStyleOf(binding.mac, mac)];
-      if (binding.kind === 'driver') return (dropped = true), [];
+      if (binding.kind === 'driver') return ((dropped = true), []);
       return [mac];
     });
     if (macs.length > 0) return [`${line[1]}${macs.join(' ')}${line[4]}`];

@@ -24,7 +24,12 @@ const ID_PATTERN = /^([a-z][a-z0-9-]*)-(\d+)(?:\.(\d+))?$/;
 export function parseReleaseId(id) {
   const match = ID_PATTERN.exec(id);
   if (!match) throw new Error(`--id must look like ubuntu-26.04 or rhel-10, got ${JSON.stringify(id)}`);
-  return { distro: /** @type {string} */ (match[1]), major: Number(match[2]), minor: Number(match[3] ?? 0), versionId: match[3] === undefined ? match[2] : `${match[2]}.${match[3]}` };
+  return {
+    distro: /** @type {string} */ (match[1]),
+    major: Number(match[2]),
+    minor: Number(match[3] ?? 0),
+    versionId: match[3] === undefined ? match[2] : `${match[2]}.${match[3]}`,
+  };
 }
 
 /**

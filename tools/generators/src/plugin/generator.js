@@ -8,7 +8,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateFiles, joinPathFragments, logger, names } from '@nx/devkit';
+import { formatFiles, generateFiles, joinPathFragments, logger, names } from '@nx/devkit';
 
 /** @import { GeneratorCallback, Tree } from '@nx/devkit' */
 
@@ -75,10 +75,14 @@ function dependencyRangeIn(tree, path, dependency, fallback) {
 export function normalizeOptions(tree, schema) {
   const name = String(schema.name ?? '').trim();
   if (!NAME_PATTERN.test(name)) {
-    throw new Error(`--name must be kebab-case (lower-case letters and digits separated by single dashes, starting with a letter), e.g. grub-regen; got ${JSON.stringify(name)}`);
+    throw new Error(
+      `--name must be kebab-case (lower-case letters and digits separated by single dashes, starting with a letter), e.g. grub-regen; got ${JSON.stringify(name)}`,
+    );
   }
   if (name.startsWith('plugin-')) {
-    throw new Error(`--name is given without the plugin- prefix: --name=${name.slice('plugin-'.length)} makes @hyper2kvm/plugin-${name.slice('plugin-'.length)}`);
+    throw new Error(
+      `--name is given without the plugin- prefix: --name=${name.slice('plugin-'.length)} makes @hyper2kvm/plugin-${name.slice('plugin-'.length)}`,
+    );
   }
   const hook = schema.hook ?? 'plan';
   if (!(/** @type {readonly string[]} */ (HOOKS).includes(hook))) {
@@ -143,7 +147,12 @@ export default async function pluginGenerator(tree, schema) {
   };
   generateFiles(tree, join(TEMPLATES, 'common'), options.projectRoot, substitutions);
   generateFiles(tree, join(TEMPLATES, options.hook), options.projectRoot, substitutions);
-  tree.write(options.changesetPath, `---\n${JSON.stringify(options.packageName)}: minor\n---\n\nFirst release of ${options.packageName}: ${options.description}\n`);
+  tree.write(
+    options.changesetPath,
+    `---\n${JSON.stringify(options.packageName)}: minor\n---\n\nFirst release of ${options.packageName}: ${options.description}\n`,
+  );
+  // As the workspace's prettier config formats them, so the new plugin passes lint as generated.
+  if (tree.exists('.prettierrc.json')) await formatFiles(tree);
 
   return () => {
     logger.info(
