@@ -4,12 +4,16 @@
  * then the built CLI loads the whole official preset and a vendor plugin
  * through the real loader. A release whose core refuses its own plugins (a
  * core version outside the plugins' declared range, say) fails here first.
+ * Last, what it would publish is packed with `npm pack` and installed from
+ * the tarballs into a vendor's project outside the repository, whose own
+ * plugin (core as a peer) is enabled in its config and plans a real guest.
  */
 import { execa } from 'execa';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureImage } from '../../../test-images/build.mjs';
 
 const workspace = join(import.meta.dirname, '..', '..', '..');
 const LONG = 900_000;
@@ -56,8 +60,12 @@ beforeAll(async () => {
   for (const manifest of await manifests(workspace)) before.set(manifest.name, manifest.version);
   // The copy has no node_modules yet: run the workspace's own changesets CLI on it.
   await execa(join(workspace, 'node_modules', '.bin', 'changeset'), ['version'], { cwd: copy });
-  await execa('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: copy });
-  await execa('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--skipNxCache'], { cwd: copy, env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+  // Cache first; the registry only for what the cache lacks (npm keeps no package documents for lockfile installs).
+  await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: copy });
+  await execa('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static', '--skipNxCache'], {
+    cwd: copy,
+    env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
 }, LONG);
 
 afterAll(async () => {
@@ -117,3 +125,85 @@ describe('a release of the workspace', () => {
   });
 });
 
+describe('a vendor project outside the repository, installed from the packed tarballs', () => {
+  let project: string;
+  let tarballs: string;
+  const hyper2kvm = (args: string[]) =>
+    execa(join(project, 'node_modules', '.bin', 'hyper2kvm'), args, {
+      cwd: project,
+      reject: false,
+      env: { LIBGUESTFS_BACKEND: process.env['LIBGUESTFS_BACKEND'] ?? 'direct' },
+    });
+
+  beforeAll(async () => {
+    tarballs = await mkdtemp(join(tmpdir(), 'h2k-tarballs-'));
+    await execa('npm', ['pack', '--workspaces', '--pack-destination', tarballs, '--silent'], { cwd: copy });
+    const published = (await manifests(copy)).filter((manifest) => !manifest.private);
+    project = await mkdtemp(join(tmpdir(), 'h2k-vendor-project-'));
+    await cp(join(import.meta.dirname, '..', 'fixtures', 'vendor-project'), project, { recursive: true });
+    // What a vendor without a registry copy of hyper2kvm does: every package from its tarball.
+    const dependencies: Record<string, string> = { '@acme/hyper2kvm-plugin-motd': 'file:./acme-plugin' };
+    for (const manifest of published)
+      dependencies[manifest.name] = `file:${join(tarballs, `${manifest.name.slice(1).replace('/', '-')}-${manifest.version}.tgz`)}`;
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'acme-migrations', private: true, type: 'module', dependencies }, null, 2));
+    // Third-party packages come from npm's cache first (the workspace's install filled it).
+    await execa('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: project });
+  }, LONG);
+
+  afterAll(async () => {
+    if (project) await rm(project, { recursive: true, force: true });
+    if (tarballs) await rm(tarballs, { recursive: true, force: true });
+  });
+
+  it('took every hyper2kvm package from a tarball, at the released version', async () => {
+    const lock = JSON.parse(await readFile(join(project, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; resolved?: string }>;
+    };
+    const installed = Object.entries(lock.packages).filter(([path]) => path.startsWith('node_modules/@hyper2kvm/'));
+    const released = (await manifests(copy)).filter((manifest) => !manifest.private);
+    expect(installed.map(([path]) => path.slice('node_modules/'.length)).sort()).toEqual(released.map((manifest) => manifest.name).sort());
+    for (const [path, entry] of installed) {
+      expect(entry.resolved, path).toMatch(/^file:.*\.tgz$/);
+      expect(entry.version, path).toBe(released.find((manifest) => `node_modules/${manifest.name}` === path)!.version);
+    }
+  });
+
+  it("runs the vendor's own plugin-kit test of its plugin", async () => {
+    const result = await execa('node', ['check-plugin.mjs'], { cwd: project, reject: false });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('acme plugin: ok');
+  });
+
+  it('lists the vendor plugin from its config, in order, between official ones', async () => {
+    const result = await hyper2kvm(['plugins', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const listed = JSON.parse(String(result.stdout)) as { source: string; plugins: { name: string; version: string; api: number; path: string }[] };
+    expect(listed.source).toBe('hyper2kvm.config.json');
+    expect(listed.plugins.map((plugin) => [plugin.name, plugin.api])).toEqual([
+      ['@hyper2kvm/plugin-stable-device-names', 1],
+      ['@acme/hyper2kvm-plugin-motd', 1],
+      ['@hyper2kvm/plugin-libvirt-xml', 1],
+    ]);
+    // Official ones from the installed tarballs; the vendor's from its folder (npm links a file: dependency).
+    for (const plugin of listed.plugins.filter((entry) => entry.name.startsWith('@hyper2kvm/')))
+      expect(plugin.path.startsWith(join(project, 'node_modules', '@hyper2kvm'))).toBe(true);
+    expect(listed.plugins[1]!.path).toBe(join(project, 'acme-plugin', 'index.js'));
+  });
+
+  it(
+    "plans a real VMware export with the vendor plugin's change in the plan",
+    async () => {
+      const ova = (await ensureImage('ubuntu-2204', { log: () => undefined })).files['ova']!;
+      const result = await hyper2kvm(['plan', ova, '--json']);
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      const document = JSON.parse(String(result.stdout)) as { plan: { changes: { kind: string; path?: string; plugin: string; after?: { data: string } }[] } };
+      const motd = document.plan.changes.find((change) => change.path === '/etc/motd');
+      expect(motd).toMatchObject({ plugin: '@acme/hyper2kvm-plugin-motd' });
+      expect(motd?.after?.data.endsWith('This machine was migrated to KVM by ACME.\n')).toBe(true);
+      // The official plugin in the same config planned beside it.
+      expect(document.plan.changes.some((change) => change.path === '/etc/fstab' && change.plugin === '@hyper2kvm/plugin-stable-device-names')).toBe(true);
+    },
+    LONG,
+  );
+});
