@@ -10,25 +10,15 @@ import assert from 'node:assert/strict';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  Change,
-  Finding,
-  GuestFacts,
-  GuestFilesystem,
-  Hyper2kvmPlugin,
-  OsHints,
-  Plan,
-  PluginInCode,
-  RegistryReader,
-  RegistryWriter,
-  RunSettings,
-  Severity,
-  VmDescription,
-} from '@hyper2kvm/core';
-import { planWithPlugins, type GuestTree, type PlanOutcome } from './plan-harness.js';
+import type { Change, Finding, Hyper2kvmPlugin, Plan, PluginInCode, RegistryWriter, Severity } from '@hyper2kvm/core';
+import { planWithPlugins, type GuestTree, type PlanHarnessOptions, type PlanOutcome } from './plan-harness.js';
 
-/** One guest the plugin is run on. */
-export interface PluginTestCase {
+/**
+ * One guest the plugin is run on: `planWithPlugins`' inputs but the plugin
+ * list, and what is expected. For an invalid case, a `registry` must also be
+ * a writer (a `MemoryRegistry` is) so the repair can be applied.
+ */
+export interface PluginTestCase extends Omit<PlanHarnessOptions, 'plugins' | 'guest'> {
   /** Shown as the test's name. */
   name: string;
   /** The guest: a tree written to a temporary folder, or a host folder (copied first, never written). */
@@ -37,13 +27,6 @@ export interface PluginTestCase {
   options?: unknown;
   /** Plugins that run with it (those it must run after), with their options. */
   with?: readonly PluginInCode[];
-  filesystems?: GuestFilesystem[];
-  vm?: VmDescription;
-  facts?: Partial<GuestFacts>;
-  /** A Windows guest's registry; for an invalid case it must also be a writer (a `MemoryRegistry` is). */
-  registry?: RegistryReader;
-  hints?: OsHints;
-  settings?: RunSettings;
   /** The plugin's own findings, in order (default: none). */
   findings?: ExpectedFinding[];
 }
@@ -150,17 +133,9 @@ async function checkInvalid(plugin: Hyper2kvmPlugin, testCase: InvalidPluginTest
 }
 
 function planCase(plugin: Hyper2kvmPlugin, testCase: PluginTestCase, guest: GuestTree | string): Promise<PlanOutcome> {
-  const self: PluginInCode = testCase.options === undefined ? plugin : [plugin, testCase.options];
-  return planWithPlugins({
-    plugins: [...(testCase.with ?? []), self],
-    guest,
-    ...(testCase.filesystems ? { filesystems: testCase.filesystems } : {}),
-    ...(testCase.vm ? { vm: testCase.vm } : {}),
-    ...(testCase.facts ? { facts: testCase.facts } : {}),
-    ...(testCase.registry ? { registry: testCase.registry } : {}),
-    ...(testCase.hints ? { hints: testCase.hints } : {}),
-    ...(testCase.settings ? { settings: testCase.settings } : {}),
-  });
+  // The case's other fields (name, expectations) are not harness inputs; planWithPlugins reads only its own.
+  const { options, with: others = [], ...inputs } = testCase;
+  return planWithPlugins({ ...inputs, plugins: [...others, options === undefined ? plugin : [plugin, options]], guest });
 }
 
 function writerOf(testCase: PluginTestCase): RegistryWriter {
