@@ -6,10 +6,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { HiveName, OsHints, RegistryReader, RegistryValue } from '@hyper2kvm/core';
-import { buildHive } from '@hyper2kvm/registry';
-import { MemoryRegistry, planWithPlugins, type GuestTree, type PlanOutcome } from '@hyper2kvm/plugin-kit';
+import type { OsHints } from '@hyper2kvm/core';
+import { planWithPlugins, type GuestTree, type PlanOutcome } from '@hyper2kvm/plugin-kit';
 import bcdGuard, { backupNameOf } from '../src/index.js';
+import { bcdBytes, hivesOf as hives, registryOf, type Recipe, type RecipeHive } from './recipes.js';
 // @ts-expect-error plain JavaScript recipe modules
 import * as shared from '../../../test-images/recipes/_shared/windows.mjs';
 // @ts-expect-error plain JavaScript recipe modules
@@ -18,28 +18,6 @@ import win2022 from '../../../test-images/recipes/windows-2022.mjs';
 import win7 from '../../../test-images/recipes/windows-7.mjs';
 // @ts-expect-error plain JavaScript recipe modules
 import win10hib from '../../../test-images/recipes/windows-10-hibernated.mjs';
-
-interface RecipeHive {
-  root: string;
-  entries: { key: string; values?: Record<string, RegistryValue> }[];
-}
-interface Recipe {
-  volumes: Record<string, { hives?: Record<string, RecipeHive> }>;
-}
-const hives = (recipe: Recipe, volume = 'system') => recipe.volumes[volume]?.hives ?? {};
-const registryOf = (recipe: Recipe): RegistryReader => {
-  const chosen: Partial<Record<HiveName, RecipeHive | undefined>> = {
-    SYSTEM: hives(recipe)['/Windows/System32/config/SYSTEM'],
-    SOFTWARE: hives(recipe)['/Windows/System32/config/SOFTWARE'],
-  };
-  return new MemoryRegistry(
-    Object.fromEntries(
-      Object.entries(chosen)
-        .filter(([, data]) => data)
-        .map(([hive, data]) => [hive, data!.entries]),
-    ),
-  );
-};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -50,13 +28,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hyper2kvm-bcd-test-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A real BCD hive file's bytes, built from recipe data. */
-async function bcdBytes(hive: RecipeHive): Promise<Buffer> {
-  const path = join(await tempDir(), 'BCD');
-  await buildHive(path, hive.root, hive.entries as Parameters<typeof buildHive>[2]);
-  return readFile(path);
 }
 
 async function plan(options: {
