@@ -94,7 +94,7 @@ describe('migrate ubuntu-2204.ova', () => {
     LONG,
   );
 
-  it('inspects the guest: distro, version, kernels, network flavour, VMware tools', () => {
+  it('inspects the guest: distro, version, kernels, network files and what they configure, VMware tools', () => {
     expect(report.facts?.os).toMatchObject({ type: 'linux', hostname: 'ubuntu-web01' });
     expect(report.facts?.linux).toMatchObject({
       distro: 'ubuntu',
@@ -105,6 +105,14 @@ describe('migrate ubuntu-2204.ova', () => {
       hypervisorTools: ['vmware'],
     });
     expect(report.facts?.linux?.network.netplan).toEqual(['/etc/netplan/00-installer-config.yaml']);
+    const ens192 = { name: 'ens192', mac: '00:50:56:aa:bb:cc', addresses: ['192.168.10.20/24'], gateways: ['192.168.10.1'], dns: ['192.168.10.1', '1.1.1.1'] };
+    expect(report.facts?.linux?.networkConfigs).toEqual([
+      { path: '/etc/netplan/00-installer-config.yaml', flavour: 'netplan', interfaces: [expect.objectContaining({ ...ens192, dhcp4: false })] },
+    ]);
+    // The domain keeps the OVF's MAC, so the pin stays and lands on the first KVM NIC.
+    expect(report.plan?.network).toEqual([
+      { path: '/etc/netplan/00-installer-config.yaml', flavour: 'netplan', interfaces: [expect.objectContaining({ ...ens192, kvmNic: 0 })] },
+    ]);
     expect(report.facts?.linux?.kernels[0]).toMatchObject({ version: '5.15.0-91-generic', initramfs: '/boot/initrd.img-5.15.0-91-generic' });
   });
 

@@ -3,6 +3,7 @@
  * Core fills the common part and the target devices; plugins add their own
  * under `extensions[<their package name>]`, typed by declaration merging.
  */
+import type { NetworkConfigFile } from './network/configured/types.js';
 import type { Firmware, VmDescription } from './vm.js';
 
 export type OsType = 'linux' | 'windows' | 'unknown';
@@ -46,6 +47,8 @@ export interface LinuxFacts {
   initramfsTool: InitramfsTool;
   /** Flavour → guest paths of its config files. */
   network: Partial<Record<NetworkFlavour, string[]>>;
+  /** What those files configure: per file, each interface's pins (name, MAC) and addressing. */
+  networkConfigs: NetworkConfigFile[];
   hypervisorTools: HypervisorTools[];
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
   packageManager?: 'dnf' | 'yum' | 'apt' | 'zypper' | 'pacman' | 'apk';

@@ -85,6 +85,28 @@ describe('debian-11 image: ifupdown and 70-persistent-net.rules', () => {
     await outcome.cleanup();
   });
 
+  it('reports what each file configures before the plan, and after it which KVM NIC each interface lands on', async () => {
+    const outcome = await plan(DEBIAN, vm('52:54:00:aa:00:01'));
+    const ens192 = { name: 'ens192', addresses: ['192.168.30.40/24'], gateways: ['192.168.30.1'], dns: ['192.168.30.1'], search: ['example.com'] };
+    expect(outcome.facts.linux!.networkConfigs).toEqual([
+      { path: '/etc/network/interfaces', flavour: 'ifupdown', interfaces: [expect.objectContaining({ ...ens192, mac: DEBIAN_MAC })] },
+      {
+        path: '/etc/udev/rules.d/70-persistent-net.rules',
+        flavour: 'udev-persistent-net',
+        interfaces: [expect.objectContaining({ kind: 'rename', mac: DEBIAN_MAC })],
+      },
+    ]);
+    expect(outcome.facts.linux!.networkConfigs.flatMap((file) => file.interfaces).some((found) => 'kvmNic' in found)).toBe(false);
+    expect(outcome.plan.network).toEqual([
+      { path: '/etc/network/interfaces', flavour: 'ifupdown', interfaces: [expect.objectContaining({ ...ens192, mac: '52:54:00:aa:00:01', kvmNic: 0 })] },
+      { path: '/etc/udev/rules.d/70-persistent-net.rules', flavour: 'udev-persistent-net', interfaces: [expect.objectContaining({ kvmNic: 0 })] },
+    ]);
+    expect(outcome.text).toContain(
+      'ens192 (MAC 52:54:00:aa:00:01) → KVM NIC 1: static 192.168.30.40/24, gateway 192.168.30.1, DNS 192.168.30.1, search example.com',
+    );
+    await outcome.cleanup();
+  });
+
   it('without a MAC: deletes the rules file, drops hwaddress and keeps ens192 with a virtio_net .link', async () => {
     const outcome = await plan(DEBIAN);
     expect(await outcome.fileAfter('/etc/network/interfaces')).toBe(DEBIAN_INTERFACES.replace(`\thwaddress ether ${DEBIAN_MAC}\n`, ''));

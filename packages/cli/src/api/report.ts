@@ -2,6 +2,7 @@
 import {
   formatBytes,
   renderChange,
+  renderNetworkConfigs,
   renderPlan,
   type EmittedFile,
   type GuestFacts,
@@ -87,6 +88,11 @@ export function renderReportMarkdown(report: RunReport, plan: Plan | null): stri
       .join(', ')}`,
   );
   out.push('');
+  const before = facts?.linux?.networkConfigs ?? [];
+  if (before.length > 0 || (plan?.network?.length ?? 0) > 0) {
+    out.push('## Network', '', 'As exported:', '', '```', ...renderNetworkConfigs(before), '```', '');
+    if (plan?.network) out.push('On KVM (the files as the plan leaves them):', '', '```', ...renderNetworkConfigs(plan.network), '```', '');
+  }
   if (plan) {
     out.push(`## Changes (${plan.changes.length})`, '');
     if (plan.changes.length === 0) out.push('No changes.', '');

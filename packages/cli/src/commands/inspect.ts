@@ -1,5 +1,5 @@
 /** `hyper2kvm inspect <source…>`: the facts about an exported VM. */
-import { formatBytes, type Finding, type GuestFacts, type VmDescription } from '@hyper2kvm/core';
+import { formatBytes, renderNetworkConfigs, type Finding, type GuestFacts, type VmDescription } from '@hyper2kvm/core';
 import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions } from '../args.js';
 import { inspect } from '../api/inspect.js';
 import { describeIntegrity } from '../api/report.js';
@@ -76,8 +76,8 @@ export function describeFacts(facts: GuestFacts): string {
         `Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs} (virtio in it: ${carries})` : ' no initramfs'}`,
       );
     }
-    const flavours = Object.entries(linux.network).map(([flavour, files]) => `${flavour} (${files.join(', ')})`);
-    lines.push(`Network:     ${flavours.length ? flavours.join('; ') : 'no configuration found'}`);
+    if (linux.networkConfigs.length === 0) lines.push('Network:     no configuration found');
+    else lines.push('Network:', ...renderNetworkConfigs(linux.networkConfigs, '  '));
     lines.push(`Tools:       ${linux.hypervisorTools.length ? linux.hypervisorTools.join(', ') : 'no hypervisor tools'}`);
     lines.push(`SELinux:     ${linux.selinux}`);
   }

@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { BlockedError, PluginError } from '../errors.js';
 import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
+import { detectNetwork } from '../inspect/linux.js';
+import { describeNetworkConfigs, markDomainNics } from '../network/configured/describe.js';
+import { nicTargets } from '../network/nic-binding.js';
 import { isBlocked, type Finding, type Plan } from '../plan/changes.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
@@ -130,6 +133,10 @@ export class Engine {
           hint: 'enable the plugin that implements this action',
         });
       }
+    }
+    if (facts.linux) {
+      const files = await describeNetworkConfigs(view, await detectNetwork(view));
+      builder.plan.network = markDomainNics(files, (await nicTargets(view, facts)).macs);
     }
     return { plan: builder.plan, view };
   }

@@ -3,6 +3,7 @@
  * libguestfs appliance and the directory adapter.
  */
 import type { Bootloader, HypervisorTools, InitramfsTool, LinuxFacts, NetworkFlavour } from '../facts.js';
+import { describeNetworkConfigs } from '../network/configured/describe.js';
 import type { GuestView } from '../plan/planned-guest.js';
 import { parseFstab } from './fstab.js';
 import { findKernels, type FindKernelsOptions } from './linux-kernels.js';
@@ -73,7 +74,8 @@ async function detectBootloader(guest: GuestView): Promise<{ bootloader: Bootloa
   return { bootloader: 'unknown', configs: [], bls };
 }
 
-async function detectNetwork(guest: GuestView): Promise<LinuxFacts['network']> {
+/** Flavour → the guest paths of its config files, on the guest as it is or as planned. */
+export async function detectNetwork(guest: GuestView): Promise<LinuxFacts['network']> {
   const network: LinuxFacts['network'] = {};
   for (const [flavour, globs] of Object.entries(NETWORK_CONFIG_GLOBS) as [NetworkFlavour, string[]][]) {
     const files: string[] = [];
@@ -153,6 +155,7 @@ export async function inspectLinux(guest: GuestView, options: FindKernelsOptions
     }
   }
   const hostname = await detectHostname(guest);
+  const network = await detectNetwork(guest);
   const arch = kernels.some((kernel) => /aarch64|arm64/.test(kernel.version)) ? 'aarch64' : 'x86_64';
   return {
     distro: id,
@@ -164,7 +167,8 @@ export async function inspectLinux(guest: GuestView, options: FindKernelsOptions
     bls: boot.bls,
     kernels,
     initramfsTool,
-    network: await detectNetwork(guest),
+    network,
+    networkConfigs: await describeNetworkConfigs(guest, network),
     hypervisorTools,
     selinux: await detectSelinux(guest),
     ...(packageManager ? { packageManager } : {}),

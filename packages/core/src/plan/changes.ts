@@ -2,6 +2,7 @@
  * The plan is data: every repair is a change or a deferred action that can
  * be reviewed, serialised to JSON and applied later.
  */
+import type { NetworkConfigFile } from '../network/configured/types.js';
 
 /** Windows hive a registry change targets, by its file name under System32\config. */
 export type HiveName = 'SYSTEM' | 'SOFTWARE' | 'SAM' | 'SECURITY' | 'DEFAULT';
@@ -120,6 +121,11 @@ export interface Plan {
   changes: Change[];
   actions: ActionRequest[];
   findings: Finding[];
+  /**
+   * Linux: the network configuration files as the plan leaves them, read back
+   * from the planned guest (what each NIC pin and address becomes on KVM).
+   */
+  network?: NetworkConfigFile[];
 }
 
 /** True when an error finding forbids applying the plan. */

@@ -1,4 +1,5 @@
 /** The plan for people: findings first, then every change as a unified diff or a .reg-like line. */
+import { renderNetworkConfigs } from '../network/configured/render.js';
 import { createTwoFilesPatch } from 'diff';
 import type { Change, Plan, RegistryValue } from './changes.js';
 
@@ -101,6 +102,8 @@ export function renderPlan(plan: Plan): string {
     );
   }
   if (plan.changes.length > 0) sections.push('Changes:\n' + plan.changes.map(renderChange).join('\n'));
+  if (plan.network && plan.network.length > 0)
+    sections.push('Network on KVM (the files as this plan leaves them):\n' + renderNetworkConfigs(plan.network, '  ').join('\n'));
   if (plan.actions.length > 0) {
     sections.push(
       'Deferred actions (run once, after the file changes):\n' +

@@ -34,11 +34,18 @@ function encodeChange(change: Change): Record<string, unknown> {
 }
 
 /** JSON-safe form of a plan; stable field order for diffing plans. */
-export function planToJson(plan: Plan): { changes: Record<string, unknown>[]; actions: Plan['actions']; findings: Plan['findings']; blocked: boolean } {
+export function planToJson(plan: Plan): {
+  changes: Record<string, unknown>[];
+  actions: Plan['actions'];
+  findings: Plan['findings'];
+  network?: NonNullable<Plan['network']>;
+  blocked: boolean;
+} {
   return {
     changes: plan.changes.map(encodeChange),
     actions: plan.actions,
     findings: plan.findings,
+    ...(plan.network ? { network: plan.network } : {}),
     blocked: plan.findings.some((finding) => finding.severity === 'error'),
   };
 }
