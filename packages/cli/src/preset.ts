@@ -7,6 +7,7 @@ export const OFFICIAL_PLUGINS: string[] = [
   '@hyper2kvm/plugin-grub-regen',
   '@hyper2kvm/plugin-netplan-stabilize',
   '@hyper2kvm/plugin-network-stabilize',
+  '@hyper2kvm/plugin-cloud-init',
   '@hyper2kvm/plugin-hypervisor-tools',
   '@hyper2kvm/plugin-windows-virtio',
   '@hyper2kvm/plugin-selinux-relabel',

@@ -34,6 +34,7 @@ export * from './inspect/linux.js';
 export * from './inspect/guest-facts.js';
 export * from './inspect/windows.js';
 export * from './network/nic-binding.js';
+export { hasKernelOption, kernelCommandLineText } from './inspect/kernel-cmdline.js';
 export * from './network/network-map.js';
 export * from './network/configured/types.js';
 export { describeNetworkConfigs, describeNetworkFile, markDomainNics } from './network/configured/describe.js';

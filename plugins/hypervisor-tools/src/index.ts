@@ -2,6 +2,8 @@
  * Removes hypervisor tools (open-vm-tools / VMware Tools, Hyper-V daemons,
  * VirtualBox additions) with the guest's package manager where that works
  * offline, and disables their services in any case; the report says which.
+ * Cloud agents (Amazon SSM, Google guest environment, Oracle Cloud Agent)
+ * have their services disabled and stay installed.
  */
 import { ACTION_STAGE, definePlugin, packageManifest } from '@hyper2kvm/core';
 import { z } from 'zod';
@@ -22,7 +24,7 @@ export default definePlugin({
   name: manifest.name,
   version: manifest.version,
   api: 1,
-  description: 'Removes VMware, Hyper-V and VirtualBox guest tools offline, or disables their services',
+  description: 'Removes VMware, Hyper-V and VirtualBox guest tools offline, or disables their services; disables cloud agents (SSM, Google, Oracle)',
   options,
   appliesTo: (facts) => facts.os.type === 'linux',
   apply(hooks, { options: settings }) {
@@ -34,3 +36,4 @@ export default definePlugin({
 export { REMOVE_ACTION, readRemovalParams, type RemovalParams } from './removal-params.js';
 export { installedDpkgPackages } from './dpkg-status.js';
 export { TOOL_FAMILIES, matchesPackagePattern, type ToolFamily } from './tool-families.js';
+export { CLOUD_AGENTS, type CloudAgent } from './cloud-agents.js';

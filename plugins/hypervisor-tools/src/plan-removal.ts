@@ -4,6 +4,7 @@
  * be removed, say so in findings, and request the removal action.
  */
 import { fillCommand, profileFor, type OsProfile, type PlanContext } from '@hyper2kvm/core';
+import { CLOUD_AGENTS } from './cloud-agents.js';
 import { installedDpkgPackages } from './dpkg-status.js';
 import { REMOVE_ACTION, type RemovalParams } from './removal-params.js';
 import { FAMILY_NAMES, TOOL_FAMILIES, matchesPackagePattern, type ToolFamily } from './tool-families.js';
@@ -19,9 +20,9 @@ export interface RemovalPlanOptions {
 }
 
 /** Deletes the links that enable a family's services; returns the unit and script names disabled. */
-async function disableServices(p: PlanContext, family: ToolFamily): Promise<string[]> {
+async function disableServices(p: PlanContext, family: Omit<ToolFamily, 'uninstallers'>, why = 'fail or loop at boot on KVM'): Promise<string[]> {
   const disabled = new Set<string>();
-  const reason = (name: string) => `disable ${name}: ${family.label} fail or loop at boot on KVM`;
+  const reason = (name: string) => `disable ${name}: ${family.label} ${why}`;
   for (const unit of family.units) {
     const links = [...(await p.guest.glob(`${SYSTEMD_CONFIG}/*.wants/${unit}`)), ...(await p.guest.glob(`${SYSTEMD_CONFIG}/*.requires/${unit}`))];
     // An alias link (`Alias=` in [Install]) is made by enabling too; a link to /dev/null is a mask: keep it.
@@ -86,6 +87,22 @@ function familyOutcome(
   };
 }
 
+/** Disables the services of the cloud agents found (present files, installed packages or enabled units); packages stay. */
+async function disableCloudAgents(p: PlanContext, installed: string[]): Promise<void> {
+  for (const agent of CLOUD_AGENTS) {
+    let present = agent.packages.some((pkg) => installed.includes(pkg));
+    for (const marker of agent.markers) present ||= marker.includes('*') ? (await p.guest.glob(marker)).length > 0 : await p.guest.exists(marker);
+    const disabled = await disableServices(p, agent, agent.offCloud);
+    if (!present && disabled.length === 0) continue;
+    p.report({
+      rule: 'cloud-agent',
+      severity: 'info',
+      message: `${agent.label}: ${describeServices(disabled)}, since off its cloud it ${agent.offCloud}; the agent stays installed and works again if the VM goes back.`,
+      hint: 'remove it with the package manager once the VM stays on KVM',
+    });
+  }
+}
+
 /** Plans the removal of every hypervisor-tool family found on a Linux guest. */
 export async function planToolRemoval(p: PlanContext, options: RemovalPlanOptions): Promise<void> {
   const linux = p.facts.linux;
@@ -110,6 +127,7 @@ export async function planToolRemoval(p: PlanContext, options: RemovalPlanOption
     request.uninstallers.push(...outcome.params.uninstallers);
     p.report({ rule: 'hypervisor-tools', severity: 'info', message: outcome.message, ...(outcome.hint ? { hint: outcome.hint } : {}) });
   }
+  await disableCloudAgents(p, dpkgInstalled ?? []);
   if (request.packages.length + request.candidates.length + request.uninstallers.length > 0) {
     p.requireAction(REMOVE_ACTION, { ...request });
   }

@@ -177,6 +177,45 @@ describe('hypervisor-tools with Hyper-V, VirtualBox and installer-based VMware T
   });
 });
 
+describe('hypervisor-tools on guests from a cloud', () => {
+  it('disables the snap SSM agent and the Google guest environment, keeps their packages, and leaves other units alone', async () => {
+    const outcome = await planWithPlugins({
+      plugins: [hypervisorTools],
+      guest: {
+        '/etc/os-release': debian11,
+        '/etc/fstab': 'LABEL=cloudimg-rootfs / ext4 defaults 0 1\n',
+        '/var/lib/dpkg/status': [dpkgStanza('bash'), dpkgStanza('google-guest-agent')].join('\n'),
+        '/snap/amazon-ssm-agent/7993/amazon-ssm-agent': '',
+        '/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service':
+          '[Unit]\nDescription=Service for snap application amazon-ssm-agent.amazon-ssm-agent\n',
+        '/etc/systemd/system/multi-user.target.wants/snap.amazon-ssm-agent.amazon-ssm-agent.service': {
+          symlink: '/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service',
+        },
+        '/etc/systemd/system/multi-user.target.wants/google-guest-agent.service': { symlink: '/lib/systemd/system/google-guest-agent.service' },
+        '/etc/systemd/system/timers.target.wants/google-oslogin-cache.timer': { symlink: '/lib/systemd/system/google-oslogin-cache.timer' },
+        '/etc/systemd/system/multi-user.target.wants/ssh.service': { symlink: '/lib/systemd/system/ssh.service' },
+      },
+    });
+    expect(deletedPaths(outcome)).toEqual([
+      '/etc/systemd/system/multi-user.target.wants/snap.amazon-ssm-agent.amazon-ssm-agent.service',
+      '/etc/systemd/system/multi-user.target.wants/google-guest-agent.service',
+      '/etc/systemd/system/timers.target.wants/google-oslogin-cache.timer',
+    ]);
+    expect(outcome.plan.actions).toEqual([]);
+    expect(outcome.plan.findings.map((finding) => [finding.rule, finding.message])).toEqual([
+      [
+        'cloud-agent',
+        'Amazon SSM Agent: its services are disabled (snap.amazon-ssm-agent.amazon-ssm-agent.service), since off its cloud it retries the EC2 metadata service and the SSM endpoint without end; the agent stays installed and works again if the VM goes back.',
+      ],
+      [
+        'cloud-agent',
+        'Google guest environment: its services are disabled (google-guest-agent.service, google-oslogin-cache.timer), since off its cloud it waits for the GCE metadata server at boot and then retries it without end; the agent stays installed and works again if the VM goes back.',
+      ],
+    ]);
+    await outcome.cleanup();
+  });
+});
+
 describe('hypervisor-tools on guests without tools', () => {
   it('proposes nothing on a Debian guest without hypervisor tools', async () => {
     const outcome = await planWithPlugins({

@@ -136,7 +136,7 @@ export class Engine {
     }
     if (facts.linux) {
       const files = await describeNetworkConfigs(view, await detectNetwork(view));
-      builder.plan.network = markDomainNics(files, (await nicTargets(view, facts)).macs);
+      if (files.length > 0) builder.plan.network = markDomainNics(files, (await nicTargets(view, facts)).macs);
     }
     return { plan: builder.plan, view };
   }

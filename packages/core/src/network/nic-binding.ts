@@ -12,6 +12,7 @@
  * - anything else cannot be decided and is left to the user.
  */
 import type { GuestFacts } from '../facts.js';
+import { hasKernelOption, kernelCommandLineText } from '../inspect/kernel-cmdline.js';
 import type { GuestView } from '../plan/planned-guest.js';
 
 /** How one configuration pins an interface: by kernel name, by MAC, or both. */
@@ -75,16 +76,10 @@ export function isPhysicalInterfaceName(name: string): boolean {
   return PHYSICAL_NAME.test(name);
 }
 
-/** Files that can hold the kernel command line. */
-const CMDLINE_FILES = ['/etc/default/grub', '/etc/kernel/cmdline'];
-
 /** Whether the guest names NICs in kernel order rather than by predictable names. */
 async function usesKernelNames(guest: GuestView, facts: GuestFacts): Promise<boolean> {
   if (facts.linux?.family === 'alpine') return true; // no systemd udev: kernel names
-  const cmdlines = [...CMDLINE_FILES, ...(await guest.glob('/boot/loader/entries/*.conf'))];
-  for (const path of cmdlines) {
-    if (/(?:^|[\s"'])net\.ifnames=0(?=$|[\s"'])/m.test((await guest.readText(path)) ?? '')) return true;
-  }
+  if (hasKernelOption(await kernelCommandLineText(guest), 'net.ifnames=0')) return true;
   // Predictable names are also switched off by masking their udev rule or default .link.
   for (const path of ['/etc/udev/rules.d/80-net-setup-link.rules', '/etc/systemd/network/99-default.link']) {
     const stat = await guest.stat(path);
