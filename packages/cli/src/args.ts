@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { UsageError } from '@hyper2kvm/core';
+import { parseLuksKeyOption, type LuksKeySpec } from './api/luks-keys.js';
 
 /** Option declarations as parseArgs takes them. */
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
@@ -49,29 +50,45 @@ export function stringOption(values: ParsedCommand['values'], name: string): str
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A repeatable string option's values (empty when not given). */
+export function listOption(values: ParsedCommand['values'], name: string): string[] {
+  const value = (values as Record<string, unknown>)[name];
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? [value] : [];
+}
+
 /** Options of every command that opens a source. */
 export const SOURCE_OPTIONS: OptionSpec = {
   'guest-root': { type: 'string' },
   'no-verify-checksums': { type: 'boolean', default: false },
   'work-dir': { type: 'string' },
+  'luks-key': { type: 'string', multiple: true },
+  'luks-passphrase-file': { type: 'string', multiple: true },
 };
 
 export const SOURCE_HELP = `  --guest-root DIR     the source is a folder holding a guest's root file system
                        (also dir:DIR); it is repaired IN PLACE, never chosen by accident
   --no-verify-checksums  do not check the export's manifest (.mf); the report says so
-  --work-dir DIR       scratch folder for overlays and unpacked archives (default: a temporary folder)`;
+  --work-dir DIR       scratch folder for overlays and unpacked archives (default: a temporary folder)
+  --luks-key [DEV=]FILE  open LUKS volumes (DEV, e.g. /dev/sda2, or all) with the key file FILE
+  --luks-passphrase-file [DEV=]FILE  the same with a passphrase read from FILE (trailing newline dropped);
+                       keys are taken from files only, never as text, and never logged`;
 
 /** The source-related options of a parsed command, as the API takes them. */
 export function sourceOptions(
   values: ParsedCommand['values'],
   positionals: string[],
   cwd: string,
-): { sources: string[]; guestRoot?: string; verifyChecksums?: boolean; workDir?: string } {
+): { sources: string[]; guestRoot?: string; verifyChecksums?: boolean; workDir?: string; luksKeys?: LuksKeySpec[] } {
   const guestRoot = stringOption(values, 'guest-root');
   const workDir = stringOption(values, 'work-dir');
   if (guestRoot !== undefined && positionals.length > 0) throw new UsageError(`--guest-root names the source; do not also give ${positionals.join(', ')}`);
+  const luksKeys = [
+    ...listOption(values, 'luks-key').map((value) => parseLuksKeyOption(value, 'key', cwd)),
+    ...listOption(values, 'luks-passphrase-file').map((value) => parseLuksKeyOption(value, 'passphrase', cwd)),
+  ];
   return {
     sources: positionals,
+    ...(luksKeys.length > 0 ? { luksKeys } : {}),
     ...(guestRoot !== undefined ? { guestRoot: resolve(cwd, guestRoot) } : {}),
     ...(values['no-verify-checksums'] === true ? { verifyChecksums: false } : {}),
     ...(workDir !== undefined ? { workDir: resolve(cwd, workDir) } : {}),

@@ -68,7 +68,7 @@ describe('an encrypted root without its key (ubuntu-2204-luks)', () => {
   it('is blocked (exit 3) by one line naming the source, the LUKS partition and the rule', () => {
     expect(run.code).toBe(3);
     expect(run.error).toMatch(
-      new RegExp(`^${escape(run.ova)}: encrypted-root-no-key: the root file system is on LUKS volume /dev/sda2 and no key was given; `),
+      new RegExp(`^${escape(run.ova)}: encrypted-root-no-key: the root file system is on LUKS volume /dev/sda2 and no key was given for it; `),
     );
     expect(run.error).toContain('cannot repair an encrypted root offline without its key');
     expect(run.stderr).not.toMatch(/\n\s+at /);

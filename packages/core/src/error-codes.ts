@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   // The guest on the disks
   NO_ROOT: { exitCode: 1, meaning: 'no operating system was found on the disks' },
   LVM_PV_MISSING: { exitCode: 1, meaning: 'a volume group has physical volumes on disks that were not given' },
+  LUKS_KEY_INVALID: { exitCode: 1, meaning: 'a LUKS key or passphrase file is missing, empty or holds NUL bytes' },
+  LUKS_KEY_WRONG: { exitCode: 1, meaning: 'a LUKS key does not open the volume it was given for, or names no LUKS volume' },
   ROOT_READ_ONLY: { exitCode: 1, meaning: 'the guest root file system cannot be mounted for writing (dirty journal, hibernated Windows)' },
 
   // Guest access (libguestfs, directory guests)
@@ -90,6 +92,8 @@ export type InputErrorCode = Extract<
   | 'SCRATCH_SPACE'
   | 'NO_ROOT'
   | 'LVM_PV_MISSING'
+  | 'LUKS_KEY_INVALID'
+  | 'LUKS_KEY_WRONG'
   | 'ROOT_READ_ONLY'
 >;
 

@@ -73,6 +73,7 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
       workDir: options.workDir,
       step,
       onSeveralRoots: (used) => options.logger.warn(`several operating systems found; using the one on ${used}`),
+      ...(options.luksKeys ? { luksKeys: options.luksKeys } : {}),
     }).catch(async (error: unknown) => {
       // A damaged export explains a missing OS better than the OS check does.
       if (error instanceof Hyper2kvmError && NO_USABLE_OS.has(error.code)) await verified;

@@ -21,6 +21,7 @@ import {
   type VmDescription,
 } from '@hyper2kvm/core';
 import { setupRun } from '../plugins-setup.js';
+import { luksKeysOfConfig, readLuksKeys, type LuksKeySpec } from './luks-keys.js';
 import { GUEST_ROOT_PREFIX, openVm, type VmSession } from './open-vm.js';
 
 /** Options every API call takes. */
@@ -35,6 +36,8 @@ export interface CommonRunOptions {
   guestRoot?: string;
   /** Check the export's manifest before writing (default: the config's `source.verifyChecksums`, true). */
   verifyChecksums?: boolean;
+  /** Key files for LUKS volumes (`--luks-key`, `--luks-passphrase-file`); replace the config's `source.luks`. */
+  luksKeys?: LuksKeySpec[];
   /** Source network → target, over the config's `networks` (`--network-map`). */
   networkMap?: NetworkMap;
   /** The virtio-win ISO or folder for Windows guests (`--virtio-win`), over the config's `virtioWin` and `$VIRTIO_WIN`. */
@@ -126,12 +129,14 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
     await rm(workDir, { recursive: true, force: true });
   };
   try {
+    const luksKeys = await readLuksKeys(options.luksKeys ?? luksKeysOfConfig(loaded.config, loaded.filePath ? dirname(loaded.filePath) : cwd));
     session = await timed(timings, 'open', () =>
       openVm(resolveSources(options, cwd), {
         workDir,
         accel: loaded.config.accel,
         logger,
         verifyChecksums: options.verifyChecksums ?? loaded.config.source.verifyChecksums,
+        luksKeys,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.onDisksReady ? { onDisksReady: (vm: VmDescription) => options.onDisksReady?.(vm, loaded.config) } : {}),
       }),

@@ -5,6 +5,7 @@
  */
 import type { Finding, GuestFs, Logger, OsHints, ProgressEvent, RegistryReader, RegistryWriter, SourceIntegrity, VmDescription } from '@hyper2kvm/core';
 import type { SourceContainer } from '@hyper2kvm/disk';
+import type { LuksKey } from '@hyper2kvm/guestfs';
 
 /** The prefix that names a guest root folder as the source. */
 export const GUEST_ROOT_PREFIX = 'dir:';
@@ -56,6 +57,8 @@ export interface OpenVmOptions {
   onDisksReady?: (vm: VmDescription) => void;
   /** Check the export's manifest (default true). */
   verifyChecksums?: boolean;
+  /** Keys for the guest's LUKS volumes. */
+  luksKeys?: readonly LuksKey[];
   /** Progress of unpacking a compressed export. */
   onProgress?: (event: ProgressEvent) => void;
 }

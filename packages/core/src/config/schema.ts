@@ -39,9 +39,30 @@ export const configSchema = z
           .boolean()
           .default(true)
           .describe("check every file an export's manifest (.mf) lists before migrating; a mismatch refuses the source"),
+        luks: z
+          .array(
+            z
+              .object({
+                device: z
+                  .string()
+                  .regex(/^\/dev\/\S+$/, 'a device as the appliance shows it, e.g. /dev/sda2')
+                  .optional()
+                  .describe('the LUKS volume this key opens (default: every LUKS volume)'),
+                keyFile: z.string().min(1).optional().describe('a key file, used byte for byte (relative to the config file)'),
+                passphraseFile: z
+                  .string()
+                  .min(1)
+                  .optional()
+                  .describe('a file holding the passphrase; one trailing newline is dropped (relative to the config file)'),
+              })
+              .strict()
+              .refine((entry) => (entry.keyFile === undefined) !== (entry.passphraseFile === undefined), 'give exactly one of keyFile and passphraseFile'),
+          )
+          .default([])
+          .describe('keys for encrypted (LUKS) volumes; keys are read from files only, never written in the config'),
       })
       .strict()
-      .default({ verifyChecksums: true }),
+      .default({ verifyChecksums: true, luks: [] }),
     networks: z
       .record(z.string().min(1), networkTargetSchema)
       .default({})

@@ -8,6 +8,7 @@
  */
 import { BlockedError, GuestFsError, InputError, type ErrorCode, type Hyper2kvmError, type OsHints } from '@hyper2kvm/core';
 import type { GuestfsAppliance } from '../libguestfs/appliance.js';
+import type { LuksKey } from '../libguestfs/luks-volumes.js';
 import type { OsInspection } from '../libguestfs/os-inspection.js';
 import { GuestRegistry } from '../registry/guest-registry.js';
 import { missingDisksProblem } from './missing-disks-problem.js';
@@ -24,6 +25,8 @@ export interface OpenInspectedGuestOptions {
   step?: <T>(name: string, run: () => Promise<T>) => Promise<T>;
   /** Told when several operating systems were found (the first is used). */
   onSeveralRoots?: (used: string, others: string[]) => void;
+  /** Keys for the guest's LUKS volumes (one per device, or one for all). */
+  luksKeys?: readonly LuksKey[];
 }
 
 export interface InspectedGuest {
@@ -41,8 +44,18 @@ export interface InspectedGuest {
  */
 export async function openInspectedGuest(appliance: GuestfsAppliance, options: OpenInspectedGuestOptions): Promise<InspectedGuest> {
   const step = options.step ?? (<T>(_name: string, run: () => Promise<T>): Promise<T> => run());
-  const inspection = await step('osInspection', () => appliance.inspectOs());
-  if (!inspection) throw await whyNoOperatingSystem(appliance, options.source);
+  const keys = options.luksKeys ?? [];
+  const opened = keys.length > 0 ? await step('luks', () => appliance.openLuksVolumes(keys)) : [];
+  let inspection = await step('osInspection', () => appliance.inspectOs());
+  // Opened under provisional names; the guest's initramfs tools expect its crypttab's names.
+  if (inspection && opened.length > 0 && (await step('luks', () => appliance.nameLuksVolumesAsGuest(inspection!.root, opened))))
+    inspection = await step('osInspection', () => appliance.inspectOs());
+  if (!inspection)
+    throw await whyNoOperatingSystem(
+      appliance,
+      options.source,
+      opened.map((volume) => volume.device),
+    );
   if (inspection.otherRoots.length > 0) options.onSeveralRoots?.(inspection.root, inspection.otherRoots);
   const type = inspection.type === 'linux' || inspection.type === 'windows' ? inspection.type : 'unknown';
   // Windows: libguestfs inspection reports only the system volume; the ESP
@@ -88,14 +101,14 @@ async function windowsFirmwareOf(appliance: GuestfsAppliance): Promise<'uefi' | 
  * nothing to read), an encrypted root blocks the run (nothing can be
  * repaired without its key), anything else is a bad source.
  */
-export async function whyNoOperatingSystem(appliance: GuestfsAppliance, source: string): Promise<Hyper2kvmError> {
+export async function whyNoOperatingSystem(appliance: GuestfsAppliance, source: string, openedLuks: readonly string[] = []): Promise<Hyper2kvmError> {
   const incomplete = await appliance.incompleteVolumeGroups();
   if (incomplete.length > 0) return new InputError(source, missingDisksProblem(incomplete), { code: 'LVM_PV_MISSING' });
-  const encrypted = await appliance.luksVolumes();
+  const encrypted = (await appliance.luksVolumes()).filter((device) => !openedLuks.includes(device));
   if (encrypted.length > 0) {
     const volumes = `LUKS volume${encrypted.length > 1 ? 's' : ''} ${encrypted.join(', ')}`;
     return new BlockedError(
-      `${source}: encrypted-root-no-key: the root file system is on ${volumes} and no key was given; hyper2kvm cannot repair an encrypted root offline without its key (decrypt the volume first), nothing was written`,
+      `${source}: encrypted-root-no-key: the root file system is on ${volumes} and no key was given for it; hyper2kvm cannot repair an encrypted root offline without its key (give it with --luks-key FILE or --luks-passphrase-file FILE), nothing was written`,
     );
   }
   return new InputError(source, 'no operating system found on the disks (no recognisable root file system)', { code: 'NO_ROOT' });

@@ -12,6 +12,7 @@ import { ApplianceFiles, type ApplianceLogger } from './appliance-files.js';
 import { ADD_DRIVE_DISCARD, ADD_DRIVE_FORMAT, ADD_DRIVE_READONLY, GuestfsCallError, GuestfsHandle } from './ffi.js';
 import { checkHostPath } from './guest-path.js';
 import type { IncompleteVolumeGroup } from './lvm-volume-groups.js';
+import { openLuksVolumes, renameToCrypttab, type LuksKey, type OpenLuksVolume } from './luks-volumes.js';
 import { incompleteVolumeGroups, inspectOs, luksVolumes, type OsInspection } from './os-inspection.js';
 import { VolumeLayout } from './volume-layout.js';
 import {
@@ -167,6 +168,34 @@ export class GuestfsAppliance extends ApplianceFiles {
   /** Disks and partitions holding a LUKS volume (see os-inspection.ts). */
   luksVolumes(): Promise<string[]> {
     return luksVolumes(this.handle, this.logger);
+  }
+
+  /** Opens the LUKS volumes `keys` are given for (see luks-volumes.ts). */
+  async openLuksVolumes(keys: readonly LuksKey[]): Promise<OpenLuksVolume[]> {
+    const opened = await openLuksVolumes(this.handle, await this.luksVolumes(), keys);
+    for (const volume of opened) this.logger?.info({ device: volume.device, name: volume.name, key: volume.key.origin }, 'LUKS volume opened');
+    return opened;
+  }
+
+  /**
+   * Gives the opened volumes the names the guest's /etc/crypttab uses (read
+   * from `root`, mounted read-only for a moment). Returns whether any was
+   * renamed: inspection must then run again.
+   */
+  async nameLuksVolumesAsGuest(root: string, opened: OpenLuksVolume[]): Promise<boolean> {
+    const at = this.layout.toAppliance('/');
+    await this.handle.call('guestfs_mount_ro', [root, at], `mount ${root} read-only`);
+    let crypttab = '';
+    try {
+      crypttab = Buffer.from(await this.handle.call('guestfs_read_file', [`${at.replace(/\/$/, '')}/etc/crypttab`])).toString('utf8');
+    } catch {
+      // no crypttab: the provisional names stay
+    } finally {
+      await this.handle.call('guestfs_umount', [at], `unmount ${root}`);
+    }
+    const renamed = await renameToCrypttab(this.handle, opened, crypttab);
+    for (const volume of renamed) this.logger?.info({ device: volume.device, name: volume.name }, 'LUKS volume reopened under its crypttab name');
+    return renamed.length > 0;
   }
 
   /** LVM volume groups with physical volumes on none of the attached disks (see os-inspection.ts). */
