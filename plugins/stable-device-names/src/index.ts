@@ -22,6 +22,22 @@ const CMDLINE_FILES = [
   '/extlinux.conf',
 ];
 const CMDLINE_GLOBS = ['/boot/loader/entries/*.conf', '/etc/default/grub.d/*.cfg'];
+/**
+ * initramfs-tools' resume device (`RESUME=/dev/sda5`, written by the Debian
+ * installer): a kernel name there makes the initramfs wait for a device that
+ * is not there on virtio, and hibernation resume lost.
+ */
+const RESUME_FILES = ['/etc/initramfs-tools/conf.d/resume'];
+const RESUME_LINE = /^(\s*RESUME=)(["']?)([^"'\s]+)\2(\s*)$/;
+
+/** The device a resume file names, when it is by kernel name. */
+function resumeDeviceNames(text: string): string[] {
+  return text.split('\n').flatMap((line) => {
+    const spec = RESUME_LINE.exec(line)?.[3];
+    return spec && isUnstableDeviceName(spec) ? [spec] : [];
+  });
+}
+
 /** Device maps pin BIOS disk order to kernel names; grub works without them. */
 const DEVICE_MAPS = ['/boot/grub/device.map', '/boot/grub2/device.map'];
 /** Caches that name old device IDs. */
@@ -49,7 +65,7 @@ export default definePlugin({
   name: manifest.name,
   version: manifest.version,
   api: 1,
-  description: 'Rewrites /dev/sdX names in fstab, crypttab and kernel command lines to UUID=…',
+  description: 'Rewrites /dev/sdX names in fstab, crypttab, kernel command lines and the initramfs resume device to UUID=…',
   options,
   enforce: 'pre',
   appliesTo: (facts) => facts.os.type === 'linux',
@@ -64,7 +80,17 @@ export default definePlugin({
         const text = await p.guest.readText(path);
         if (text !== null) cmdlines.set(path, text);
       }
-      const wanted = [...(fstab?.names ?? []), ...(crypttab?.names ?? []), ...[...cmdlines.values()].flatMap(cmdlineDeviceNames)];
+      const resumeFiles = new Map<string, string>();
+      for (const path of RESUME_FILES) {
+        const text = await p.guest.readText(path);
+        if (text !== null) resumeFiles.set(path, text);
+      }
+      const wanted = [
+        ...(fstab?.names ?? []),
+        ...(crypttab?.names ?? []),
+        ...[...cmdlines.values()].flatMap(cmdlineDeviceNames),
+        ...[...resumeFiles.values()].flatMap(resumeDeviceNames),
+      ];
       const { replacements, unresolved } = resolveNames(wanted, await p.guest.filesystems());
 
       if (fstab && fstab.names.length > 0) {
@@ -95,6 +121,21 @@ export default definePlugin({
       }
       for (const path of cmdlines.keys()) {
         await p.editFile(path, (text) => rewriteCmdline(text, replacements), 'root=/resume= by UUID on the kernel command line');
+      }
+      for (const path of resumeFiles.keys()) {
+        await p.editFile(
+          path,
+          (text) =>
+            text
+              .split('\n')
+              .map((line) =>
+                line.replace(RESUME_LINE, (whole, head: string, quote: string, spec: string, tail: string) =>
+                  replacements.has(spec) ? `${head}${quote}${replacements.get(spec)}${quote}${tail}` : whole,
+                ),
+              )
+              .join('\n'),
+          'the resume device by UUID, so the initramfs does not wait for a kernel name virtio does not have',
+        );
       }
       for (const path of DEVICE_MAPS) {
         await p.deleteFile(path, 'device.map pins BIOS disks to kernel names that change on virtio');

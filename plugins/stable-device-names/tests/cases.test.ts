@@ -36,6 +36,44 @@ new PluginTester({ describe, it }).run(stableDeviceNames, {
       ],
     },
     {
+      name: 'separate /boot, /usr and /var, swap, and resume= in the grub defaults and initramfs-tools, all by /dev/sdX',
+      filesystems: [
+        ...filesystems,
+        { device: '/dev/sdb1', type: 'ext4', uuid: '1e2d3c4b-5a69-4788-97a6-b5c4d3e2f100' },
+        { device: '/dev/sdb2', type: 'xfs', uuid: '2f3e4d5c-6b7a-4899-a8b7-c6d5e4f30211' },
+        { device: '/dev/sdb3', type: 'ext4', uuid: '3a4f5e6d-7c8b-49aa-b9c8-d7e6f5041322' },
+      ],
+      guest: {
+        ...ubuntu,
+        '/etc/fstab': [
+          '/dev/sda1 / ext4 defaults 0 1',
+          '/dev/sdb1 /boot ext4 defaults 0 2',
+          '/dev/sdb2 /usr xfs defaults 0 0',
+          '/dev/sdb3 /var ext4 defaults,nodev 0 2',
+          '/dev/sda2 none swap sw 0 0',
+          '',
+        ].join('\n'),
+        '/etc/default/grub': 'GRUB_CMDLINE_LINUX_DEFAULT="quiet resume=/dev/sda2"\n',
+        '/etc/initramfs-tools/conf.d/resume': 'RESUME=/dev/sda2\n',
+      },
+      changes: [
+        {
+          kind: 'file.write',
+          path: '/etc/fstab',
+          after: [
+            `UUID=${ROOT_UUID} / ext4 defaults 0 1`,
+            'UUID=1e2d3c4b-5a69-4788-97a6-b5c4d3e2f100 /boot ext4 defaults 0 2',
+            'UUID=2f3e4d5c-6b7a-4899-a8b7-c6d5e4f30211 /usr xfs defaults 0 0',
+            'UUID=3a4f5e6d-7c8b-49aa-b9c8-d7e6f5041322 /var ext4 defaults,nodev 0 2',
+            `UUID=${SWAP_UUID} none swap sw 0 0`,
+            '',
+          ].join('\n'),
+        },
+        { kind: 'file.write', path: '/etc/default/grub', after: `GRUB_CMDLINE_LINUX_DEFAULT="quiet resume=UUID=${SWAP_UUID}"\n` },
+        { kind: 'file.write', path: '/etc/initramfs-tools/conf.d/resume', after: `RESUME=UUID=${SWAP_UUID}\n` },
+      ],
+    },
+    {
       name: 'a stale device.map',
       filesystems,
       guest: { ...ubuntu, '/etc/fstab': `UUID=${ROOT_UUID} / ext4 defaults 0 1\n`, '/boot/grub/device.map': '(hd0) /dev/sda\n' },
