@@ -74,6 +74,11 @@ describe('inspect the two disks of rhel-9-lvm-2disk together', () => {
       ['/boot/efi', '/dev/sda1'],
       ['none', '/dev/mapper/rhel-swap'],
     ]);
+    // XFS says its on-disk version (V5: what mkfs.xfs of the last decade makes, and RHEL 8+ needs).
+    expect(linux?.filesystems.filter((fs) => fs.type === 'xfs').map(({ mountpoint, version }) => [mountpoint, version])).toEqual([
+      ['/boot', 'V5'],
+      ['/', 'V5'],
+    ]);
     // The kernel and its initramfs live only on /boot, the shim's grub.cfg only on the ESP.
     expect(linux?.kernels.map((kernel) => kernel.initramfs)).toContain(`/boot/initramfs-${KERNEL}.img`);
     expect(linux?.bootloaderConfigs).toContain('/boot/efi/EFI/redhat/grub.cfg');

@@ -3,6 +3,7 @@
  * Core fills the common part and the target devices; plugins add their own
  * under `extensions[<their package name>]`, typed by declaration merging.
  */
+import type { GuestFilesystem } from './guest/guestfs.js';
 import type { NetworkConfigFile } from './network/configured/types.js';
 import type { Firmware, VmDescription } from './vm.js';
 
@@ -54,6 +55,8 @@ export interface LinuxFacts {
   packageManager?: 'dnf' | 'yum' | 'apt' | 'zypper' | 'pacman' | 'apk';
   /** fstab as parsed: device spec, mount point, type. */
   fstab: { spec: string; mountpoint: string; type: string }[];
+  /** The file systems on the disks, with the fstab mount point each is named at (by UUID, LABEL, PARTUUID or device). */
+  filesystems: (GuestFilesystem & { mountpoint?: string })[];
 }
 
 export interface WindowsFacts {

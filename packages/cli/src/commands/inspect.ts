@@ -76,6 +76,11 @@ export function describeFacts(facts: GuestFacts): string {
         `Kernel:      ${kernel.version} (${virtio})${kernel.initramfs ? ` initramfs ${kernel.initramfs} (virtio in it: ${carries})` : ' no initramfs'}`,
       );
     }
+    const filesystems = linux.filesystems.filter((fs) => fs.type !== 'swap' || fs.mountpoint);
+    if (filesystems.length > 0)
+      lines.push(
+        `Filesystems: ${filesystems.map((fs) => `${fs.mountpoint ?? '(not in fstab)'} ${fs.type}${fs.version ? ` ${fs.version}` : ''} on ${fs.device}`).join('; ')}`,
+      );
     if (linux.networkConfigs.length === 0) lines.push('Network:     no configuration found');
     else lines.push('Network:', ...renderNetworkConfigs(linux.networkConfigs, '  '));
     lines.push(`Tools:       ${linux.hypervisorTools.length ? linux.hypervisorTools.join(', ') : 'no hypervisor tools'}`);

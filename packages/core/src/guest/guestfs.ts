@@ -21,6 +21,8 @@ export interface GuestFilesystem {
   uuid?: string;
   label?: string;
   partuuid?: string;
+  /** On-disk format version where it decides what can mount it: XFS `V4` or `V5`. */
+  version?: string;
 }
 
 /** Result of a command run inside the guest. */

@@ -211,9 +211,24 @@ export abstract class ApplianceFiles implements GuestFs {
       if (label) fs.label = label;
       const partuuid = await this.#partuuid(device, disks);
       if (partuuid) fs.partuuid = partuuid;
+      if (type === 'xfs') {
+        const version = await this.#xfsVersion(device);
+        if (version) fs.version = version;
+      }
       result.push(fs);
     }
     return result;
+  }
+
+  /** `V4`/`V5` from the XFS superblock: the low bits of `sb_versionnum` (big-endian u16 at byte 100). */
+  async #xfsVersion(device: string): Promise<string | undefined> {
+    try {
+      const head = Buffer.from(await this.handle.call('guestfs_pread_device', [device, 102, 0]));
+      if (head.length < 102 || head.toString('latin1', 0, 4) !== 'XFSB') return undefined;
+      return `V${head.readUInt16BE(100) & 0x000f}`;
+    } catch {
+      return undefined;
+    }
   }
 
   async resolveCaseInsensitive(path: string): Promise<string | null> {
