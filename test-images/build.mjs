@@ -32,6 +32,11 @@ const KINDS = {
     module: './lib/debootstrap.mjs',
     code: ['lib/debootstrap.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs'],
   },
+  // A debootstrap guest booted once on its "old cloud" (cloud-init ran for real).
+  'debootstrap-cloud': {
+    module: './lib/cloud-guest.mjs',
+    code: ['lib/cloud-guest.mjs', 'lib/debootstrap.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs'],
+  },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
   windows: { module: './lib/windows.mjs', code: ['lib', 'recipes/_shared'] },
   // Repacks images built by other recipes (imported by the recipe, so in its hash).

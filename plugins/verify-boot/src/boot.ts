@@ -6,7 +6,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { consoleTail, judgeConsole, type ConsoleVerdict } from './console-verdict.js';
+import { cleanConsole, consoleTail, judgeConsole, type ConsoleVerdict } from './console-verdict.js';
 import type { BootMachine } from './domain.js';
 import { qemuArguments } from './qemu-args.js';
 
@@ -17,6 +17,7 @@ export interface BootResult {
   addresses: string[];
   console?: string[];
   detail?: string;
+  waitedFor?: { text: string; seen: boolean };
 }
 
 export interface BootOptions {
@@ -31,6 +32,12 @@ export interface BootOptions {
   networkGraceSeconds?: number;
   /** Write the whole console here (for people, and for test fixtures). */
   consoleLog?: string;
+  /**
+   * Keep the guest running after the verdict until its console shows this
+   * text (an application's "ready" line, a test guest's last marker), within
+   * the time limit; the result says whether it was seen.
+   */
+  waitFor?: string;
   /** Called with each chunk of console text as it arrives. */
   onConsole?: (chunk: string) => void;
   qemu?: string;
@@ -103,6 +110,18 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
   let consoleText = '';
   let verdict: ConsoleVerdict = { state: 'running', booted: false, network: false, addresses: [], networkKnown: false };
   const networkGraceMs = (options.networkGraceSeconds ?? 60) * 1000;
+  const waitFor = options.waitFor;
+  const seen = (): boolean => waitFor === undefined || cleanConsole(consoleText).includes(waitFor);
+  const withWait = (result: BootResult): BootResult => {
+    if (waitFor === undefined) return result;
+    const found = seen();
+    return {
+      ...result,
+      waitedFor: { text: waitFor, seen: found },
+      ...(found || result.detail ? {} : { detail: `the console never showed ${JSON.stringify(waitFor)} within ${options.timeoutSeconds} s` }),
+      ...(found || result.console ? {} : { console: consoleTail(consoleText, 20) }),
+    };
+  };
 
   const outcome = await new Promise<BootResult>((settle) => {
     let done = false;
@@ -114,9 +133,11 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
       clearTimeout(overallTimer);
       clearTimeout(failureTimer);
       clearTimeout(networkTimer);
-      settle(result);
+      settle(withWait(result));
     };
     const overallTimer = setTimeout(() => {
+      // Up with its network, only an awaited text missing: withWait says so.
+      if (verdict.booted && verdict.networkKnown) return finish(finalResult(verdict, consoleText));
       const what = verdict.booted
         ? `the guest came up but reported no network within ${options.timeoutSeconds} s`
         : `no boot verdict within ${options.timeoutSeconds} s (timed out)`;
@@ -129,7 +150,9 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
         if (!verdict.moreToCome) finish(finalResult(verdict, consoleText));
         else failureTimer ??= setTimeout(() => finish(finalResult(judgeConsole(consoleText), consoleText)), FAILURE_GRACE_SECONDS * 1000);
       } else if (verdict.state === 'booted') {
-        if (verdict.networkKnown) finish(finalResult(verdict, consoleText));
+        if (verdict.networkKnown && seen()) finish(finalResult(verdict, consoleText));
+        else if (verdict.networkKnown)
+          clearTimeout(networkTimer); // known; only the awaited text is missing
         else {
           // Count the grace from the last console output: a loaded host can
           // show the login prompt long before networkd is even started.

@@ -19,6 +19,8 @@ export interface VerifyOptions {
   accel?: 'kvm' | 'tcg';
   networkGraceSeconds?: number;
   consoleLog?: string;
+  /** Keep booting until the console shows this text (see BootOptions.waitFor). */
+  waitFor?: string;
   onConsole?: (chunk: string) => void;
   /** Told which accelerator and limit were chosen. */
   onStart?: (info: { accel: 'kvm' | 'tcg'; reason: string; timeoutSeconds: number }) => void;
@@ -106,6 +108,7 @@ export async function verifyMachine(machine: BootMachine, options: VerifyOptions
     timeoutSeconds,
     ...(options.networkGraceSeconds !== undefined ? { networkGraceSeconds: options.networkGraceSeconds } : {}),
     ...(options.consoleLog ? { consoleLog: options.consoleLog } : {}),
+    ...(options.waitFor !== undefined ? { waitFor: options.waitFor } : {}),
     ...(options.onConsole ? { onConsole: options.onConsole } : {}),
   };
   let result = await bootMachine(machine, boot);

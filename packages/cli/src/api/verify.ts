@@ -15,6 +15,7 @@ interface VerifierLibrary {
     options: {
       timeoutSeconds?: number;
       consoleLog?: string;
+      waitFor?: string;
       onStart?: (info: { accel: 'kvm' | 'tcg'; reason: string; timeoutSeconds: number }) => void;
       onRetry?: (why: string) => void;
     },
@@ -46,6 +47,8 @@ export interface VerifyRunOptions {
   timeoutSeconds?: number;
   /** Write the whole serial console here. */
   consoleLog?: string;
+  /** Keep booting after the verdict until the console shows this text; the result says whether it did. */
+  waitFor?: string;
   cwd?: string;
   /** Told which accelerator and time limit the boot uses. */
   onStart?: (info: { accel: 'kvm' | 'tcg'; reason: string; timeoutSeconds: number }) => void;
@@ -76,6 +79,7 @@ export async function verify(options: VerifyRunOptions): Promise<VerifyResult> {
   return verifier.verifyMachine(machine, {
     ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
     ...(options.consoleLog ? { consoleLog: resolve(cwd, options.consoleLog) } : {}),
+    ...(options.waitFor !== undefined ? { waitFor: options.waitFor } : {}),
     ...(options.onStart ? { onStart: options.onStart } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });

@@ -25,6 +25,8 @@ Options:
   --bus BUS            with --disk: virtio (default), scsi or sata
   --uefi               with --disk: boot with UEFI firmware (OVMF) instead of BIOS
   --console-log FILE   write the whole serial console to FILE
+  --wait-for TEXT      after the verdict, keep the guest running until its console shows
+                       TEXT (an application's ready line); exit 1 if it never does
 ${COMMON_HELP}
 
 --json prints { "booted": …, "network": …, "addresses": [ … ] } (plus
@@ -34,6 +36,7 @@ const BUSES = ['virtio', 'scsi', 'sata'] as const;
 
 function describe(result: VerifyResult): string {
   const lines = [`booted:   ${result.booted ? 'yes' : 'no'}`, `network:  ${result.network ? `up (${result.addresses.join(', ')})` : 'not up'}`];
+  if (result.waitedFor) lines.push(`waited:   ${JSON.stringify(result.waitedFor.text)} ${result.waitedFor.seen ? 'seen' : 'NOT seen'}`);
   if (result.detail) lines.push(`detail:   ${result.detail}`);
   if (result.console?.length) lines.push('console (last lines):', ...result.console.map((line) => `  | ${line}`));
   return lines.join('\n') + '\n';
@@ -47,6 +50,7 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     bus: { type: 'string' },
     uefi: { type: 'boolean', default: false },
     'console-log': { type: 'string' },
+    'wait-for': { type: 'string' },
   });
   if (values.help) {
     io.stdout.write(verifyHelp + '\n');
@@ -67,6 +71,8 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   if (bus !== undefined && !(BUSES as readonly string[]).includes(bus)) throw new UsageError(`verify: --bus must be one of ${BUSES.join(', ')}`);
   if (disk === undefined && (mac !== undefined || bus !== undefined || values.uefi)) throw new UsageError('verify: --mac, --bus and --uefi go with --disk');
   const consoleLog = stringOption(values, 'console-log');
+  const waitFor = stringOption(values, 'wait-for');
+  if (waitFor === '') throw new UsageError('verify: --wait-for needs a text to wait for');
 
   const result = await verify({
     cwd: io.cwd,
@@ -76,6 +82,7 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     ...(values.uefi ? { firmware: 'uefi' as const } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(consoleLog ? { consoleLog } : {}),
+    ...(waitFor !== undefined ? { waitFor } : {}),
     onStart: ({ accel, reason, timeoutSeconds: limit }) => {
       if (!values.quiet && !values.json) io.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
     },
@@ -85,5 +92,5 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   });
   if (values.json) printJson(io, result);
   else io.stdout.write(describe(result));
-  return result.booted && result.network ? 0 : 1;
+  return result.booted && result.network && (result.waitedFor?.seen ?? true) ? 0 : 1;
 }

@@ -113,6 +113,8 @@ export interface VerifyResult {
   /** Last console lines, when it failed. */
   console?: string[];
   detail?: string;
+  /** When the boot was to wait for a console text (`verify --wait-for`): the text and whether it was seen. */
+  waitedFor?: { text: string; seen: boolean };
 }
 
 export interface VerifyContext {
