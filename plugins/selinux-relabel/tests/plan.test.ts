@@ -72,7 +72,7 @@ describe('selinux-relabel on guests without SELinux in force', () => {
     await writeFile(join(root, 'etc/selinux/config'), 'SELINUX=disabled\nSELINUXTYPE=targeted\n');
     const outcome = await planWithPlugins({ plugins: [selinuxRelabel], guest: root });
     expect(outcome.facts.linux?.selinux).toBe('disabled');
-    expect(outcome.plan).toEqual({ changes: [], actions: [], findings: [] });
+    expect([outcome.plan.changes, outcome.plan.actions, outcome.plan.findings]).toEqual([[], [], []]);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -80,7 +80,7 @@ describe('selinux-relabel on guests without SELinux in force', () => {
     const root = await recipeTree('ubuntu-2204');
     const outcome = await planWithPlugins({ plugins: [selinuxRelabel], guest: root });
     expect(outcome.facts.linux?.selinux).toBe('absent');
-    expect(outcome.plan).toEqual({ changes: [], actions: [], findings: [] });
+    expect([outcome.plan.changes, outcome.plan.actions, outcome.plan.findings]).toEqual([[], [], []]);
     await rm(root, { recursive: true, force: true });
   });
 
