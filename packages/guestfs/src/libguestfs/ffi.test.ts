@@ -2,7 +2,7 @@
 // launching an appliance: calls reach the library, and a failing call brings
 // back libguestfs' own message and errno, read on the thread that made it.
 import { describe, expect, it } from 'vitest';
-import { GuestfsCallError, GuestfsHandle } from './ffi.js';
+import { describeCall, GuestfsCallError, GuestfsHandle } from './ffi.js';
 
 describe('a libguestfs handle on its own thread', () => {
   it('sets and reads a setting through the real library', async () => {
@@ -25,5 +25,12 @@ describe('a libguestfs handle on its own thread', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('describeCall', () => {
+  it('names the call and its plain arguments, and never shows a LUKS key', () => {
+    expect(describeCall('guestfs_mount', ['/dev/sda1', '/'])).toBe('mount /dev/sda1 /');
+    expect(describeCall('guestfs_luks_open', ['/dev/sda2', 'the passphrase', 'sda2_crypt'])).toBe('luks_open /dev/sda2 *** sda2_crypt');
   });
 });

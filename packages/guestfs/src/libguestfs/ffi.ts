@@ -304,7 +304,12 @@ export class GuestfsHandle {
   }
 }
 
-function describeCall(name: string, args: GuestfsArg[]): string {
-  const shown = args.filter((arg) => typeof arg === 'string' || typeof arg === 'number').map((arg) => String(arg));
+/** Arguments that carry secrets, by call: never shown in an error, whatever the caller passes as context. */
+const SECRET_ARGUMENTS: Partial<Record<string, readonly number[]>> = { guestfs_luks_open: [1] };
+
+/** `name arg1 arg2…` for an error message, secrets replaced by `***`. */
+export function describeCall(name: string, args: GuestfsArg[]): string {
+  const secret = SECRET_ARGUMENTS[name] ?? [];
+  const shown = args.flatMap((arg, index) => (secret.includes(index) ? ['***'] : typeof arg === 'string' || typeof arg === 'number' ? [String(arg)] : []));
   return [name.replace(/^guestfs_/, ''), ...shown].join(' ');
 }
