@@ -51,7 +51,9 @@ export async function readLuksKeys(specs: readonly LuksKeySpec[]): Promise<LuksK
     let text = bytes.toString('utf8');
     if (spec.kind === 'passphrase') text = text.replace(/\r?\n$/, '');
     if (text === '') throw new InputError(spec.file, `is empty: no LUKS ${spec.kind} in it`, { code: 'LUKS_KEY_INVALID' });
-    if (text.includes('\0') || !Buffer.from(text, 'utf8').equals(spec.kind === 'key' ? bytes : Buffer.from(text, 'utf8')))
+    // A key file must survive as text byte for byte; a passphrase is text by nature.
+    const notText = spec.kind === 'key' && !Buffer.from(text, 'utf8').equals(bytes);
+    if (text.includes('\0') || notText)
       throw new InputError(spec.file, 'holds NUL bytes or bytes that are not UTF-8 text; the appliance takes LUKS keys as text (use a text key file)', {
         code: 'LUKS_KEY_INVALID',
       });

@@ -9,7 +9,7 @@ import type { GuestFacts } from '../facts.js';
 import type { GuestFs } from '../guest/guestfs.js';
 import { detectNetwork } from '../inspect/linux.js';
 import { describeNetworkConfigs, markDomainNics } from '../network/configured/describe.js';
-import { nicTargets } from '../network/nic-binding.js';
+import { domainMacs } from '../network/nic-binding.js';
 import { isBlocked, type Finding, type Plan } from '../plan/changes.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
@@ -136,7 +136,7 @@ export class Engine {
     }
     if (facts.linux) {
       const files = await describeNetworkConfigs(view, await detectNetwork(view));
-      if (files.length > 0) builder.plan.network = markDomainNics(files, (await nicTargets(view, facts)).macs);
+      if (files.length > 0) builder.plan.network = markDomainNics(files, domainMacs(facts));
     }
     return { plan: builder.plan, view };
   }

@@ -175,6 +175,7 @@ export async function inspectLinux(guest: GuestView, options: FindKernelsOptions
   }
   const hostname = await detectHostname(guest);
   const network = await detectNetwork(guest);
+  const fstab = parseFstab(fstabText);
   const arch = kernels.some((kernel) => /aarch64|arm64/.test(kernel.version)) ? 'aarch64' : 'x86_64';
   return {
     distro: id,
@@ -191,8 +192,8 @@ export async function inspectLinux(guest: GuestView, options: FindKernelsOptions
     hypervisorTools,
     selinux: await detectSelinux(guest),
     ...(packageManager ? { packageManager } : {}),
-    fstab: parseFstab(fstabText).map(({ spec, mountpoint, type }) => ({ spec, mountpoint, type })),
-    filesystems: withMountpoints(await guest.filesystems(), parseFstab(fstabText)),
+    fstab: fstab.map(({ spec, mountpoint, type }) => ({ spec, mountpoint, type })),
+    filesystems: withMountpoints(await guest.filesystems(), fstab),
     ...(hostname ? { hostname } : {}),
     arch,
   };

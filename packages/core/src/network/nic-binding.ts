@@ -88,10 +88,15 @@ async function usesKernelNames(guest: GuestView, facts: GuestFacts): Promise<boo
   return false;
 }
 
+/** MAC of each NIC of the emitted domain, by index (normalized; `undefined` where the export gives none); at least one entry. */
+export function domainMacs(facts: GuestFacts): (string | undefined)[] {
+  const nics = facts.vm?.nics ?? [];
+  return nics.length > 0 ? nics.map((nic) => normalizeMac(nic.mac)) : [undefined];
+}
+
 /** The NICs of the domain hyper2kvm emits, as far as the facts tell. */
 export async function nicTargets(guest: GuestView, facts: GuestFacts): Promise<NicTargets> {
-  const nics = facts.vm?.nics ?? [];
-  const macs = nics.length > 0 ? nics.map((nic) => normalizeMac(nic.mac)) : [undefined];
+  const macs = domainMacs(facts);
   const kernelNames = await usesKernelNames(guest, facts);
   return { macs, kernelNames, defaultName: kernelNames ? 'eth0' : 'enp1s0' };
 }

@@ -93,18 +93,17 @@ export function crypttabNames(text: string): { byUuid: Map<string, string>; byDe
  */
 export async function renameToCrypttab(h: GuestfsHandle, opened: OpenLuksVolume[], crypttab: string): Promise<OpenLuksVolume[]> {
   const names = crypttabNames(crypttab);
-  const renames = opened.filter((volume) => {
+  const renames = opened.flatMap((volume) => {
     const wanted = names.byUuid.get(volume.uuid.toLowerCase()) ?? names.byDevice.get(volume.device);
-    return wanted !== undefined && wanted !== volume.name && /^[\w.:+-]+$/.test(wanted);
+    return wanted !== undefined && wanted !== volume.name && /^[\w.:+-]+$/.test(wanted) ? [{ volume, wanted }] : [];
   });
   if (renames.length === 0) return [];
   await h.call('guestfs_vg_activate_all', [0], 'deactivate LVM volume groups');
-  for (const volume of renames) {
-    const wanted = names.byUuid.get(volume.uuid.toLowerCase()) ?? names.byDevice.get(volume.device)!;
+  for (const { volume, wanted } of renames) {
     await h.call('guestfs_luks_close', [`/dev/mapper/${volume.name}`], `close the LUKS volume ${volume.device}`);
     await open(h, volume.device, volume.key, wanted);
     volume.name = wanted;
   }
   await activateLvm(h);
-  return renames;
+  return renames.map(({ volume }) => volume);
 }

@@ -20,7 +20,7 @@ function kindOf(name: string, options: Map<string, string>): ConfiguredInterface
 
 export function describeIfupdown(text: string): ConfiguredInterface[] {
   const byName = new Map<string, ConfiguredInterface>();
-  let current: { found: ConfiguredInterface; family: string; netmask?: string; address?: string; options: Map<string, string> } | undefined;
+  let current: { found: ConfiguredInterface; netmask?: string; address?: string; options: Map<string, string> } | undefined;
   const finish = (): void => {
     if (!current) return;
     const { found, address, netmask, options } = current;
@@ -40,7 +40,7 @@ export function describeIfupdown(text: string): ConfiguredInterface[] {
       byName.set(name!, found);
       if (method === 'dhcp' && family === 'inet') found.dhcp4 = true;
       if ((method === 'dhcp' || method === 'auto') && family === 'inet6') found.dhcp6 = true;
-      current = { found, family: family!, options: new Map() };
+      current = { found, options: new Map() };
       continue;
     }
     if (!current) continue;
