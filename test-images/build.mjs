@@ -30,12 +30,12 @@ const KINDS = {
   // elsewhere in lib/ must not make it stale.
   debootstrap: {
     module: './lib/debootstrap.mjs',
-    code: ['lib/debootstrap.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs'],
+    code: ['lib/debootstrap.mjs', 'lib/layout.mjs', 'lib/luks.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs', 'recipes/_bootable'],
   },
   // A debootstrap guest booted once on its "old cloud" (cloud-init ran for real).
   'debootstrap-cloud': {
     module: './lib/cloud-guest.mjs',
-    code: ['lib/cloud-guest.mjs', 'lib/debootstrap.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs'],
+    code: ['lib/cloud-guest.mjs', 'lib/debootstrap.mjs', 'lib/layout.mjs', 'lib/luks.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs', 'recipes/_bootable'],
   },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
   windows: { module: './lib/windows.mjs', code: ['lib', 'recipes/_shared'] },

@@ -205,8 +205,9 @@ function applianceFsLines(device, fs, tar) {
  *   a VG's LVs are created in order; one without sizeMiB takes what is left,
  *   which spans every PV when the sized ones filled the first
  * @param {string} workDir
+ * @param {{ keepOwners?: boolean }} [options] keep the files' owners in the trees (see tarTree)
  */
-export async function fillInAppliance(imgs, jobs, workDir) {
+export async function fillInAppliance(imgs, jobs, workDir, { keepOwners = false } = {}) {
   const lines = ['run'];
   for (const { vg, pvs, lvs } of jobs.lvm) {
     lines.push(...pvs.map((pv) => `pvcreate ${pv}`), `vgcreate ${vg} "${pvs.join(' ')}"`);
@@ -220,7 +221,7 @@ export async function fillInAppliance(imgs, jobs, workDir) {
   for (const volume of luks) lines.push(...luksOpenLines(volume));
   let n = 0;
   for (const { device, fs, dir } of jobs.volumes) {
-    const tar = dir ? await tarTree(dir, join(workDir, `appliance-${n++}.tar`)) : undefined;
+    const tar = dir ? await tarTree(dir, join(workDir, `appliance-${n++}.tar`), { keepOwners }) : undefined;
     lines.push(...applianceFsLines(device, fs, tar));
   }
   for (const volume of luks) lines.push(...luksCloseLines(volume));

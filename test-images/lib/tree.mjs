@@ -82,8 +82,13 @@ export async function splitByMountPoint(tree, mounts, workDir) {
   return result;
 }
 
-/** Pack a folder into a tar owned by root (for guestfish tar-in). */
-export async function tarTree(dir, tarPath) {
-  await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', dir, '-cf', tarPath, '.']);
+/**
+ * Pack a folder into a tar for guestfish tar-in: owned by root, or with the
+ * owners the files have (`keepOwners`: a real system's tree, where /var/mail,
+ * /var/log/journal and the like belong to their service users).
+ */
+export async function tarTree(dir, tarPath, { keepOwners = false } = {}) {
+  const owners = keepOwners ? [] : ['--owner=0', '--group=0'];
+  await run('tar', ['--numeric-owner', ...owners, '-C', dir, '-cf', tarPath, '.']);
   return tarPath;
 }
