@@ -3,9 +3,9 @@
  * libguestfs appliance and the directory adapter.
  */
 import type { Bootloader, HypervisorTools, InitramfsTool, LinuxFacts, NetworkFlavour } from '../facts.js';
-import type { GuestFilesystem } from '../guest/guestfs.js';
 import { describeNetworkConfigs } from '../network/configured/describe.js';
 import type { GuestView } from '../plan/planned-guest.js';
+import { withMountpoints } from './filesystem-mountpoints.js';
 import { parseFstab } from './fstab.js';
 import { findKernels, type FindKernelsOptions } from './linux-kernels.js';
 import { familyOf, parseShellAssignments, parseVersion } from './os-release.js';
@@ -73,24 +73,6 @@ async function detectBootloader(guest: GuestView): Promise<{ bootloader: Bootloa
   const extlinux = await existing(guest, ['/boot/extlinux/extlinux.conf', '/boot/syslinux/syslinux.cfg', '/extlinux.conf', '/boot/extlinux.conf']);
   if (extlinux.length > 0) return { bootloader: 'extlinux', configs: extlinux, bls };
   return { bootloader: 'unknown', configs: [], bls };
-}
-
-/** Each file system with the mount point fstab gives it, found by how fstab names it. */
-function withMountpoints(filesystems: GuestFilesystem[], fstab: { spec: string; mountpoint: string }[]): LinuxFacts['filesystems'] {
-  return filesystems.map((fs) => {
-    const lvm = /^\/dev\/([^/]+)\/([^/]+)$/.exec(fs.device);
-    // An LV the appliance shows as /dev/VG/LV is /dev/mapper/VG-LV in fstab (dashes doubled).
-    const mapper = lvm && lvm[1] !== 'disk' && lvm[1] !== 'mapper' ? [`/dev/mapper/${lvm[1]!.replace(/-/g, '--')}-${lvm[2]!.replace(/-/g, '--')}`] : [];
-    const names = new Set([
-      fs.device,
-      ...mapper,
-      ...(fs.uuid ? [`UUID=${fs.uuid}`] : []),
-      ...(fs.label ? [`LABEL=${fs.label}`] : []),
-      ...(fs.partuuid ? [`PARTUUID=${fs.partuuid}`] : []),
-    ]);
-    const entry = fstab.find((line) => names.has(line.spec.replace(/^(UUID|LABEL|PARTUUID)="(.*)"$/, '$1=$2')));
-    return entry ? { ...fs, mountpoint: entry.mountpoint } : fs;
-  });
 }
 
 /** Flavour → the guest paths of its config files, on the guest as it is or as planned. */
