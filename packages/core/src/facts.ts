@@ -121,6 +121,12 @@ export interface GuestFacts {
     hostname?: string;
     /** Product name as libguestfs or os-release tells it. */
     productName?: string;
+    /** The root file system the OS was found on, as the guest-access layer names it (`/dev/sda1`, `btrfsvol:/dev/sda2/@`). */
+    root?: string;
+    /** Other operating systems found on the disks (multi-boot), not used. */
+    otherRoots?: string[];
+    /** Roots inspection also reported that are snapshots of the root (btrfs), not used, each with why. */
+    skippedRoots?: { root: string; reason: string }[];
   };
   firmware: Firmware | 'unknown';
   linux?: LinuxFacts;

@@ -61,6 +61,8 @@ export function describeFacts(facts: GuestFacts): string {
   const os = facts.os;
   lines.push(`OS:          ${os.type}${os.productName ? ` — ${os.productName}` : ''} (${os.arch})`);
   if (os.hostname) lines.push(`Hostname:    ${os.hostname}`);
+  if (os.root) lines.push(`Root:        ${os.root}${os.otherRoots?.length ? ` (other systems: ${os.otherRoots.join(', ')})` : ''}`);
+  for (const skipped of os.skippedRoots ?? []) lines.push(`Skipped:     ${skipped.root}: ${skipped.reason}`);
   lines.push(`Firmware:    ${facts.firmware}`);
   const linux = facts.linux;
   if (linux) {

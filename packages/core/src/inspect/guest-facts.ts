@@ -15,6 +15,12 @@ export interface OsHints {
   hostname?: string;
   /** Firmware seen from the partition table (GPT with an ESP → uefi). */
   firmware?: 'bios' | 'uefi';
+  /** The root file system the OS was found on (becomes `facts.os.root`). */
+  root?: string;
+  /** Other operating systems found, not used (becomes `facts.os.otherRoots`). */
+  otherRoots?: string[];
+  /** Snapshots of the root that were not used (becomes `facts.os.skippedRoots`). */
+  skippedRoots?: { root: string; reason: string }[];
   /** Windows: system root as libguestfs found it, e.g. `/Windows`. */
   windowsSystemRoot?: string;
   /** Windows: guest path where the adapter shows the EFI system partition (becomes `facts.windows.espRoot`). */
@@ -51,6 +57,7 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
       arch: hints.arch ?? 'unknown',
       ...(hints.productName ? { productName: hints.productName } : {}),
       ...(hints.hostname ? { hostname: hints.hostname } : {}),
+      ...rootFacts(hints),
     };
     const readRange = 'readRange' in source ? source.readRange?.bind(source) : undefined;
     const windows = await inspectWindows(guest, {
@@ -78,6 +85,7 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
       arch: hints.arch ?? arch,
       productName: hints.productName ?? linux.prettyName ?? linux.distro,
       ...((hostname ?? hints.hostname) ? { hostname: hostname ?? hints.hostname } : {}),
+      ...rootFacts(hints),
     };
     if (facts.firmware === 'unknown') {
       const esp = linux.fstab.some((entry) => entry.mountpoint === '/boot/efi' || entry.mountpoint === '/efi');
@@ -85,6 +93,15 @@ export async function inspectGuestFacts(source: GuestFs | GuestView, options: In
     }
   }
   return facts;
+}
+
+/** Where the OS was found, and the roots that were not used (only what the hints say). */
+function rootFacts(hints: OsHints): Pick<GuestFacts['os'], 'root' | 'otherRoots' | 'skippedRoots'> {
+  return {
+    ...(hints.root ? { root: hints.root } : {}),
+    ...(hints.otherRoots?.length ? { otherRoots: [...hints.otherRoots] } : {}),
+    ...(hints.skippedRoots?.length ? { skippedRoots: hints.skippedRoots.map((skipped) => ({ ...skipped })) } : {}),
+  };
 }
 
 async function firmwareFromBootFiles(guest: GuestView, hints: OsHints): Promise<GuestFacts['firmware']> {

@@ -23,7 +23,7 @@ export interface OpenInspectedGuestOptions {
   workDir: string;
   /** Times each step (`osInspection`, `esp`, `mount`); by default steps are just run. */
   step?: <T>(name: string, run: () => Promise<T>) => Promise<T>;
-  /** Told when several operating systems were found (the first is used). */
+  /** Told when several operating systems were found (btrfs snapshots of the root aside); `used` is the one used. */
   onSeveralRoots?: (used: string, others: string[]) => void;
   /** Keys for the guest's LUKS volumes (one per device, or one for all). */
   luksKeys?: readonly LuksKey[];
@@ -75,6 +75,9 @@ export async function openInspectedGuest(appliance: GuestfsAppliance, options: O
     arch: inspection.arch,
     ...(inspection.productName && inspection.productName !== 'unknown' ? { productName: inspection.productName } : {}),
     ...(inspection.hostname && inspection.hostname !== 'unknown' ? { hostname: inspection.hostname } : {}),
+    root: inspection.root,
+    ...(inspection.otherRoots.length > 0 ? { otherRoots: inspection.otherRoots } : {}),
+    ...(inspection.skippedRoots.length > 0 ? { skippedRoots: inspection.skippedRoots } : {}),
     ...(firmware ? { firmware } : {}),
     ...(inspection.windowsSystemRoot ? { windowsSystemRoot: inspection.windowsSystemRoot } : {}),
     ...bootVolumeHints(appliance),

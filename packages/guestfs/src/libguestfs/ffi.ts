@@ -72,6 +72,7 @@ export const ADD_DRIVE_DISCARD = 1 << 10;
 const str = (name: string, params: string) => ({ prototype: `void *${name}(void *g${params})`, result: 'string' }) as const;
 const strs = (name: string, params: string) => ({ prototype: `void *${name}(void *g${params})`, result: 'strings' }) as const;
 const int = (name: string, params: string) => ({ prototype: `int ${name}(void *g${params})`, result: 'int' }) as const;
+const int64 = (name: string, params: string) => ({ prototype: `int64_t ${name}(void *g${params})`, result: 'int64' }) as const;
 const bool = (name: string, params: string) => ({ prototype: `int ${name}(void *g${params})`, result: 'bool' }) as const;
 
 /** Every libguestfs function this package calls, by C name. */
@@ -159,6 +160,8 @@ const CALLS = {
   guestfs_part_get_gpt_type: str('guestfs_part_get_gpt_type', ', const char *device, int partnum'),
   guestfs_part_get_mbr_id: int('guestfs_part_get_mbr_id', ', const char *device, int partnum'),
   guestfs_part_get_bootable: bool('guestfs_part_get_bootable', ', const char *device, int partnum'),
+  guestfs_btrfs_subvolume_show: strs('guestfs_btrfs_subvolume_show', ', const char *subvolume'),
+  guestfs_btrfs_subvolume_get_default: int64('guestfs_btrfs_subvolume_get_default', ', const char *fs'),
   guestfs_case_sensitive_path: str('guestfs_case_sensitive_path', ', const char *path'),
 } satisfies Record<string, CallSpec>;
 

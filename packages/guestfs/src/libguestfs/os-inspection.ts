@@ -5,6 +5,7 @@
  * out).
  */
 import type { ApplianceLogger } from './appliance-files.js';
+import { chooseRoot, isBtrfsSubvolume, type RootCandidate, type SkippedRoot } from './choose-root.js';
 import type { GuestfsHandle } from './ffi.js';
 import { findIncompleteVolumeGroups, type IncompleteVolumeGroup } from './lvm-volume-groups.js';
 import { pairs } from './flat-pairs.js';
@@ -13,8 +14,10 @@ import { pairs } from './flat-pairs.js';
 export interface OsInspection {
   /** Device of the root file system, e.g. `/dev/sda1` or `/dev/vg/root`. */
   root: string;
-  /** Other roots found (multi-boot guests); the first root is the one used. */
+  /** Other operating systems found (multi-boot guests), not used. */
   otherRoots: string[];
+  /** btrfs snapshots of the root that inspection also reported as roots, not used (see choose-root.ts). */
+  skippedRoots: SkippedRoot[];
   /** `linux`, `windows`, … or `unknown`. */
   type: string;
   /** `ubuntu`, `rhel`, `windows`, … or `unknown`. */
@@ -41,20 +44,25 @@ export interface OsInspection {
 
 /**
  * Runs libguestfs inspection. Returns `null` when no operating system is
- * found. When several are found, the first root is used (and logged).
+ * found. When several are found, the first is used (and logged), except that
+ * btrfs snapshots of the root are skipped and the subvolume the guest mounts
+ * at `/` is chosen (see {@link chooseRoot}).
  */
 export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | undefined): Promise<OsInspection | null> {
   const roots = await h.call('guestfs_inspect_os', [], 'inspect the guest');
-  const [root, ...otherRoots] = roots;
-  if (root === undefined) return null;
+  const choice = chooseRoot(await rootCandidates(h, roots, logger));
+  if (choice === null) return null;
+  const { root, otherRoots, skippedRoots } = choice;
+  for (const skipped of skippedRoots) logger?.info({ root: skipped.root, reason: skipped.reason, used: root }, 'btrfs snapshot skipped as root');
   if (otherRoots.length > 0) {
-    logger?.info({ root, otherRoots }, 'several operating systems found; using the first');
+    logger?.info({ root, otherRoots }, `several operating systems found; using the one on ${root}`);
   }
   const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> => String(await h.call(name, [root]));
   const type = await text('guestfs_inspect_get_type');
   const inspection: OsInspection = {
     root,
     otherRoots,
+    skippedRoots,
     type,
     distro: await text('guestfs_inspect_get_distro'),
     productName: await text('guestfs_inspect_get_product_name'),
@@ -75,6 +83,56 @@ export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | unde
     inspection.driveMappings = Object.fromEntries(mappings.map(({ mountpoint, device }) => [mountpoint, device]));
   }
   return inspection;
+}
+
+/**
+ * What {@link chooseRoot} needs about each root. Without btrfs subvolume
+ * roots, nothing is looked up (the first root is used). Otherwise each root's
+ * fstab `/` device (libguestfs resolves `subvol=@` to `btrfsvol:DEV/@`) and,
+ * for subvolumes, their read-only flag and whether each is the default
+ * subvolume (each mounted read-only at `/` for a moment, so this runs before
+ * the guest is mounted). A subvolume whose flags cannot be read is judged
+ * by its fstab alone.
+ */
+async function rootCandidates(h: GuestfsHandle, roots: string[], logger: ApplianceLogger | undefined): Promise<RootCandidate[]> {
+  if (!roots.some(isBtrfsSubvolume)) return roots.map((root) => ({ root }));
+  const candidates: RootCandidate[] = [];
+  for (const root of roots) {
+    const mountpoints = pairs(await h.call('guestfs_inspect_get_mountpoints', [root], `read the mount points of ${root}`));
+    const fstabRoot = mountpoints.find((entry) => entry.mountpoint === '/')?.device;
+    const candidate: RootCandidate = { root, ...(fstabRoot === undefined ? {} : { fstabRoot }) };
+    if (isBtrfsSubvolume(root)) Object.assign(candidate, await btrfsSubvolumeFlags(h, root, logger));
+    candidates.push(candidate);
+  }
+  return candidates;
+}
+
+/** The read-only flag of a btrfs subvolume root, and whether it is its file system's default subvolume. */
+async function btrfsSubvolumeFlags(
+  h: GuestfsHandle,
+  subvolume: string,
+  logger: ApplianceLogger | undefined,
+): Promise<Pick<RootCandidate, 'readOnly' | 'isDefault'>> {
+  try {
+    await h.call('guestfs_mount_ro', [subvolume, '/'], `mount ${subvolume} read-only`);
+  } catch (error) {
+    logger?.debug({ subvolume, error: String(error) }, 'btrfs subvolume flags not read');
+    return {};
+  }
+  try {
+    const shown = pairs(await h.call('guestfs_btrfs_subvolume_show', ['/'], `show the btrfs subvolume ${subvolume}`));
+    const field = (name: string): string | undefined => shown.find((entry) => entry.mountpoint === name)?.device;
+    const defaultId = await h.call('guestfs_btrfs_subvolume_get_default', ['/'], `read the default subvolume of ${subvolume}`);
+    return {
+      readOnly: /\breadonly\b/.test(field('Flags') ?? ''),
+      isDefault: Number(field('Subvolume ID')) === defaultId,
+    };
+  } catch (error) {
+    logger?.debug({ subvolume, error: String(error) }, 'btrfs subvolume flags not read');
+    return {};
+  } finally {
+    await h.call('guestfs_umount', ['/'], `unmount ${subvolume}`);
+  }
 }
 
 /**
