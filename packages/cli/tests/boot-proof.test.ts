@@ -70,6 +70,10 @@ describe('the boot proof on debian-12-bootable', () => {
       expect(report.verify?.booted, why).toBe(true);
       expect(report.verify?.network, why).toBe(true);
       expect(report.verify?.addresses, why).toContain('10.0.2.15');
+      // It booted from an initramfs that got its virtio drivers on the host, not from the guest's own rebuild.
+      expect(report.plan?.findings.map((finding) => finding.rule)).toEqual(expect.arrayContaining(['initramfs-append', 'initramfs-appended']));
+      expect(report.plan?.findings.map((finding) => finding.rule)).not.toContain('initramfs-append-fallback');
+      console.info(`migrate --verify: fix ${report.timings['fix']} ms, of which initramfs.rebuild ${report.timings['fix.action:initramfs.rebuild']} ms`);
       expect(migrated.code, migrated.stderr).toBe(0);
       expect(await sha256(vmdk)).toBe(sourceHash);
     },

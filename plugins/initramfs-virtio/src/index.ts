@@ -6,19 +6,41 @@
 import { ACTION_STAGE, definePlugin, packageManifest, VIRTIO_BOOT_MODULES } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { initramfsProfileFor } from './initramfs-profile.js';
-import { selectKernels } from './kernels.js';
+import { kernelSeries, newestPerSeries, selectKernels } from './kernels.js';
 import { declareModules } from './modules-config.js';
 import { rebuildOne } from './rebuild.js';
+import { AppendNotPossible, appendModules } from './append/append-modules.js';
+import { chooseInitramfsPath } from './strategy.js';
 
 const manifest = packageManifest(import.meta.url);
 
 /** The deferred action this plugin requests and provides. */
 export const INITRAMFS_REBUILD = 'initramfs.rebuild';
 
-const options = z.object({}).strict();
+const options = z
+  .object({
+    initramfs: z
+      .object({
+        /** `auto`: append on the host for tools the boot matrix proved, rebuild otherwise; `append`: wherever the image allows; `rebuild`: always the guest's own tool. */
+        strategy: z.enum(['auto', 'append', 'rebuild']).default('auto'),
+        /** `newest-per-series`: the kernels the boot menu can start by default (the newest build of each series); `all`: every installed kernel. */
+        kernels: z.enum(['newest-per-series', 'all']).default('newest-per-series'),
+      })
+      .strict()
+      .default({ strategy: 'auto', kernels: 'newest-per-series' }),
+  })
+  .strict();
 
-/** Parameters of `initramfs.rebuild`: kernel versions; absent means every kernel inspection found. */
-const rebuildParams = z.object({ kernels: z.array(z.string().min(1)).optional() });
+/**
+ * Parameters of `initramfs.rebuild`: kernel versions (absent: every kernel
+ * inspection found), and those of them whose virtio modules are appended on
+ * the host instead of rebuilt (`append`, with the module names to declare).
+ */
+const rebuildParams = z.object({
+  kernels: z.array(z.string().min(1)).optional(),
+  append: z.array(z.string().min(1)).optional(),
+  modules: z.array(z.string().min(1)).optional(),
+});
 
 export default definePlugin({
   name: manifest.name,
@@ -27,7 +49,7 @@ export default definePlugin({
   description: 'Adds the virtio drivers to the initramfs of every kernel and rebuilds it with the guest’s own tool',
   options,
   appliesTo: (facts) => facts.os.type === 'linux' && facts.linux !== undefined,
-  apply(hooks, { logger }) {
+  apply(hooks, { logger, options: settings }) {
     hooks.plan.tapPromise(manifest.name, async (p) => {
       const linux = p.facts.linux;
       if (!linux) return;
@@ -87,20 +109,68 @@ export default definePlugin({
         });
       }
       const rebuilt = new Set([...selection.needRebuild, ...(keepsCrypttab ? selection.initramfsReady : [])]);
-      const kernels = linux.kernels.filter((kernel) => rebuilt.has(kernel)).map((kernel) => kernel.version);
-      if (kernels.length > 0) p.requireAction(INITRAMFS_REBUILD, { kernels });
+      let kernels = linux.kernels.filter((kernel) => rebuilt.has(kernel));
+      if (settings.initramfs.kernels === 'newest-per-series') {
+        const { newest, older } = newestPerSeries(kernels);
+        for (const { kernel, newer } of older) {
+          p.report({
+            rule: 'older-kernel-left',
+            severity: 'info',
+            message: `kernel ${kernel.version} is left without virtio in its initramfs: ${newer.version} is a newer build of the same series (${kernelSeries(kernel.version)}), the one its boot menu starts`,
+            hint: "set the initramfs-virtio option initramfs.kernels to 'all' to prepare every installed kernel",
+          });
+        }
+        kernels = newest;
+      }
+      const append: string[] = [];
+      for (const kernel of kernels) {
+        const chosen = chooseInitramfsPath(settings.initramfs.strategy, linux.initramfsTool, kernel, keepsCrypttab);
+        if (chosen.path === 'append') append.push(kernel.version);
+        p.report({
+          rule: chosen.path === 'append' ? 'initramfs-append' : 'initramfs-rebuild',
+          severity: 'info',
+          message:
+            chosen.path === 'append'
+              ? `kernel ${kernel.version}: the virtio modules are appended to ${kernel.initramfs} on the host (${chosen.reason}); the guest's own next rebuild includes them too`
+              : `kernel ${kernel.version}: its initramfs is rebuilt with ${profile.tool} in the appliance because ${chosen.reason}`,
+        });
+      }
+      if (kernels.length > 0) {
+        const versions = kernels.map((kernel) => kernel.version);
+        p.requireAction(INITRAMFS_REBUILD, append.length > 0 ? { kernels: versions, append, modules: selection.modules } : { kernels: versions });
+      }
     });
 
     hooks.action.for(INITRAMFS_REBUILD).tapPromise(
       manifest.name,
-      async ({ guest, facts, request }) => {
+      async ({ guest, facts, request, report }) => {
         const linux = facts.linux;
         const profile = linux ? initramfsProfileFor(linux) : undefined;
         if (!linux || !profile) throw new Error('initramfs.rebuild needs a Linux guest with a known initramfs tool');
         const params = rebuildParams.parse(request.params);
         const versions = params.kernels ?? linux.kernels.map((kernel) => kernel.version);
         for (const version of versions) {
-          const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version };
+          const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version, virtioModules: [] as string[] };
+          if (params.append?.includes(version)) {
+            // The kernel's own modules only: the list is the union over every kernel.
+            const modules = (params.modules ?? []).filter((module) => kernel.virtioModules.includes(module));
+            try {
+              const result = await appendModules(guest, kernel, modules, logger);
+              report({
+                rule: 'initramfs-appended',
+                severity: 'info',
+                message: `kernel ${version}: ${result.addedFiles.length} module files (${result.addedFiles.map((file) => posixBase(file)).join(', ') || 'none missing'}) appended to ${result.image} (${result.compression ?? 'uncompressed'}, ${result.bytes} bytes) in ${(result.durationMs / 1000).toFixed(1)} s, without rebuilding it`,
+              });
+              continue;
+            } catch (error) {
+              if (!(error instanceof AppendNotPossible)) throw error;
+              report({
+                rule: 'initramfs-append-fallback',
+                severity: 'warning',
+                message: `kernel ${version}: the virtio modules could not be appended (${error.message}); its initramfs is rebuilt with ${profile.tool} instead`,
+              });
+            }
+          }
           await rebuildOne(guest, profile, kernel, logger);
         }
       },
@@ -109,12 +179,18 @@ export default definePlugin({
   },
 });
 
+/** The file name of a module path, for messages. */
+const posixBase = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
+
 /** True when a crypttab has at least one entry (not only comments and blank lines). */
 function hasEntries(crypttab: string | null): boolean {
   return (crypttab ?? '').split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
 }
 
 export { dracutDropIn, appendModuleLines, addWordsToVariable, declareModules } from './modules-config.js';
-export { selectKernels, hasVirtioBlock, type KernelSelection } from './kernels.js';
+export { selectKernels, hasVirtioBlock, compareKernelVersions, kernelSeries, newestPerSeries, type KernelSelection } from './kernels.js';
 export { initramfsProfileFor, rebuildCommand, templateValues } from './initramfs-profile.js';
+export { appendModules, AppendNotPossible, type AppendResult } from './append/append-modules.js';
+export { parseModulesDep, moduleClosure, type ModuleDependencies, type ModuleClosure } from './append/module-deps.js';
+export { chooseInitramfsPath, APPENDABLE_TOOLS, type InitramfsStrategy, type InitramfsPath } from './strategy.js';
 export { rebuildOne, lastLine, InitramfsRebuildError, PREVIOUS_IMAGE_SUFFIX, type RebuildResult } from './rebuild.js';

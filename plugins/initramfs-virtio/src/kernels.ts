@@ -29,3 +29,43 @@ export function selectKernels(kernels: KernelFacts[]): KernelSelection {
   const present = new Set(usable.flatMap((kernel) => kernel.virtioModules));
   return { usable, withoutVirtio, needRebuild, initramfsReady, modules: VIRTIO_MODULES.filter((module) => present.has(module)) };
 }
+
+/** Numeric-aware order of kernel versions: `6.1.0-9-amd64` before `6.1.0-18-amd64`. */
+export function compareKernelVersions(a: string, b: string): number {
+  const tokens = (version: string): (number | string)[] => (version.match(/\d+|[^\d]+/g) ?? []).map((token) => (/^\d+$/.test(token) ? Number(token) : token));
+  const [left, right] = [tokens(a), tokens(b)];
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const [x, y] = [left[index], right[index]];
+    if (x === y) continue;
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    return String(x) < String(y) ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The series of a kernel: its major.minor and, when the version ends in one,
+ * its flavour (`6.1 amd64`, `6.1 cloud-amd64`, `5.15 generic`, `5.14` for RHEL's
+ * `5.14.0-362.8.1.el9_3.x86_64`). Distributions keep several builds of one
+ * series; the boot menu starts the newest.
+ */
+export function kernelSeries(version: string): string {
+  const [major = '', minor = ''] = version.split(/[.-]/);
+  const flavour = /-\d+-([a-z][a-z0-9_-]*)$/i.exec(version)?.[1];
+  return flavour ? `${major}.${minor} ${flavour}` : `${major}.${minor}`;
+}
+
+/** The newest kernel of each series (`newest`, in the given order) and the older builds (`older`, with the kernel that supersedes each). */
+export function newestPerSeries<K extends Pick<KernelFacts, 'version'>>(kernels: K[]): { newest: K[]; older: { kernel: K; newer: K }[] } {
+  const best = new Map<string, K>();
+  for (const kernel of kernels) {
+    const series = kernelSeries(kernel.version);
+    const current = best.get(series);
+    if (!current || compareKernelVersions(kernel.version, current.version) > 0) best.set(series, kernel);
+  }
+  const newest = kernels.filter((kernel) => best.get(kernelSeries(kernel.version)) === kernel);
+  const older = kernels.filter((kernel) => !newest.includes(kernel)).map((kernel) => ({ kernel, newer: best.get(kernelSeries(kernel.version))! }));
+  return { newest, older };
+}

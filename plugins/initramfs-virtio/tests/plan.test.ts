@@ -63,10 +63,39 @@ describe('initramfs-virtio on initramfs-tools (Ubuntu 22.04)', () => {
     expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe(
       '# List of modules that you want to include in your initramfs.\nvmw_pvscsi\nvirtio-net\n# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_pci\nvirtio_blk\nvirtio_scsi\nvirtio_console\nvirtio_rng\nvirtio_balloon\n',
     );
-    expect(result.plan.actions).toEqual([
-      { key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.15.0-91-generic', '5.15.0-88-generic'] } },
+    // 5.15.0-88 is an older build of the same series: the boot menu starts 5.15.0-91, so only that one is prepared.
+    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['5.15.0-91-generic'] } }]);
+    // 'old initramfs' is not an image inspection can read: the guest's own tool rebuilds it, and the plan says so.
+    expect(result.plan.findings).toEqual([
+      {
+        plugin: initramfsVirtio.name,
+        rule: 'older-kernel-left',
+        severity: 'info',
+        message:
+          'kernel 5.15.0-88-generic is left without virtio in its initramfs: 5.15.0-91-generic is a newer build of the same series (5.15 generic), the one its boot menu starts',
+        hint: "set the initramfs-virtio option initramfs.kernels to 'all' to prepare every installed kernel",
+      },
+      {
+        plugin: initramfsVirtio.name,
+        rule: 'initramfs-rebuild',
+        severity: 'info',
+        message: 'kernel 5.15.0-91-generic: its initramfs is rebuilt with initramfs-tools in the appliance because inspection could not read its initramfs',
+      },
     ]);
-    expect(result.plan.findings).toEqual([]);
+  });
+
+  it('prepares every installed kernel with initramfs.kernels: all', async () => {
+    outcome = await planWithPlugins({
+      plugins: [[initramfsVirtio, { initramfs: { kernels: 'all' } }]],
+      guest: {
+        '/etc/os-release': 'ID=ubuntu\nVERSION_ID="22.04"\n',
+        '/usr/sbin/update-initramfs': '#!/bin/sh\n',
+        ...kernel('5.15.0-91-generic', { loadable: ['virtio_blk', 'virtio_pci'] }),
+        ...kernel('5.15.0-88-generic', { loadable: ['virtio_blk', 'virtio_pci'] }),
+      },
+    });
+    expect(outcome.plan.actions[0]?.params).toEqual({ kernels: ['5.15.0-91-generic', '5.15.0-88-generic'] });
+    expect(outcome.plan.findings.map((finding) => finding.rule)).toEqual(['initramfs-rebuild', 'initramfs-rebuild']);
   });
 
   it('proposes nothing new when the modules are already declared, but still rebuilds', async () => {
@@ -102,7 +131,14 @@ describe('initramfs-virtio on kernels whose initramfs already carries virtio', (
       ['6.1.0-18-amd64', true],
       ['6.1.0-17-amd64', false],
     ]);
-    expect(result.plan.actions).toEqual([{ key: 'initramfs.rebuild', requestedBy: [initramfsVirtio.name], params: { kernels: ['6.1.0-17-amd64'] } }]);
+    // A readable initramfs-tools image without virtio: its modules are appended on the host.
+    expect(result.plan.actions).toEqual([
+      {
+        key: 'initramfs.rebuild',
+        requestedBy: [initramfsVirtio.name],
+        params: { kernels: ['6.1.0-17-amd64'], append: ['6.1.0-17-amd64'], modules: ['virtio_pci', 'virtio_blk', 'virtio_scsi'] },
+      },
+    ]);
     expect(result.plan.findings).toEqual([
       {
         plugin: initramfsVirtio.name,
@@ -110,6 +146,13 @@ describe('initramfs-virtio on kernels whose initramfs already carries virtio', (
         severity: 'info',
         message:
           'the initramfs of kernel 6.1.0-18-amd64 (/boot/initrd.img-6.1.0-18-amd64) already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt',
+      },
+      {
+        plugin: initramfsVirtio.name,
+        rule: 'initramfs-append',
+        severity: 'info',
+        message:
+          "kernel 6.1.0-17-amd64: the virtio modules are appended to /boot/initrd.img-6.1.0-17-amd64 on the host (initramfs-tools images are appended to by default); the guest's own next rebuild includes them too",
       },
     ]);
     expect(result.text).toContain('already carries virtio_pci, virtio_blk, virtio_scsi; it is not rebuilt');
@@ -137,6 +180,10 @@ describe('initramfs-virtio on kernels whose initramfs already carries virtio', (
       expect.objectContaining({
         rule: 'initramfs-has-virtio',
         message: expect.stringContaining('but it is rebuilt so that its copy of /etc/crypttab follows'),
+      }),
+      expect.objectContaining({
+        rule: 'initramfs-rebuild',
+        message: expect.stringContaining('because the guest has crypttab entries, and its initramfs keeps its own copy of crypttab and its keys'),
       }),
     ]);
   });
@@ -231,6 +278,7 @@ describe('initramfs-virtio on kernels without virtio', () => {
     });
     expect(result.plan.findings).toEqual([
       expect.objectContaining({ rule: 'kernel-without-virtio', severity: 'warning', message: expect.stringContaining('5.10.0-custom') }),
+      expect.objectContaining({ rule: 'initramfs-rebuild', message: expect.stringContaining('kernel 5.10.0-28-amd64:') }),
     ]);
     expect(await result.fileAfter('/etc/initramfs-tools/modules')).toBe('# Added by hyper2kvm: virtio drivers for KVM.\nvirtio_pci\nvirtio_blk\n');
     expect(result.plan.actions[0]?.params).toEqual({ kernels: ['5.10.0-28-amd64'] });

@@ -1,6 +1,9 @@
 /**
  * `initramfs.rebuild` on the real bootable Debian 12 guest, through one real
- * libguestfs appliance: the guest's own update-initramfs runs inside it.
+ * libguestfs appliance: first the append path (modules added on the host,
+ * checked with the guest's own lsinitramfs, unmkinitramfs and modprobe inside
+ * the appliance), then, on the original image put back, the guest's own
+ * update-initramfs.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,6 +18,7 @@ const FAILING_HOOK = '/etc/initramfs-tools/hooks/zz-hyper2kvm-test-fail';
 
 let guest: DiskGuest;
 let engine: Engine;
+let appendEngine: Engine;
 let kernel: KernelFacts;
 const records: { msg: string; [key: string]: unknown }[] = [];
 
@@ -32,8 +36,14 @@ const hasModule = (files: string[], module: string): boolean => files.some((file
 
 beforeAll(async () => {
   guest = await openDiskGuest(await imageDisks('debian-12-bootable'));
-  engine = new Engine({ plugins: pluginsInCode([initramfsVirtio], 'test'), logger: recordingLogger(records), coreVersion: CORE_VERSION });
+  engine = new Engine({
+    plugins: pluginsInCode([[initramfsVirtio, { initramfs: { strategy: 'rebuild' } }]], 'test'),
+    logger: recordingLogger(records),
+    coreVersion: CORE_VERSION,
+  });
+  appendEngine = new Engine({ plugins: pluginsInCode([initramfsVirtio], 'test'), logger: recordingLogger(records), coreVersion: CORE_VERSION });
   await engine.inspect(guest.appliance, guest.facts);
+  await appendEngine.inspect(guest.appliance, guest.facts);
   kernel = guest.facts.linux!.kernels[0]!;
 }, LONG);
 
@@ -73,6 +83,79 @@ describe('initramfs-virtio on the bootable Debian 12 guest', () => {
   );
 
   it(
+    'by default appends the virtio modules on the host: the guest’s own tools find them, their dependencies and conf/modules, and everything else is kept',
+    async () => {
+      const image = kernel.initramfs!;
+      const original = await guest.appliance.readFile(image);
+      const originalModules = await guest.appliance.readFile('/etc/initramfs-tools/modules');
+      const filesBefore = await initramfsFiles(image);
+      const plan = await appendEngine.plan(guest.appliance, guest.facts);
+      expect(plan.actions).toEqual([
+        {
+          key: 'initramfs.rebuild',
+          requestedBy: [initramfsVirtio.name],
+          params: {
+            kernels: [kernel.version],
+            append: [kernel.version],
+            modules: expect.arrayContaining(['virtio_blk', 'virtio_pci', 'virtio_scsi', 'virtio_net']),
+          },
+        },
+      ]);
+      expect(plan.findings).toEqual([
+        expect.objectContaining({ rule: 'initramfs-append', message: expect.stringContaining('initramfs-tools images are appended to by default') }),
+      ]);
+
+      const started = performance.now();
+      await appendEngine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-append') });
+      const seconds = Math.round(performance.now() - started) / 1000;
+      console.info(`initramfs.rebuild (append path) of ${kernel.version}: ${seconds} s for the whole fix`);
+      expect(plan.findings).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            rule: 'initramfs-appended',
+            severity: 'info',
+            message: expect.stringMatching(/virtio_blk\.ko.*appended to \/boot\/initrd\.img-.*\(zstd, /),
+          }),
+        ]),
+      );
+      expect(plan.findings.some((finding) => finding.rule === 'initramfs-append-fallback')).toBe(false);
+
+      // The guest's own lsinitramfs reads the new image: the old files are all there, the virtio modules too.
+      const filesAfter = await initramfsFiles(image);
+      expect(filesAfter).toEqual(expect.arrayContaining(filesBefore));
+      for (const module of ['virtio_blk', 'virtio_scsi', 'virtio_pci', 'virtio_net']) expect(hasModule(filesAfter, module), module).toBe(true);
+      // Unpacked by the guest's unmkinitramfs: conf/modules loads them, and the guest's modprobe resolves them with the new index.
+      await guest.appliance.command(['unmkinitramfs', image, '/tmp/h2k-unpacked']);
+      const root = (await guest.appliance.exists('/tmp/h2k-unpacked/main')) ? '/tmp/h2k-unpacked/main' : '/tmp/h2k-unpacked';
+      const declared = (await guest.appliance.readFile(`${root}/conf/modules`)).toString('utf8');
+      expect(declared).toMatch(/\nvirtio_pci\n/);
+      expect(declared).toMatch(/\nvirtio_blk\n/);
+      const resolved = await guest.appliance.command(['modprobe', '-d', `${root}/usr`, '-S', kernel.version, '--show-depends', 'virtio_blk']);
+      expect(resolved.stdout).toMatch(/insmod \S+\/virtio_blk\.ko/);
+      for (const line of resolved.stdout.split('\n').filter((text) => text.startsWith('insmod '))) {
+        expect(await guest.appliance.exists(line.split(' ')[1]!), line).toBe(true);
+      }
+      const alias = await guest.appliance.command([
+        'modprobe',
+        '-d',
+        `${root}/usr`,
+        '-S',
+        kernel.version,
+        '-R',
+        'pci:v00001AF4d00001001sv00001AF4sd00000002bc01sc00i00',
+      ]);
+      expect(alias.stdout.trim()).toBe('virtio_pci');
+      // The guest's own config declares them too, for its next rebuild.
+      expect((await guest.appliance.readFile('/etc/initramfs-tools/modules')).toString('utf8')).toContain('\nvirtio_blk\n');
+
+      // Back to the original image and config for the rebuild tests below.
+      await guest.appliance.writeFile(image, original);
+      await guest.appliance.writeFile('/etc/initramfs-tools/modules', originalModules);
+    },
+    LONG,
+  );
+
+  it(
     'puts the previous image back when the guest’s tool fails, with the tool’s last line in the error',
     async () => {
       const image = kernel.initramfs!;
@@ -105,7 +188,7 @@ describe('initramfs-virtio on the bootable Debian 12 guest', () => {
       const plan = await engine.plan(guest.appliance, guest.facts);
       // The modules file was written by the failed run above; only the rebuild is left.
       expect(plan.changes).toEqual([]);
-      expect(plan.findings).toEqual([]);
+      expect(plan.findings).toEqual([expect.objectContaining({ rule: 'initramfs-rebuild', message: expect.stringContaining("strategy is 'rebuild'") })]);
       records.length = 0;
       const started = performance.now();
       await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-2') });
