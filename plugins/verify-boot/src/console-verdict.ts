@@ -143,13 +143,15 @@ function unique(values: string[]): string[] {
 export function judgeConsole(raw: string): ConsoleVerdict {
   const text = cleanConsole(raw);
   const markerDone = text.includes(`${MARKER_PREFIX}: done`);
-  const markerLines = text
+  // Addresses come from whole lines only: a line still arriving may have `10.0.2.1` of `10.0.2.15/24` so far.
+  const wholeLines = text.slice(0, text.lastIndexOf('\n') + 1);
+  const markerLines = wholeLines
     .split('\n')
     .filter((line) => line.includes(`${MARKER_PREFIX}-addr:`))
     .map((line) => line.slice(line.indexOf(`${MARKER_PREFIX}-addr:`) + `${MARKER_PREFIX}-addr:`.length));
   const fromMarker = addressesFromIpBrief(markerLines);
-  const addresses = unique([...fromMarker.addresses, ...addressesFromOtherLines(text)]);
-  const network = fromMarker.up || addressesFromOtherLines(text).length > 0;
+  const addresses = unique([...fromMarker.addresses, ...addressesFromOtherLines(wholeLines)]);
+  const network = fromMarker.up || addressesFromOtherLines(wholeLines).length > 0;
   const booted = text.includes(`${MARKER_PREFIX}: network-online`) || /\S+ login:\s*$/m.test(text) || /Reached target .*Multi-User System/.test(text);
 
   for (const failure of FAILURES) {

@@ -48,6 +48,16 @@ describe('judgeConsole on captured boots', () => {
     for (let end = 0; end < log.length; end += 997) expect(judgeConsole(log.slice(0, end)).state).not.toBe('failed');
   });
 
+  it('never reports an address cut short by a line still arriving on the serial port', () => {
+    const log = fixture('good-boot.log');
+    const at = log.indexOf('10.0.2.15');
+    expect(at).toBeGreaterThan(0);
+    for (let end = at; end <= at + '10.0.2.15'.length; end++) {
+      expect(judgeConsole(log.slice(0, end)).addresses).not.toContainEqual(expect.stringMatching(/^10\.0\.2\.1?$/));
+    }
+    expect(judgeConsole(log).addresses).toContain('10.0.2.15');
+  });
+
   it('a good boot is still running until its login prompt or marker', () => {
     const log = fixture('good-boot.log');
     const beforeUserspace = log.slice(0, log.indexOf('Run /init as init process'));
