@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { GuestFsError, InputError } from '@hyper2kvm/core';
 import type { GuestCommandResult, GuestFilesystem, GuestFs, GuestStat } from '@hyper2kvm/core';
 import { listInitramfsImage, MAX_INITRAMFS_BYTES } from '../initramfs/list-initramfs.js';
+import { btrfsDeviceNames, translatedBtrfsName } from './btrfs-device-names.js';
 import { ENOENT, GuestfsCallError, type GuestfsHandle } from './ffi.js';
 import { pairs } from './flat-pairs.js';
 import { checkGuestPath, checkHostPath } from './guest-path.js';
@@ -199,11 +200,13 @@ export abstract class ApplianceFiles implements GuestFs {
   }
 
   async filesystems(): Promise<GuestFilesystem[]> {
-    const listed = pairs(await this.handle.call('guestfs_list_filesystems', []));
+    const listed = pairs(await this.handle.call('guestfs_list_filesystems', [])).map(({ mountpoint: device, device: type }) => ({ device, type }));
+    const btrfsNames = btrfsDeviceNames(listed);
     const disks = new Map<string, Promise<{ type: string; signature?: string } | null>>();
     const result: GuestFilesystem[] = [];
-    for (const { mountpoint: device, device: type } of listed) {
+    for (const { device: listedName, type } of listed) {
       if (type === 'unknown') continue;
+      const device = translatedBtrfsName(listedName, btrfsNames);
       const fs: GuestFilesystem = { device, type };
       const uuid = await this.#optional('guestfs_vfs_uuid', [device]);
       if (uuid) fs.uuid = uuid;

@@ -5,6 +5,7 @@
  * out).
  */
 import type { ApplianceLogger } from './appliance-files.js';
+import { btrfsDeviceNames, translatedBtrfsName } from './btrfs-device-names.js';
 import { chooseRoot, isBtrfsSubvolume, type RootCandidate, type SkippedRoot } from './choose-root.js';
 import type { GuestfsHandle } from './ffi.js';
 import { findIncompleteVolumeGroups, type IncompleteVolumeGroup } from './lvm-volume-groups.js';
@@ -49,15 +50,21 @@ export interface OsInspection {
  * at `/` is chosen (see {@link chooseRoot}).
  */
 export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | undefined): Promise<OsInspection | null> {
-  const roots = await h.call('guestfs_inspect_os', [], 'inspect the guest');
-  const choice = chooseRoot(await rootCandidates(h, roots, logger));
+  const found = await h.call('guestfs_inspect_os', [], 'inspect the guest');
+  // Inspection keys its answers on the names it gave; everything else (mounting, the facts) takes the translated ones.
+  const btrfsNames = found.some(isBtrfsSubvolume)
+    ? btrfsDeviceNames(pairs(await h.call('guestfs_list_filesystems', [])).map(({ mountpoint, device }) => ({ device: mountpoint, type: device })))
+    : new Map<string, string>();
+  const inspectionName = new Map(found.map((name) => [translatedBtrfsName(name, btrfsNames), name]));
+  const choice = chooseRoot(await rootCandidates(h, [...inspectionName], logger));
   if (choice === null) return null;
   const { root, otherRoots, skippedRoots } = choice;
+  const inspected = inspectionName.get(root) ?? root;
   for (const skipped of skippedRoots) logger?.info({ root: skipped.root, reason: skipped.reason, used: root }, 'btrfs snapshot skipped as root');
   if (otherRoots.length > 0) {
     logger?.info({ root, otherRoots }, `several operating systems found; using the one on ${root}`);
   }
-  const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> => String(await h.call(name, [root]));
+  const text = async (name: Parameters<GuestfsHandle['call']>[0]): Promise<string> => String(await h.call(name, [inspected]));
   const type = await text('guestfs_inspect_get_type');
   const inspection: OsInspection = {
     root,
@@ -67,19 +74,20 @@ export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | unde
     distro: await text('guestfs_inspect_get_distro'),
     productName: await text('guestfs_inspect_get_product_name'),
     productVariant: await text('guestfs_inspect_get_product_variant'),
-    majorVersion: await h.call('guestfs_inspect_get_major_version', [root]),
-    minorVersion: await h.call('guestfs_inspect_get_minor_version', [root]),
+    majorVersion: await h.call('guestfs_inspect_get_major_version', [inspected]),
+    minorVersion: await h.call('guestfs_inspect_get_minor_version', [inspected]),
     arch: await text('guestfs_inspect_get_arch'),
     hostname: await text('guestfs_inspect_get_hostname'),
     packageFormat: await text('guestfs_inspect_get_package_format'),
     packageManagement: await text('guestfs_inspect_get_package_management'),
-    mountpoints: sortMountpoints(pairs(await h.call('guestfs_inspect_get_mountpoints', [root]))),
-    filesystems: await h.call('guestfs_inspect_get_filesystems', [root]),
+    // Already translated: libguestfs resolves fstab's names itself.
+    mountpoints: sortMountpoints(pairs(await h.call('guestfs_inspect_get_mountpoints', [inspected]))),
+    filesystems: (await h.call('guestfs_inspect_get_filesystems', [inspected])).map((name) => translatedBtrfsName(name, btrfsNames)),
   };
   if (type === 'windows') {
     inspection.windowsSystemRoot = await text('guestfs_inspect_get_windows_systemroot');
     inspection.windowsCurrentControlSet = await text('guestfs_inspect_get_windows_current_control_set');
-    const mappings = pairs(await h.call('guestfs_inspect_get_drive_mappings', [root]));
+    const mappings = pairs(await h.call('guestfs_inspect_get_drive_mappings', [inspected]));
     inspection.driveMappings = Object.fromEntries(mappings.map(({ mountpoint, device }) => [mountpoint, device]));
   }
   return inspection;
@@ -94,11 +102,11 @@ export async function inspectOs(h: GuestfsHandle, logger: ApplianceLogger | unde
  * the guest is mounted). A subvolume whose flags cannot be read is judged
  * by its fstab alone.
  */
-async function rootCandidates(h: GuestfsHandle, roots: string[], logger: ApplianceLogger | undefined): Promise<RootCandidate[]> {
-  if (!roots.some(isBtrfsSubvolume)) return roots.map((root) => ({ root }));
+async function rootCandidates(h: GuestfsHandle, roots: [string, string][], logger: ApplianceLogger | undefined): Promise<RootCandidate[]> {
+  if (!roots.some(([root]) => isBtrfsSubvolume(root))) return roots.map(([root]) => ({ root }));
   const candidates: RootCandidate[] = [];
-  for (const root of roots) {
-    const mountpoints = pairs(await h.call('guestfs_inspect_get_mountpoints', [root], `read the mount points of ${root}`));
+  for (const [root, inspected] of roots) {
+    const mountpoints = pairs(await h.call('guestfs_inspect_get_mountpoints', [inspected], `read the mount points of ${root}`));
     const fstabRoot = mountpoints.find((entry) => entry.mountpoint === '/')?.device;
     const candidate: RootCandidate = { root, ...(fstabRoot === undefined ? {} : { fstabRoot }) };
     if (isBtrfsSubvolume(root)) Object.assign(candidate, await btrfsSubvolumeFlags(h, root, logger));
