@@ -37,6 +37,8 @@ const KINDS = {
     module: './lib/cloud-guest.mjs',
     code: ['lib/cloud-guest.mjs', 'lib/debootstrap.mjs', 'lib/layout.mjs', 'lib/luks.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs', 'recipes/_bootable'],
   },
+  // A phony Linux guest on btrfs subvolumes (its own folder: lib/ edits would rebuild every image).
+  'linux-btrfs': { module: './btrfs/build.mjs', code: ['lib', 'recipes/_shared', 'btrfs'] },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },
   windows: { module: './lib/windows.mjs', code: ['lib', 'recipes/_shared'] },
   // Repacks images built by other recipes (imported by the recipe, so in its hash).

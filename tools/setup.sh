@@ -26,6 +26,7 @@ DEBIAN_PACKAGES=(
   genisoimage           # isoinfo/genisoimage for the fake virtio-win ISO
   libguestfs-xfs        # XFS guests (RHEL) in the appliance
   xfsprogs              # XFS file systems in test images
+  btrfs-progs           # btrfs in the appliance: the btrfs test guest's subvolumes and snapshots
   rpm                   # an RPM database for the phony RHEL guest
   ntfs-3g               # NTFS for phony Windows guests
   ovmf                  # UEFI firmware for verify boots
