@@ -9,7 +9,8 @@
 import { ACTION_STAGE, definePlugin, packageManifest, type LinuxFacts, type PlanContext } from '@hyper2kvm/core';
 import { z } from 'zod';
 import { bootFilesystemUuid, isStub, stubUuid } from './efi-stub.js';
-import { allowLinuxUuids, withSerialConsole } from './grub-defaults.js';
+import { allowLinuxUuids, GRUB_SERIAL_COMMAND, GRUB_TERMINAL, withSerialConsole } from './grub-defaults.js';
+import { grubCfgForKvm } from './grub-cfg-edit.js';
 import { grubProfileFor, PROGRAM_DIRS } from './grub-profile.js';
 import { blsEntryWithConsoles, extlinuxWithConsoles, grub1WithConsoles, kernelCmdlineWithConsoles } from './kernel-lines.js';
 import { hasProgram, regenerateGrubConfig } from './mkconfig.js';
@@ -30,7 +31,18 @@ const UPDATE_EXTLINUX = '/etc/update-extlinux.conf';
 const ESP_CONFIGS = '/boot/efi/EFI/*/grub.cfg';
 const CONSOLE_REASON = 'keep a login and boot messages on the serial console under KVM';
 
-const options = z.object({}).strict();
+const options = z
+  .object({
+    /**
+     * `when-needed`: edit grub.cfg in place when it can be done exactly (a
+     * grub-mkconfig-written file, no BLS), run grub-mkconfig otherwise;
+     * `always`: run the guest's grub-mkconfig in the appliance.
+     */
+    regenerate: z.enum(['when-needed', 'always']).default('when-needed'),
+  })
+  .strict();
+
+type GrubRegenOptions = z.infer<typeof options>;
 
 /** Parameters of `grub.mkconfig`: the config to write (absent: the profile's). */
 const mkconfigParams = z.object({ output: z.string().startsWith('/').optional() });
@@ -68,7 +80,17 @@ async function checkEfiStubs(p: PlanContext, pattern: string): Promise<void> {
   }
 }
 
-async function planGrub2(p: PlanContext, linux: LinuxFacts): Promise<void> {
+/** The serial command and terminal grub-mkconfig would write from the planned defaults. */
+async function plannedSerial(p: PlanContext): Promise<{ command: string; terminal: string }> {
+  const defaults = (await p.guest.readText(DEFAULTS)) ?? '';
+  const terminal = findAssignment(defaults, 'GRUB_TERMINAL')?.value;
+  return {
+    command: findAssignment(defaults, 'GRUB_SERIAL_COMMAND')?.value || GRUB_SERIAL_COMMAND,
+    terminal: terminal && terminal.split(/\s+/).includes('serial') ? terminal : GRUB_TERMINAL,
+  };
+}
+
+async function planGrub2(p: PlanContext, linux: LinuxFacts, settings: GrubRegenOptions): Promise<void> {
   const dropins = await regularFiles(p, await p.guest.glob(DEFAULTS_DROPINS));
   for (const path of [DEFAULTS, ...dropins]) {
     await p.editFile(path, allowLinuxUuids, 'with UUIDs disabled, grub-mkconfig inside the appliance writes the appliance’s disk name as root=');
@@ -108,6 +130,26 @@ async function planGrub2(p: PlanContext, linux: LinuxFacts): Promise<void> {
       if (text !== null && !isStub(text) && /^\s*(blscfg|linux(efi|16)?)\b/m.test(text)) output = path;
     }
   }
+  if (settings.regenerate === 'when-needed' && !linux.bls) {
+    const current = await p.guest.readText(output);
+    const edit = current === null ? { reason: 'it does not exist' } : grubCfgForKvm(current, await plannedSerial(p));
+    if ('text' in edit) {
+      if (edit.text !== current) {
+        await p.editFile(
+          output,
+          () => edit.text,
+          `${CONSOLE_REASON} (grub.cfg edited as grub-mkconfig would write it; /etc/default/grub has the same for the guest's next update-grub)`,
+        );
+      }
+      p.report({
+        rule: 'grub-cfg-edited',
+        severity: 'info',
+        message: `${output} is edited in place instead of regenerated: its kernel lines and terminal are all grub-mkconfig would change`,
+      });
+      return;
+    }
+    p.report({ rule: 'grub-mkconfig-needed', severity: 'info', message: `${output} is regenerated with ${program} because ${edit.reason}` });
+  }
   p.requireAction(GRUB_MKCONFIG, { output });
 }
 
@@ -142,13 +184,13 @@ export default definePlugin({
   description: 'Regenerates grub.cfg with the guest’s own tool, by UUID and with a serial console; edits grub1 and extlinux kernel lines',
   options,
   appliesTo: (facts) => facts.os.type === 'linux' && facts.linux !== undefined,
-  apply(hooks, { logger }) {
+  apply(hooks, { logger, options: settings }) {
     hooks.plan.tapPromise(manifest.name, async (p) => {
       const linux = p.facts.linux;
       if (!linux) return;
       switch (linux.bootloader) {
         case 'grub2':
-          return planGrub2(p, linux);
+          return planGrub2(p, linux, settings);
         case 'grub1':
           return planGrub1(p, linux);
         case 'extlinux':
@@ -183,4 +225,5 @@ export { grub1WithConsoles, extlinuxWithConsoles, blsEntryWithConsoles } from '.
 export { isStableRoot, unstableRoots } from './root-check.js';
 export { isStub, stubUuid, bootFilesystemUuid } from './efi-stub.js';
 export { grubProfileFor, mkconfigCommand } from './grub-profile.js';
+export { grubCfgForKvm, type GrubCfgEdit } from './grub-cfg-edit.js';
 export { regenerateGrubConfig, GrubRegenError, PREVIOUS_CONFIG_SUFFIX, type MkconfigResult } from './mkconfig.js';

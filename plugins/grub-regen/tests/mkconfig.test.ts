@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CORE_VERSION, Engine, pluginsInCode, type Hyper2kvmPlugin, type Plan } from '@hyper2kvm/core';
+import { CORE_VERSION, Engine, pluginsInCode, type Plan, type PluginInCode } from '@hyper2kvm/core';
 import { openDiskGuest, recordingLogger, type DiskGuest } from '@hyper2kvm/plugin-kit';
 import initramfsVirtio from '@hyper2kvm/plugin-initramfs-virtio';
 import stableDeviceNames from '@hyper2kvm/plugin-stable-device-names';
@@ -21,7 +21,7 @@ let guest: DiskGuest;
 let rootUuid: string;
 const records: { msg: string; [key: string]: unknown }[] = [];
 
-function engineWith(plugins: Hyper2kvmPlugin[]): Engine {
+function engineWith(plugins: PluginInCode[]): Engine {
   return new Engine({
     plugins: pluginsInCode(plugins, 'test'),
     logger: recordingLogger(records),
@@ -79,14 +79,16 @@ describe('grub-regen on the bootable Debian 12 guest', () => {
   );
 
   it(
-    'repairs the guest with stable-device-names, initramfs-virtio and grub-regen: grub.cfg by UUID with ttyS0, virtio_blk in the initrd',
+    'repairs the guest with stable-device-names, initramfs-virtio and grub-regen: grub.cfg edited by UUID with ttyS0 (no grub-mkconfig), virtio_blk in the initrd',
     async () => {
       const engine = engineWith([stableDeviceNames, initramfsVirtio, grubRegen]);
       const facts = await engine.inspect(guest.appliance, guest.facts);
       const kernel = facts.linux!.kernels[0]!;
       const plan = await engine.plan(guest.appliance, facts);
       expect(plan.findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
-      expect(plan.actions.map((action) => action.key)).toEqual(['initramfs.rebuild', 'grub.mkconfig']);
+      // grub.cfg is the one grub-mkconfig wrote on the old host: edited in place, nothing regenerated.
+      expect(plan.actions.map((action) => action.key)).toEqual(['initramfs.rebuild']);
+      expect(plan.findings).toEqual(expect.arrayContaining([expect.objectContaining({ rule: 'grub-cfg-edited' })]));
 
       records.length = 0;
       const started = performance.now();
@@ -113,6 +115,30 @@ describe('grub-regen on the bootable Debian 12 guest', () => {
 
       const initrd = (await guest.appliance.command(['lsinitramfs', `/boot/initrd.img-${kernel.version}`])).stdout.split('\n');
       expect(initrd.some((file) => /\/virtio_blk\.ko(\.(xz|zst|gz))?$/.test(file))).toBe(true);
+    },
+    LONG,
+  );
+
+  it(
+    'the edited grub.cfg says what the guest’s own grub-mkconfig writes from the edited defaults (the grub.mkconfig action, run after)',
+    async () => {
+      const edited = await text(GRUB_CFG);
+      const engine = engineWith([[grubRegen, { regenerate: 'always' }]]);
+      await engine.inspect(guest.appliance, guest.facts);
+      const plan = await engine.plan(guest.appliance, guest.facts);
+      expect(plan.actions.map((action) => action.key)).toEqual(['grub.mkconfig']);
+      records.length = 0;
+      await engine.fix(guest.appliance, guest.facts, plan, { backupDir: join(guest.workDir, 'backup-3') });
+      const mkconfig = records.find((record) => record.plugin === grubRegen.name && typeof record['durationMs'] === 'number');
+      console.info(`grub-mkconfig in the appliance, which the edit saved: ${Number(mkconfig?.['durationMs']) / 1000} s`);
+      const regenerated = await text(GRUB_CFG);
+      const words = (line: string): string[] => [...new Set(line.split(/\s+/).slice(1))].sort();
+      // The first entry of each: the same kernel, the same arguments (grub-mkconfig may repeat root=).
+      expect(words(kernelLines(edited)[0]!)).toEqual(words(kernelLines(regenerated)[0]!));
+      for (const line of ['serial --speed=115200 --unit=0 --word=8 --parity=no --stop=1', 'terminal_input serial console', 'terminal_output serial console']) {
+        expect(edited).toContain(line);
+        expect(regenerated).toContain(line);
+      }
     },
     LONG,
   );
