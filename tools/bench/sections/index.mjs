@@ -13,5 +13,6 @@ import * as batch from './batch.mjs';
 import * as bootable from './bootable.mjs';
 import * as windows from './windows.mjs';
 import * as checksum from './checksum.mjs';
+import * as scale from './scale.mjs';
 
-export const SECTIONS = [image, convert, migrate, inspect, batch, checksum, bootable, windows];
+export const SECTIONS = [image, convert, migrate, inspect, batch, checksum, bootable, windows, scale];
