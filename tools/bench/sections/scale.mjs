@@ -56,6 +56,8 @@ export async function run(ctx) {
         migrate: measured.seconds,
         added: measured.seconds - copy.seconds,
         status: measured.value.status,
+        // Where the added time went (copy during the repair, the convert step, fsync, checksums).
+        timings: measured.value.timings,
         nodePeakMiB: nodePeakMiB(),
         qemuPeakMiB: qemuPeak,
         memory,
