@@ -6,8 +6,8 @@
  */
 import { execa } from 'execa';
 import { InputError } from '@hyper2kvm/core';
-import { compressionOf, DECOMPRESS_COMMANDS, type InitramfsCompression } from './compression.js';
-import { CpioNameReader } from './cpio-names.js';
+import { DECOMPRESS_COMMANDS, type InitramfsCompression } from './compression.js';
+import { splitInitramfsImage } from './list-initramfs.js';
 
 /** An initramfs image, taken apart. */
 export interface InitramfsImageParts {
@@ -44,22 +44,9 @@ export function canRecompress(compression: InitramfsCompression | null): boolean
  * @throws {InputError} when the image is empty, not cpio, of an unknown compression or does not decompress.
  */
 export async function unpackInitramfsImage(image: Buffer, path: string): Promise<InitramfsImageParts> {
-  if (image.length === 0) throw new InputError(path, 'initramfs is empty');
-  const early = new CpioNameReader();
-  try {
-    early.push(image);
-  } catch (error) {
-    throw new InputError(path, `not an initramfs: ${(error as Error).message}`, { cause: error });
-  }
-  if (early.stoppedAt === undefined) {
-    if (!early.complete) throw new InputError(path, 'initramfs ends in the middle of a cpio archive');
-    return { early: image, compression: null, main: Buffer.alloc(0) };
-  }
-  const compressed = image.subarray(early.stoppedAt);
-  const compression = compressionOf(compressed);
-  if (compression === null) {
-    throw new InputError(path, `unknown initramfs compression at byte ${early.stoppedAt} (starts with ${compressed.subarray(0, 6).toString('hex')})`);
-  }
+  const { early, compressed: found } = splitInitramfsImage(image, path);
+  if (found === null) return { early: image, compression: null, main: Buffer.alloc(0) };
+  const { bytes: compressed, compression } = found;
   const [command, ...args] = compression === 'gzip' ? GZIP_DECOMPRESS : DECOMPRESS_COMMANDS[compression];
   const result = await execa(command, args, { input: compressed, encoding: 'buffer', reject: false, maxBuffer: 2 * 1024 * 1024 * 1024 });
   const main = Buffer.from(result.stdout);

@@ -23,6 +23,24 @@ export const MAX_INITRAMFS_BYTES = 512 * 1024 * 1024;
  * @throws {InputError} naming `path` when the image is not an initramfs this can read.
  */
 export async function listInitramfsImage(image: Buffer, path: string): Promise<string[]> {
+  const { early, compressed } = splitInitramfsImage(image, path);
+  if (compressed === null) return early.names;
+  const main = new CpioNameReader();
+  await decompressInto(compressed.bytes, compressed.compression, main, path);
+  if (main.archives === 0) throw new InputError(path, `the ${compressed.compression} part of the initramfs holds no complete cpio archive`);
+  return [...early.names, ...main.names];
+}
+
+/**
+ * The uncompressed early archives of an image (read for their names) and the
+ * compressed rest with its format; `compressed` is `null` for an image that
+ * is plain cpio throughout.
+ * @throws {InputError} naming `path` for an empty image, one that is not cpio, cut short, or of an unknown compression.
+ */
+export function splitInitramfsImage(
+  image: Buffer,
+  path: string,
+): { early: CpioNameReader; compressed: { bytes: Buffer; compression: InitramfsCompression } | null } {
   if (image.length === 0) throw new InputError(path, 'initramfs is empty');
   const early = new CpioNameReader();
   try {
@@ -32,17 +50,14 @@ export async function listInitramfsImage(image: Buffer, path: string): Promise<s
   }
   if (early.stoppedAt === undefined) {
     if (!early.complete) throw new InputError(path, 'initramfs ends in the middle of a cpio archive');
-    return early.names;
+    return { early, compressed: null };
   }
-  const compressed = image.subarray(early.stoppedAt);
-  const compression = compressionOf(compressed);
+  const bytes = image.subarray(early.stoppedAt);
+  const compression = compressionOf(bytes);
   if (compression === null) {
-    throw new InputError(path, `unknown initramfs compression at byte ${early.stoppedAt} (starts with ${compressed.subarray(0, 6).toString('hex')})`);
+    throw new InputError(path, `unknown initramfs compression at byte ${early.stoppedAt} (starts with ${bytes.subarray(0, 6).toString('hex')})`);
   }
-  const main = new CpioNameReader();
-  await decompressInto(compressed, compression, main, path);
-  if (main.archives === 0) throw new InputError(path, `the ${compression} part of the initramfs holds no complete cpio archive`);
-  return [...early.names, ...main.names];
+  return { early, compressed: { bytes, compression } };
 }
 
 /**
