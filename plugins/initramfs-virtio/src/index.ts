@@ -4,6 +4,7 @@
  * `initramfs.rebuild`, which runs that tool inside the appliance.
  */
 import { ACTION_STAGE, definePlugin, packageManifest, VIRTIO_BOOT_MODULES } from '@hyper2kvm/core';
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { initramfsProfileFor } from './initramfs-profile.js';
 import { kernelSeries, newestPerSeries, selectKernels } from './kernels.js';
@@ -159,7 +160,7 @@ export default definePlugin({
               report({
                 rule: 'initramfs-appended',
                 severity: 'info',
-                message: `kernel ${version}: ${result.addedFiles.length} module files (${result.addedFiles.map((file) => posixBase(file)).join(', ') || 'none missing'}) appended to ${result.image} (${result.compression ?? 'uncompressed'}, ${result.bytes} bytes) in ${(result.durationMs / 1000).toFixed(1)} s, without rebuilding it`,
+                message: `kernel ${version}: ${result.addedFiles.length} module files (${result.addedFiles.map((file) => posix.basename(file)).join(', ') || 'none missing'}) appended to ${result.image} (${result.compression ?? 'uncompressed'}, ${result.bytes} bytes) in ${(result.durationMs / 1000).toFixed(1)} s, without rebuilding it`,
               });
               continue;
             } catch (error) {
@@ -179,16 +180,13 @@ export default definePlugin({
   },
 });
 
-/** The file name of a module path, for messages. */
-const posixBase = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
-
 /** True when a crypttab has at least one entry (not only comments and blank lines). */
 function hasEntries(crypttab: string | null): boolean {
   return (crypttab ?? '').split('\n').some((line) => line.trim() !== '' && !line.trim().startsWith('#'));
 }
 
 export { dracutDropIn, appendModuleLines, addWordsToVariable, declareModules } from './modules-config.js';
-export { selectKernels, hasVirtioBlock, compareKernelVersions, kernelSeries, newestPerSeries, type KernelSelection } from './kernels.js';
+export { selectKernels, hasVirtioBlock, kernelSeries, newestPerSeries, type KernelSelection } from './kernels.js';
 export { initramfsProfileFor, rebuildCommand, templateValues } from './initramfs-profile.js';
 export { appendModules, AppendNotPossible, type AppendResult } from './append/append-modules.js';
 export { parseModulesDep, moduleClosure, type ModuleDependencies, type ModuleClosure } from './append/module-deps.js';

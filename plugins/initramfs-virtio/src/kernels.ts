@@ -1,5 +1,5 @@
 /** Which kernels can boot on virtio, which need their initramfs rebuilt, and which modules to declare. */
-import { VIRTIO_MODULES, type KernelFacts } from '@hyper2kvm/core';
+import { compareKernelVersions, VIRTIO_MODULES, type KernelFacts } from '@hyper2kvm/core';
 
 export interface KernelSelection {
   /** Kernels with virtio_blk built in or as a module. */
@@ -28,21 +28,6 @@ export function selectKernels(kernels: KernelFacts[]): KernelSelection {
   const initramfsReady = modular.filter((kernel) => kernel.initramfsHasVirtio === true);
   const present = new Set(usable.flatMap((kernel) => kernel.virtioModules));
   return { usable, withoutVirtio, needRebuild, initramfsReady, modules: VIRTIO_MODULES.filter((module) => present.has(module)) };
-}
-
-/** Numeric-aware order of kernel versions: `6.1.0-9-amd64` before `6.1.0-18-amd64`. */
-export function compareKernelVersions(a: string, b: string): number {
-  const tokens = (version: string): (number | string)[] => (version.match(/\d+|[^\d]+/g) ?? []).map((token) => (/^\d+$/.test(token) ? Number(token) : token));
-  const [left, right] = [tokens(a), tokens(b)];
-  for (let index = 0; index < Math.max(left.length, right.length); index++) {
-    const [x, y] = [left[index], right[index]];
-    if (x === y) continue;
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return 0;
 }
 
 /**

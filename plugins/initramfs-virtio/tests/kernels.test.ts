@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareKernelVersions, kernelSeries, newestPerSeries } from '../src/kernels.js';
+import { compareKernelVersions } from '@hyper2kvm/core';
+import { kernelSeries, newestPerSeries } from '../src/kernels.js';
 
 describe('kernel series', () => {
   it('orders versions by their numbers', () => {
