@@ -26,6 +26,25 @@ export async function fsyncFile(path) {
   }
 }
 
+/**
+ * Empties the kernel's page cache (root only) so a measurement reads its
+ * input from disk; false when this machine does not allow it.
+ */
+export async function dropPageCache() {
+  try {
+    await run('sync', []);
+    const handle = await open('/proc/sys/vm/drop_caches', 'w');
+    try {
+      await handle.writeFile('3\n');
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function median(values) {
   const sorted = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return NaN;
