@@ -2,6 +2,7 @@ export * from './accel.js';
 export * from './libguestfs/ffi.js';
 export * from './libguestfs/guest-path.js';
 export * from './libguestfs/appliance.js';
+export * from './libguestfs/appliance-size.js';
 export type { IncompleteVolumeGroup } from './libguestfs/lvm-volume-groups.js';
 export { crypttabNames, type LuksKey, type OpenLuksVolume } from './libguestfs/luks-volumes.js';
 export * from './directory/index.js';

@@ -45,15 +45,17 @@ describe('GuestRegistry on the windows-2022 image (real appliance, overlay)', ()
   let esps: EfiSystemPartition[];
   let registry: GuestRegistry;
   let launchesBefore: number;
+  let overlay: string;
 
   beforeAll(async () => {
     vmdk = await windows2022Vmdk();
     sourceHash = await sha256(vmdk);
     dir = await mkdtemp(join(tmpdir(), 'hyper2kvm-guest-registry-'));
-    const overlay = join(dir, 'overlay.qcow2');
+    overlay = join(dir, 'overlay.qcow2');
     await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'vmdk', '-b', vmdk, overlay]);
     launchesBefore = applianceLaunchCount();
-    appliance = await GuestfsAppliance.launch({ disks: [{ path: overlay, format: 'qcow2' }] });
+    // Two vCPUs (as `appliance.vcpus: 2` asks) on an appliance that only does file work, so its timing does not matter.
+    appliance = await GuestfsAppliance.launch({ disks: [{ path: overlay, format: 'qcow2' }], vcpus: 2 });
     const found = await appliance.inspectOs();
     if (!found) throw new Error('libguestfs found no OS on windows-2022');
     inspection = found;
@@ -66,6 +68,12 @@ describe('GuestRegistry on the windows-2022 image (real appliance, overlay)', ()
     await registry?.close();
     await appliance?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives the appliance the vCPUs asked for', async () => {
+    // The qemu process is the one whose command line attaches this test's overlay.
+    const { stdout } = await execa('pgrep', ['-a', '-f', overlay]);
+    expect(stdout.split('\n').find((line) => /qemu-system/.test(line))).toMatch(/ -smp 2( |$)/);
   });
 
   it('sees a Windows guest and the ESP holding the Windows boot manager store', () => {

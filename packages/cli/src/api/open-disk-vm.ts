@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Hyper2kvmError, InputError, formatBytes, timed, type SourceIntegrity } from '@hyper2kvm/core';
 import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
-import { GuestfsAppliance, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
+import { applianceVcpus, GuestfsAppliance, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
 import type { OpenVmOptions, VmSession } from './vm-session.js';
 
 /** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
@@ -60,6 +60,8 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
       GuestfsAppliance.launch({
         disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
         accel: options.accel ?? 'auto',
+        vcpus: applianceVcpus(options.appliance?.vcpus ?? 'auto'),
+        ...(options.appliance ? { memoryMiB: options.appliance.memoryMiB } : {}),
         logger: options.logger,
       }).catch((error: unknown) => {
         // qemu's complaint about a source disk (a lock, a pending log) reaches us through libguestfs: say it about the file.

@@ -134,6 +134,7 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
       openVm(resolveSources(options, cwd), {
         workDir,
         accel: loaded.config.accel,
+        appliance: loaded.config.appliance,
         logger,
         verifyChecksums: options.verifyChecksums ?? loaded.config.source.verifyChecksums,
         luksKeys,

@@ -48,6 +48,8 @@ export interface OpenVmOptions {
   /** Scratch folder for overlays. */
   workDir: string;
   accel?: 'auto' | 'kvm' | 'tcg';
+  /** Appliance size (config `appliance`); `vcpus: 'auto'` is resolved by guestfs' applianceVcpus. */
+  appliance?: { vcpus: 'auto' | number; memoryMiB: number };
   logger: Logger;
   /**
    * Called once the source disks are known and their overlays exist, before

@@ -82,6 +82,16 @@ export const configSchema = z
       })
       .strict()
       .default({ vms: 1, convertCoroutines: 8 }),
+    appliance: z
+      .object({
+        vcpus: z
+          .union([z.literal('auto'), z.int().min(1).max(16)])
+          .default('auto')
+          .describe("vCPUs of the libguestfs appliance; auto: 2 on a host with 4 CPUs or more (for the guest's own initramfs rebuild), else 1"),
+        memoryMiB: z.int().min(512).max(65536).default(1024).describe('memory of the libguestfs appliance, MiB'),
+      })
+      .strict()
+      .default({ vcpus: 'auto', memoryMiB: 1024 }),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto').describe('accelerator for the appliance and verify boots; auto probes KVM and falls back to TCG'),
   })
   .strict();

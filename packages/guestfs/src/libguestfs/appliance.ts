@@ -49,6 +49,8 @@ export interface LaunchOptions {
   accel?: 'auto' | Accelerator;
   /** Appliance memory; default 1024 MiB. */
   memoryMiB?: number;
+  /** Appliance vCPUs; default 1 (see {@link applianceSize}). */
+  vcpus?: number;
   logger?: ApplianceLogger;
 }
 
@@ -115,6 +117,7 @@ export class GuestfsAppliance extends ApplianceFiles {
     const handle = await GuestfsHandle.open();
     try {
       await handle.call('guestfs_set_memsize', [options.memoryMiB ?? 1024]);
+      await handle.call('guestfs_set_smp', [options.vcpus ?? 1]);
       await handle.call('guestfs_set_network', [0]);
       await handle.call('guestfs_set_autosync', [1]);
       await handle.call('guestfs_set_recovery_proc', [1]);

@@ -81,6 +81,7 @@ const CALLS = {
   guestfs_get_backend_settings: strs('guestfs_get_backend_settings', ''),
   guestfs_set_network: int('guestfs_set_network', ', int network'),
   guestfs_set_memsize: int('guestfs_set_memsize', ', int memsize'),
+  guestfs_set_smp: int('guestfs_set_smp', ', int smp'),
   guestfs_set_autosync: int('guestfs_set_autosync', ', int autosync'),
   guestfs_set_recovery_proc: int('guestfs_set_recovery_proc', ', int recoveryproc'),
   guestfs_add_drive_opts_argv: int('guestfs_add_drive_opts_argv', ', const char *filename, const guestfs_add_drive_opts_argv *optargs'),
