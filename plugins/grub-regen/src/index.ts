@@ -8,6 +8,7 @@
  */
 import { ACTION_STAGE, definePlugin, packageManifest, type LinuxFacts, type PlanContext } from '@hyper2kvm/core';
 import { z } from 'zod';
+import { planEfiFallbackLoader } from './efi-fallback.js';
 import { bootFilesystemUuid, isStub, stubUuid } from './efi-stub.js';
 import { allowLinuxUuids, GRUB_SERIAL_COMMAND, GRUB_TERMINAL, withSerialConsole } from './grub-defaults.js';
 import { grubCfgForKvm } from './grub-cfg-edit.js';
@@ -188,6 +189,7 @@ export default definePlugin({
     hooks.plan.tapPromise(manifest.name, async (p) => {
       const linux = p.facts.linux;
       if (!linux) return;
+      if (p.facts.firmware === 'uefi') await planEfiFallbackLoader(p, linux);
       switch (linux.bootloader) {
         case 'grub2':
           return planGrub2(p, linux, settings);

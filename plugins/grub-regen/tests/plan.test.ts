@@ -188,6 +188,10 @@ describe('grub-regen on RHEL 9 with UEFI and BLS', () => {
     '/boot/loader/entries/abc-5.14.0-362.8.1.el9_3.x86_64.conf':
       'title Red Hat Enterprise Linux (5.14.0-362.8.1.el9_3.x86_64) 9.3 (Plow)\nversion 5.14.0-362.8.1.el9_3.x86_64\nlinux /vmlinuz-5.14.0-362.8.1.el9_3.x86_64\noptions root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M rd.lvm.lv=rhel/root\n',
     '/boot/efi/EFI/redhat/grub.cfg': stub(stubUuidValue),
+    // As RHEL installs it: shim registered in NVRAM, and the fallback copy.
+    '/boot/efi/EFI/redhat/shimx64.efi': 'MZ shim\n',
+    '/boot/efi/EFI/redhat/grubx64.efi': 'MZ grub\n',
+    '/boot/efi/EFI/BOOT/BOOTX64.EFI': 'MZ shim\n',
   });
   const filesystems = [
     { device: '/dev/rhel/root', type: 'xfs', uuid: ROOT_UUID },
@@ -284,5 +288,62 @@ describe('the root= check of generated configs', () => {
   it('finds the kernel lines of a grub.cfg written with the appliance disk name', () => {
     const config = `menuentry 'Debian' {\n\tsearch --fs-uuid --set=root ${ROOT_UUID}\n\tlinux\t/boot/vmlinuz-6.1.0-18-amd64 root=/dev/sdb1 ro console=ttyS0\n}\nmenuentry 'ok' {\n\tlinux /boot/vmlinuz root=UUID=${ROOT_UUID} ro\n}\n`;
     expect(unstableRoots(config)).toEqual([{ line: 3, text: 'linux\t/boot/vmlinuz-6.1.0-18-amd64 root=/dev/sdb1 ro console=ttyS0', root: '/dev/sdb1' }]);
+  });
+});
+
+describe('grub-regen on a UEFI Linux guest: the fallback loader EFI/BOOT/BOOTX64.EFI', () => {
+  const grubEfi = Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x67, 0x72, 0x75, 0x62]);
+  const shimEfi = Buffer.from([0x4d, 0x5a, 0x90, 0x00, 0x73, 0x68, 0x69, 0x6d]);
+  const efiPlan = async (tree: GuestTree): Promise<PlanOutcome> => {
+    outcome = await planWithPlugins({ plugins: [grubRegen], guest: { ...debian, ...tree }, facts: { firmware: 'uefi' } });
+    return outcome;
+  };
+  const efiWrites = (result: PlanOutcome): { path: string; after: Buffer | undefined }[] =>
+    result.plan.changes.flatMap((change) =>
+      change.kind === 'file.write' && change.path.includes('/EFI/') ? [{ path: change.path, after: change.after }] : [],
+    );
+
+  it('copies grub-install --no-nvram’s grubx64.efi to EFI/BOOT/BOOTX64.EFI', async () => {
+    const result = await efiPlan({ '/boot/efi/EFI/debian/grubx64.efi': grubEfi });
+    expect(efiWrites(result)).toEqual([{ path: '/boot/efi/EFI/BOOT/BOOTX64.EFI', after: grubEfi }]);
+    expect(result.plan.findings).toContainEqual(
+      expect.objectContaining({
+        rule: 'efi-fallback-loader',
+        message: "/boot/efi/EFI/BOOT/BOOTX64.EFI is added as a copy of /boot/efi/EFI/debian/grubx64.efi: a new VM's firmware has no boot entry for the guest",
+      }),
+    );
+  });
+
+  it('puts shim first and copies what shim and a signed GRUB look for beside it', async () => {
+    const result = await efiPlan({
+      '/boot/efi/EFI/debian/shimx64.efi': shimEfi,
+      '/boot/efi/EFI/debian/grubx64.efi': grubEfi,
+      '/boot/efi/EFI/debian/grub.cfg': "search.fs_uuid 7a1e root\nset prefix=($root)'/@/boot/grub'\nconfigfile $prefix/grub.cfg\n",
+    });
+    expect(efiWrites(result).map((write) => write.path)).toEqual([
+      '/boot/efi/EFI/BOOT/BOOTX64.EFI',
+      '/boot/efi/EFI/BOOT/grubx64.efi',
+      '/boot/efi/EFI/BOOT/grub.cfg',
+    ]);
+    expect(efiWrites(result)[0]!.after).toEqual(shimEfi);
+  });
+
+  it('prefers the distribution’s own folder over another vendor’s', async () => {
+    const result = await efiPlan({ '/boot/efi/EFI/altlinux/grubx64.efi': shimEfi, '/boot/efi/EFI/debian/grubx64.efi': grubEfi });
+    expect(efiWrites(result)).toEqual([{ path: '/boot/efi/EFI/BOOT/BOOTX64.EFI', after: grubEfi }]);
+  });
+
+  it('leaves an ESP that has a fallback loader alone, and BIOS guests too', async () => {
+    const withFallback = await efiPlan({ '/boot/efi/EFI/debian/grubx64.efi': grubEfi, '/boot/efi/EFI/BOOT/BOOTX64.EFI': shimEfi });
+    expect(efiWrites(withFallback)).toEqual([]);
+    await outcome?.cleanup();
+    outcome = await planWithPlugins({ plugins: [grubRegen], guest: { ...debian, '/boot/efi/EFI/debian/grubx64.efi': grubEfi }, facts: { firmware: 'bios' } });
+    expect(efiWrites(outcome)).toEqual([]);
+  });
+
+  it('warns when the ESP holds no loader at all', async () => {
+    const result = await efiPlan({ '/boot/efi/EFI/debian/README': 'nothing here\n' });
+    expect(efiWrites(result)).toEqual([]);
+    expect(result.plan.findings).toContainEqual(expect.objectContaining({ rule: 'efi-no-loader', severity: 'warning' }));
   });
 });
