@@ -88,6 +88,11 @@ const FAILURES: FailurePattern[] = [
     describe: (line) => `the initramfs (dracut) could not boot the root file system (${line})`,
   },
   {
+    // OVMF with no boot entry it can load (the guest's stayed in the old hypervisor's NVRAM) and no EFI/BOOT/BOOTX64.EFI.
+    pattern: /BdsDxe: No bootable option or device was found|^Shell> ?$/m,
+    describe: () => 'the UEFI firmware found no boot loader to start (no boot entry, no EFI/BOOT/BOOTX64.EFI on the ESP) and stopped in its shell or boot menu',
+  },
+  {
     pattern: /No bootable device|Boot failed: not a bootable disk|^grub rescue>/m,
     describe: (line) => `the boot loader failed: ${line}`,
   },

@@ -37,6 +37,15 @@ describe('judgeConsole on captured boots', () => {
     expect(judgeConsole(cut)).toMatchObject({ state: 'failed', moreToCome: true });
   });
 
+  it('UEFI firmware that found nothing to boot and started its shell: failed, saying so', () => {
+    const verdict = judgeConsole(fixture('uefi-shell.log'));
+    expect(verdict).toMatchObject({ state: 'failed', booted: false });
+    expect(verdict.detail).toMatch(/^the UEFI firmware found no boot loader/);
+    // Before the prompt, the shell's banner and countdown are no verdict yet (a startup.nsh may still boot).
+    const log = fixture('uefi-shell.log');
+    expect(judgeConsole(log.slice(0, log.indexOf('Mapping table'))).state).not.toBe('failed');
+  });
+
   it('a kernel panic: failed, with the panic message', () => {
     const verdict = judgeConsole(fixture('kernel-panic.log'));
     expect(verdict.state).toBe('failed');
