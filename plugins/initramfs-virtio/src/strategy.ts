@@ -11,9 +11,10 @@ export type InitramfsStrategy = 'auto' | 'append' | 'rebuild';
 /**
  * Tools whose images the append path understands. `auto` uses it for all of
  * them: each is proven by every real guest of the boot matrix built with it
- * (tools/boot-matrix). dracut joins once a dracut guest boots there.
+ * (tools/boot-matrix): initramfs-tools by the Debian guests, dracut by
+ * debian-12-uefi-btrfs.
  */
-export const APPENDABLE_TOOLS: readonly InitramfsTool[] = ['initramfs-tools'];
+export const APPENDABLE_TOOLS: readonly InitramfsTool[] = ['initramfs-tools', 'dracut'];
 
 /** The path chosen for one kernel and why, in words for the plan. */
 export interface InitramfsPath {

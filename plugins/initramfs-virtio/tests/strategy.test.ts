@@ -15,14 +15,18 @@ describe('chooseInitramfsPath', () => {
     });
   });
 
+  it('appends to dracut images by default too', () => {
+    expect(chooseInitramfsPath('auto', 'dracut', readable, false)).toEqual({ path: 'append', reason: 'dracut images are appended to by default' });
+  });
+
   it('rebuilds, with the reason, whatever the append path does not cover', () => {
     expect(chooseInitramfsPath('rebuild', 'initramfs-tools', readable, false)).toEqual({
       path: 'rebuild',
       reason: "the plugin's initramfs strategy is 'rebuild'",
     });
-    expect(chooseInitramfsPath('append', 'dracut', readable, false)).toEqual({
+    expect(chooseInitramfsPath('append', 'mkinitcpio', readable, false)).toEqual({
       path: 'rebuild',
-      reason: 'appending is implemented for initramfs-tools images, not dracut',
+      reason: 'appending is implemented for initramfs-tools, dracut images, not mkinitcpio',
     });
     expect(chooseInitramfsPath('auto', 'initramfs-tools', readable, true).reason).toMatch(/crypttab/);
     expect(chooseInitramfsPath('auto', 'initramfs-tools', { initramfsHasVirtio: false }, false)).toEqual({
