@@ -37,6 +37,11 @@ const KINDS = {
     module: './lib/cloud-guest.mjs',
     code: ['lib/cloud-guest.mjs', 'lib/debootstrap.mjs', 'lib/layout.mjs', 'lib/luks.mjs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs', 'recipes/_bootable'],
   },
+  // A real Debian installed for UEFI on btrfs with dracut (its own folder, as linux-btrfs).
+  'debootstrap-uefi-btrfs': {
+    module: './uefi-btrfs/build.mjs',
+    code: ['uefi-btrfs', 'btrfs', 'lib/disk.mjs', 'lib/export.mjs', 'lib/ovf.mjs', 'lib/layout.mjs', 'lib/luks.mjs', 'lib/run.mjs', 'lib/tree.mjs', 'lib/content.mjs', 'recipes/_bootable'],
+  },
   // A phony Linux guest on btrfs subvolumes (its own folder: lib/ edits would rebuild every image).
   'linux-btrfs': { module: './btrfs/build.mjs', code: ['lib', 'recipes/_shared', 'btrfs'] },
   'virtio-win': { module: './virtio-win/build.mjs', code: ['lib', 'virtio-win'] },

@@ -75,8 +75,9 @@ export async function build(recipe, { outDir, workDir }) {
  * @param {Map<string,string>} dirs mount point -> folder (splitByMountPoint)
  * @param {string} workDir
  * @param {() => number} next a counter for scratch file names
+ * @param {{ keepOwners?: boolean }} [o] keep the tree's owners (a real system's tree)
  */
-async function btrfsLines(part, dirs, workDir, next) {
+export async function btrfsLines(part, dirs, workDir, next, { keepOwners = false } = {}) {
   const { device, fs } = part;
   const lines = [`mkfs btrfs ${device}${fs.label ? ` label:${fs.label}` : ''}`];
   if (fs.uuid) lines.push(`set-uuid ${device} ${fs.uuid}`);
@@ -84,7 +85,7 @@ async function btrfsLines(part, dirs, workDir, next) {
   const snapshots = fs.snapshots ?? [];
   for (const subvolume of fs.subvolumes) {
     const dir = subvolume.mount ? dirs.get(subvolume.mount) : undefined;
-    const tar = dir ? await tarTree(dir, join(workDir, `btrfs-${next()}.tar`)) : undefined;
+    const tar = dir ? await tarTree(dir, join(workDir, `btrfs-${next()}.tar`), { keepOwners }) : undefined;
     const own = snapshots.filter((snapshot) => snapshot.of === subvolume.path);
     const path = `/${subvolume.path}`;
     lines.push(`mkdir-p "${dirname(path)}"`);
