@@ -56,11 +56,14 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
     const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
     options.onDisksReady?.(vm);
     options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
+    const progress = options.onProgress ?? ((): void => undefined);
+    progress({ step: 'launch', message: 'starting the libguestfs appliance' });
     const launched = await step('launch', () =>
       GuestfsAppliance.launch({
         disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
         accel: options.accel ?? 'auto',
         logger: options.logger,
+        onAccelerator: ({ accel, reason }) => progress({ step: 'launch', message: `libguestfs appliance under ${accel.toUpperCase()} (${reason})` }),
       }).catch((error: unknown) => {
         // qemu's complaint about a source disk (a lock, a pending log) reaches us through libguestfs: say it about the file.
         const reason = error instanceof Error ? translateQemuError(error.message) : undefined;
@@ -68,6 +71,7 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
       }),
     );
     appliance = launched;
+    progress({ step: 'inspect', message: `reading the guest (appliance up in ${(launched.launchMs / 1000).toFixed(1)} s)` });
     const opened = await openInspectedGuest(launched, {
       source: paths.join(', '),
       workDir: options.workDir,

@@ -1,6 +1,6 @@
 /** `hyper2kvm verify`: boot a migrated VM (or a disk as it is) headless and say whether it came up. */
 import { UsageError, type VerifyResult } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand, stringOption } from '../args.js';
+import { COMMON_HELP, parseCommand, stringOption, type CommandDefinition } from '../args.js';
 import { verify } from '../api/verify.js';
 import { printJson, type CommandIO } from '../output.js';
 
@@ -34,6 +34,21 @@ ${COMMON_HELP}
 
 const BUSES = ['virtio', 'scsi', 'sata'] as const;
 
+export const verifyDefinition: CommandDefinition = {
+  name: 'verify',
+  summary: 'boot a migrated VM headless and report whether it came up',
+  options: {
+    timeout: { type: 'string' },
+    disk: { type: 'string', value: 'file' },
+    mac: { type: 'string' },
+    bus: { type: 'string', value: BUSES },
+    uefi: { type: 'boolean', default: false },
+    'console-log': { type: 'string', value: 'file' },
+    'wait-for': { type: 'string' },
+  },
+  positionals: 'dir',
+};
+
 function describe(result: VerifyResult): string {
   const lines = [`booted:   ${result.booted ? 'yes' : 'no'}`, `network:  ${result.network ? `up (${result.addresses.join(', ')})` : 'not up'}`];
   if (result.waitedFor) lines.push(`waited:   ${JSON.stringify(result.waitedFor.text)} ${result.waitedFor.seen ? 'seen' : 'NOT seen'}`);
@@ -43,15 +58,7 @@ function describe(result: VerifyResult): string {
 }
 
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('verify', argv, {
-    timeout: { type: 'string' },
-    disk: { type: 'string' },
-    mac: { type: 'string' },
-    bus: { type: 'string' },
-    uefi: { type: 'boolean', default: false },
-    'console-log': { type: 'string' },
-    'wait-for': { type: 'string' },
-  });
+  const { values, positionals } = parseCommand(verifyDefinition, argv);
   if (values.help) {
     io.stdout.write(verifyHelp + '\n');
     return 0;
