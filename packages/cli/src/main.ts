@@ -41,9 +41,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function reportError(error: unknown, io: CommandIO, flags: { verbose: boolean; json: boolean }): number {
-  const { code, message, exitCode } = summarizeError(error);
-  for (const line of message.split('\n')) io.stderr.write(code === 'UNEXPECTED' ? `hyper2kvm: unexpected error: ${line}\n` : `${line}\n`);
+  const { code, message, exitCode, hint } = summarizeError(error);
+  // One line per problem; the error's hint, when it has one, ends the last line.
+  const lines = message.split('\n');
+  if (hint !== undefined) lines[lines.length - 1] += ` Fix: ${hint}`;
+  for (const line of lines) io.stderr.write(code === 'UNEXPECTED' ? `hyper2kvm: unexpected error: ${line}\n` : `${line}\n`);
   if (flags.verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  if (flags.json) io.stdout.write(JSON.stringify({ error: { code, message, exitCode } }) + '\n');
+  if (flags.json) io.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(hint !== undefined ? { hint } : {}) } }) + '\n');
   return exitCode;
 }

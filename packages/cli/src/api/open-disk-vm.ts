@@ -6,8 +6,11 @@
 import { join } from 'node:path';
 import { Hyper2kvmError, InputError, formatBytes, timed, type SourceIntegrity } from '@hyper2kvm/core';
 import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
-import { GuestfsAppliance, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
+import { GuestfsAppliance, GuestfsCallError, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
 import type { OpenVmOptions, VmSession } from './vm-session.js';
+
+/** What to do when the appliance does not start and the source is not to blame. */
+const LAUNCH_FAILED_HINT = 'run `hyper2kvm doctor` to see what this host lacks (libguestfs-test-tool shows the appliance boot)';
 
 /** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
 const CHECK_BEFORE_LAUNCH_BYTES = 64 * 1024 * 1024;
@@ -67,7 +70,11 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
       }).catch((error: unknown) => {
         // qemu's complaint about a source disk (a lock, a pending log) reaches us through libguestfs: say it about the file.
         const reason = error instanceof Error ? translateQemuError(error.message) : undefined;
-        throw reason === undefined ? error : new InputError(paths.join(', '), reason, { cause: error, code: 'SOURCE_UNREADABLE' });
+        if (reason !== undefined) throw new InputError(paths.join(', '), reason, { cause: error, code: 'SOURCE_UNREADABLE' });
+        // Otherwise the host is the suspect: the doctor says what it lacks.
+        if (error instanceof GuestfsCallError && error.call === 'guestfs_launch')
+          throw new Hyper2kvmError(error.code, error.message, { cause: error, hint: LAUNCH_FAILED_HINT });
+        throw error;
       }),
     );
     appliance = launched;
