@@ -2,7 +2,9 @@
 import { UsageError, type VerifyResult } from '@hyper2kvm/core';
 import { COMMON_HELP, parseCommand, stringOption, type CommandDefinition } from '../args.js';
 import { verify } from '../api/verify.js';
+import { basename } from 'node:path';
 import { printJson, type CommandIO } from '../output.js';
+import { progressDisplay } from '../progress.js';
 
 export const verifyHelp = `Usage: hyper2kvm verify DIR [options]
        hyper2kvm verify --disk FILE [--mac MAC] [options]
@@ -81,6 +83,7 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   const waitFor = stringOption(values, 'wait-for');
   if (waitFor === '') throw new UsageError('verify: --wait-for needs a text to wait for');
 
+  const display = progressDisplay(io, { json: values.json, quiet: values.quiet, vm: basename(disk ?? (positionals[0] as string)) });
   const result = await verify({
     cwd: io.cwd,
     ...(disk !== undefined ? { disk } : { dir: positionals[0] as string }),
@@ -91,12 +94,23 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     ...(consoleLog ? { consoleLog } : {}),
     ...(waitFor !== undefined ? { waitFor } : {}),
     onStart: ({ accel, reason, timeoutSeconds: limit }) => {
-      if (!values.quiet && !values.json) io.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
+      if (!values.quiet && !values.json) display.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
+      display.onProgress({ step: 'boot', message: `under ${accel.toUpperCase()}, at most ${limit} s` });
     },
     onRetry: (why) => {
-      if (!values.quiet && !values.json) io.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
+      if (!values.quiet && !values.json) display.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
+      display.onProgress({ step: 'boot', message: 'booting again' });
     },
-  });
+  }).then(
+    (verdict) => {
+      display.close(verdict.booted ? 'done' : 'failed');
+      return verdict;
+    },
+    (error: unknown) => {
+      display.close('failed');
+      throw error;
+    },
+  );
   if (values.json) printJson(io, result);
   else io.stdout.write(describe(result));
   return result.booted && result.network && (result.waitedFor?.seen ?? true) ? 0 : 1;

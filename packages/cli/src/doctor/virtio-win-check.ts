@@ -34,7 +34,7 @@ export async function checkVirtioWin(path: string, chosenBy: string): Promise<Ch
   try {
     const entries = await source.list();
     if (!entries.some((entry) => entry.toLowerCase().startsWith('viostor/'))) {
-      return { status: 'warn', detail: `${path} (${chosenBy}) is not a virtio-win ${source.kind}: it has no viostor driver`, fix };
+      return { status: 'warn', detail: `${path} (${chosenBy}) is not a virtio-win ${source.kind === 'iso' ? 'ISO' : 'folder'}: it has no viostor driver`, fix };
     }
     const version = await versionOf(source);
     return { status: 'ok', detail: `virtio-win ${version ?? '(version not stated)'}: ${source.kind === 'iso' ? 'ISO' : 'folder'} ${path} (${chosenBy})` };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { plainProgressPrinter } from './plain-progress.js';
 
 describe('plainProgressPrinter', () => {
-  it('prints a line per step, action and kernel, and quarters of counted work, without escape codes', () => {
+  it('prints a line per step, action, kernel and new message, and quarters of counted work, without escape codes', () => {
     let text = '';
     const print = plainProgressPrinter((chunk) => (text += chunk));
     print({ step: 'launch', message: 'starting the libguestfs appliance' });
@@ -14,12 +14,14 @@ describe('plainProgressPrinter', () => {
     expect(text).toBe(
       [
         '» launch: starting the libguestfs appliance',
+        '» launch: libguestfs appliance under TCG (x)',
         '  copy disk 1: 0%',
         '  copy disk 1: 25%',
         '  copy disk 1: 50%',
         '  copy disk 1: 75%',
         '  copy disk 1: 100%',
         '» fix initramfs.rebuild kernel 6.1.0-13-amd64',
+        '» fix initramfs.rebuild kernel 6.1.0-13-amd64: again',
         '',
       ].join('\n'),
     );

@@ -1,7 +1,7 @@
 /**
  * Progress as plain lines, for logs, pipes and NO_COLOR terminals: a line
- * when a step (or a deferred action, or its kernel) starts, and one at every
- * quarter of a step that counts percent. No escape codes.
+ * when a step (or a deferred action, or its kernel) starts or says something
+ * new, and one at every quarter of a step that counts percent. No escape codes.
  */
 import type { ProgressEvent } from '@hyper2kvm/core';
 
@@ -13,13 +13,16 @@ function startLine(event: ProgressEvent): string {
 
 export function plainProgressPrinter(write: (text: string) => void): (event: ProgressEvent) => void {
   let lastKey = '';
+  let lastMessage: string | undefined;
   /** The last quarter (0-4) printed of each step or disk. */
   const lastQuarter = new Map<string, number>();
   return (event) => {
     if (event.disk === undefined) {
       const key = `${event.step}\u0000${event.action ?? ''}\u0000${event.kernel ?? ''}`;
-      if (key !== lastKey) {
+      // A step's line again when it says something new (the launch: then under which accelerator).
+      if (key !== lastKey || (event.message !== undefined && event.message !== lastMessage)) {
         lastKey = key;
+        lastMessage = event.message;
         write(startLine(event));
       }
     }
