@@ -36,7 +36,7 @@ describe('ActivityBoard', () => {
     board.apply({ step: 'copy', disk: 1, percent: 25 }, 2000);
     const lines = board.lines(2000);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/ copy disk 1 {2}vm {2}2 s {2}\[#####\.+\] {2}25% {2}256 MiB \/ 1\.0 GiB {2}128\.0 MiB\/s {2}ETA 6 s$/);
+    expect(lines[1]).toMatch(/ copy disk 1 {2}vm {2}2 s {2} 25% \[###\.{9}\] {2}256 MiB \/ 1\.0 GiB {2}128\.0 MiB\/s {2}ETA 6 s$/);
     // A new step does not end the copy running beside it.
     expect(board.apply({ step: 'inspect' }, 3000)).toEqual(['✓ launch  vm  3.0 s']);
     expect(board.apply({ step: 'copy', disk: 1, percent: 100 }, 8000)).toEqual(['✓ copy disk 1  vm  8.0 s  1.0 GiB at 128.0 MiB/s']);

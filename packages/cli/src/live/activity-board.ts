@@ -8,6 +8,9 @@ import type { ProgressEvent } from '@hyper2kvm/core';
 import { describeTransfer, formatElapsed, formatRate, formatRunning, spinnerFrame, textBar, transferOf } from './format.js';
 import { formatBytes } from '@hyper2kvm/core';
 
+/** Cells of a live line's bar: short, so an 80-column terminal still shows the rate and the ETA after it. */
+const LIVE_BAR_CELLS = 12;
+
 /** One step (or one disk's part of it) in progress. */
 interface Activity {
   step: string;
@@ -118,7 +121,7 @@ export class ActivityBoard {
     const head = `${spinnerFrame(now)} ${title(activity)}${this.#who()}  ${formatRunning(elapsed)}`;
     const parts = [head];
     if (activity.percent !== undefined) {
-      parts.push(`${textBar(activity.percent)} ${String(Math.floor(activity.percent)).padStart(3)}%`);
+      parts.push(`${String(Math.floor(activity.percent)).padStart(3)}% ${textBar(activity.percent, LIVE_BAR_CELLS)}`);
       if (activity.bytesTotal !== undefined) parts.push(describeTransfer(transferOf(activity.percent, activity.bytesTotal, elapsed)));
     }
     if (activity.message !== undefined) parts.push(activity.message);

@@ -27,7 +27,8 @@ export class TerminalView {
       // The lines change every draw anyway (spinner, elapsed time).
       forceRedraw: true,
       fps: 1000 / REDRAW_MS,
-      linewrap: false,
+      // Live lines are cut to the terminal's width (a wrapped one would break the redraw); printed lines wrap.
+      linewrap: true,
       gracefulExit: false,
       format: (_options, _params, payload: { slot: number }) => this.#drawn[payload.slot] ?? '',
     });
