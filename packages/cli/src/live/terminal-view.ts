@@ -6,6 +6,9 @@
  */
 import cliProgress from 'cli-progress';
 
+/** Signals after which the terminal is given back before the process ends. */
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /** How often the live lines are drawn again. */
 const REDRAW_MS = 100;
 
@@ -33,7 +36,18 @@ export class TerminalView {
       format: (_options, _params, payload: { slot: number }) => this.#drawn[payload.slot] ?? '',
     });
     this.#multibar.on('redraw-pre', () => this.#sync());
+    for (const signal of SIGNALS) process.prependOnceListener(signal, this.#onSignal);
   }
+
+  /**
+   * Ctrl-C must not leave the user's terminal without a cursor. Runs before
+   * the other handlers (the appliance's, batch's), which end the process; with
+   * none, the signal is raised again so it does what it does by default.
+   */
+  readonly #onSignal = (signal: NodeJS.Signals): void => {
+    this.stop();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
 
   /** Takes the lines for this draw and makes sure there is a bar for each. */
   #sync(): void {
@@ -59,6 +73,7 @@ export class TerminalView {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
     this.#multibar.update();
     this.#multibar.stop();
   }
