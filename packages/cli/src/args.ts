@@ -4,15 +4,41 @@ import { resolve } from 'node:path';
 import { UsageError } from '@hyper2kvm/core';
 import { parseLuksKeyOption, type LuksKeySpec } from './api/luks-keys.js';
 
-/** Option declarations as parseArgs takes them. */
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean }>;
+/** What an option's value (or a command's arguments) is, so shell completion offers the right words. */
+export type ValueKind = 'file' | 'dir' | 'text' | readonly string[];
+
+/** One option as parseArgs takes it, plus what its value is for completion. */
+export interface OptionDefinition {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  default?: string | boolean;
+  /** A string option's value: a file, a folder, free text or one of some words (default `text`). */
+  value?: ValueKind;
+}
+
+/** Option declarations, keyed by long name. */
+export type OptionSpec = Record<string, OptionDefinition>;
+
+/**
+ * A command as the parser, the help and shell completion all see it: one
+ * definition, so completion cannot drift from what the parser accepts.
+ */
+export interface CommandDefinition {
+  name: string;
+  summary: string;
+  /** The command's own options; {@link COMMON_OPTIONS} come with every command. */
+  options: OptionSpec;
+  /** What the positional arguments are: none, sources (files and folders), a folder, or words. */
+  positionals: 'none' | 'files' | 'dir' | readonly string[];
+}
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: OptionSpec = {
   json: { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
-  config: { type: 'string', short: 'c' },
+  config: { type: 'string', short: 'c', value: 'file' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -35,9 +61,14 @@ export interface ParsedCommand {
   positionals: string[];
 }
 
-export function parseCommand(command: string, argv: string[], options: OptionSpec): ParsedCommand {
+/** Parses a command's arguments against its definition (and the common options); a bad one is a usage error. */
+export function parseCommand(definition: Pick<CommandDefinition, 'name' | 'options'>, argv: string[]): ParsedCommand {
+  const command = definition.name;
+  const options = Object.fromEntries(
+    Object.entries({ ...COMMON_OPTIONS, ...definition.options }).map(([name, { value: _value, ...forParser }]) => [name, forParser]),
+  );
   try {
-    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return parsed as unknown as ParsedCommand;
   } catch (error) {
     throw new UsageError(`${command}: ${(error as Error).message.split('\n')[0]} (see hyper2kvm ${command} --help)`);
@@ -58,11 +89,11 @@ export function listOption(values: ParsedCommand['values'], name: string): strin
 
 /** Options of every command that opens a source. */
 export const SOURCE_OPTIONS: OptionSpec = {
-  'guest-root': { type: 'string' },
+  'guest-root': { type: 'string', value: 'dir' },
   'no-verify-checksums': { type: 'boolean', default: false },
-  'work-dir': { type: 'string' },
-  'luks-key': { type: 'string', multiple: true },
-  'luks-passphrase-file': { type: 'string', multiple: true },
+  'work-dir': { type: 'string', value: 'dir' },
+  'luks-key': { type: 'string', multiple: true, value: 'file' },
+  'luks-passphrase-file': { type: 'string', multiple: true, value: 'file' },
 };
 
 export const SOURCE_HELP = `  --guest-root DIR     the source is a folder holding a guest's root file system

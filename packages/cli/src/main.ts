@@ -3,35 +3,17 @@
  * one-line messages and exit codes (0 done, 1 failed, 2 usage/config, 3 blocked).
  */
 import { summarizeError } from '@hyper2kvm/core';
-import { batchCommand } from './commands/batch.js';
-import { configCommand } from './commands/config.js';
-import { inspectCommand } from './commands/inspect.js';
-import { migrateCommand } from './commands/migrate.js';
-import { planCommand } from './commands/plan.js';
-import { pluginsCommand } from './commands/plugins.js';
-import { verifyCommand } from './commands/verify.js';
+import { COMMANDS } from './command-table.js';
 import type { CommandIO } from './output.js';
 
-const commands: Record<string, { run: (argv: string[], io: CommandIO) => Promise<number>; summary: string }> = {
-  inspect: { run: inspectCommand, summary: 'tell what OS and configuration an exported VM has' },
-  plan: { run: planCommand, summary: 'show every repair as a reviewable plan (dry run)' },
-  migrate: { run: migrateCommand, summary: 'repair, convert and emit a VM for KVM' },
-  verify: { run: verifyCommand, summary: 'boot a migrated VM headless and report whether it came up' },
-  batch: { run: batchCommand, summary: 'migrate many VMs from a batch file' },
-  plugins: { run: pluginsCommand, summary: 'list the enabled plugins and their versions' },
-  config: { run: configCommand, summary: 'validate the config, or print its JSON Schema (--schema)' },
-};
-
 export function mainHelp(): string {
-  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const width = Math.max(...COMMANDS.map(({ definition }) => definition.name.length));
   return `Usage: hyper2kvm <command> [options]
 
 Makes VMs exported from VMware, Hyper-V or a cloud boot on KVM/QEMU.
 
 Commands:
-${Object.entries(commands)
-  .map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`)
-  .join('\n')}
+${COMMANDS.map(({ definition }) => `  ${definition.name.padEnd(width)}  ${definition.summary}`).join('\n')}
 
 Run \`hyper2kvm <command> --help\` for a command's options.
 Exit codes: 0 done, 1 failed, 2 bad usage or config, 3 blocked by an error finding.
@@ -44,9 +26,9 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(mainHelp());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command = COMMANDS.find(({ definition }) => definition.name === name);
   if (!command) {
-    io.stderr.write(`hyper2kvm: unknown command ${JSON.stringify(name)} (commands: ${Object.keys(commands).join(', ')})\n`);
+    io.stderr.write(`hyper2kvm: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map(({ definition }) => definition.name).join(', ')})\n`);
     return 2;
   }
   const verbose = rest.includes('--verbose') || rest.includes('-v');
@@ -59,9 +41,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 function reportError(error: unknown, io: CommandIO, flags: { verbose: boolean; json: boolean }): number {
-  const { code, message, exitCode } = summarizeError(error);
-  for (const line of message.split('\n')) io.stderr.write(code === 'UNEXPECTED' ? `hyper2kvm: unexpected error: ${line}\n` : `${line}\n`);
+  const { code, message, exitCode, hint } = summarizeError(error);
+  // One line per problem; the error's hint, when it has one, ends the last line.
+  const lines = message.split('\n');
+  if (hint !== undefined) lines[lines.length - 1] += ` Fix: ${hint}`;
+  for (const line of lines) io.stderr.write(code === 'UNEXPECTED' ? `hyper2kvm: unexpected error: ${line}\n` : `${line}\n`);
   if (flags.verbose && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
-  if (flags.json) io.stdout.write(JSON.stringify({ error: { code, message, exitCode } }) + '\n');
+  if (flags.json) io.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(hint !== undefined ? { hint } : {}) } }) + '\n');
   return exitCode;
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../src/index.js';
 import { runCli } from './run-cli.js';
+import { ESCAPE } from './run-in-terminal.js';
 import { ensureImage, sha256 } from './test-image.js';
 
 process.env['LIBGUESTFS_BACKEND'] ??= 'direct';
@@ -51,6 +52,9 @@ describe('a disk with no operating system (no-os)', () => {
     expect(run.code).toBe(1);
     expect(run.error).toBe(`${run.ova}: no operating system found on the disks (no recognisable root file system)`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+    // Not a terminal: progress is plain lines, without an escape code.
+    expect(run.stderr).toMatch(/^» launch: libguestfs appliance under (TCG|KVM) \(/m);
+    expect(run.stderr).not.toMatch(ESCAPE);
   });
 
   it('writes no disk and leaves the source byte-identical', async () => {

@@ -81,7 +81,7 @@ describe('hyper2kvm CLI', () => {
   });
 
   it('every command has --help', async () => {
-    for (const command of ['inspect', 'plan', 'migrate', 'verify', 'batch', 'plugins', 'config']) {
+    for (const command of ['inspect', 'plan', 'migrate', 'verify', 'batch', 'plugins', 'config', 'doctor', 'completion']) {
       const result = await run([command, '--help']);
       expect(result.code, command).toBe(0);
       expect(result.stdout, command).toMatch(new RegExp(`^Usage: hyper2kvm ${command}`));

@@ -21,6 +21,12 @@ describe('error codes', () => {
     expect(summarizeError(thrown)).toEqual({ code: 'SYSTEM', message: wrapped?.message, exitCode: 1 });
   });
 
+  it('carry a hint to the summary only when they have one', () => {
+    const hinted = new Hyper2kvmError('GUESTFS_CALL_FAILED', 'libguestfs: launch: x', { hint: 'run `hyper2kvm doctor`' });
+    expect(summarizeError(hinted)).toEqual({ code: 'GUESTFS_CALL_FAILED', message: 'libguestfs: launch: x', exitCode: 1, hint: 'run `hyper2kvm doctor`' });
+    expect(summarizeError(new Hyper2kvmError('USAGE', 'x'))).not.toHaveProperty('hint');
+  });
+
   it('call anything else unexpected', () => {
     expect(summarizeError(new TypeError('x is undefined'))).toEqual({ code: 'UNEXPECTED', message: 'x is undefined', exitCode: 1 });
     expect(summarizeError('a string')).toEqual({ code: 'UNEXPECTED', message: 'a string', exitCode: 1 });

@@ -12,12 +12,15 @@ export class Hyper2kvmError extends Error {
   readonly code: ErrorCode;
   /** Process exit code the CLI uses for this error (from the code's row). */
   readonly exitCode: number;
+  /** What the user can do about it, when something can be said; the CLI adds it to the error's line as `Fix: …`. */
+  readonly hint?: string;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; hint?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.exitCode = ERROR_CODES[code].exitCode;
+    if (options.hint !== undefined) this.hint = options.hint;
   }
 }
 
@@ -134,11 +137,13 @@ export interface ErrorSummary {
   code: ErrorCode;
   message: string;
   exitCode: number;
+  /** The error's hint, when it has one. */
+  hint?: string;
 }
 
 /** Any thrown value summed up: ours (system errors wrapped) by its code, anything else as `UNEXPECTED`. */
 export function summarizeError(error: unknown): ErrorSummary {
   const known = asHyper2kvmError(error);
-  if (known) return { code: known.code, message: known.message, exitCode: known.exitCode };
+  if (known) return { code: known.code, message: known.message, exitCode: known.exitCode, ...(known.hint !== undefined ? { hint: known.hint } : {}) };
   return { code: 'UNEXPECTED', message: describeError(error), exitCode: ERROR_CODES.UNEXPECTED.exitCode };
 }

@@ -14,6 +14,7 @@ import {
   fixTimingKey,
   orderPlugins,
   type EnginePlugin,
+  type ProgressEvent,
 } from '../src/index.js';
 import { MemoryGuest, testPlugin } from './helpers.js';
 
@@ -208,6 +209,38 @@ describe('deferred actions', () => {
     expect(runs).toEqual([
       { key: 'initramfs.rebuild', requestedBy: ['a', 'b'], params: { kernels: ['5.15', '6.1'] }, fstab: 'new\n' },
       { key: 'grub.mkconfig', requestedBy: ['a', 'b'], params: {}, fstab: 'new\n' },
+    ]);
+  });
+
+  it('tells which action runs, for which kernels, and what the action says it does per kernel', async () => {
+    const guest = new MemoryGuest({ '/etc/fstab': 'old\n' });
+    const provider = testPlugin({
+      name: 'provider',
+      apply(hooks) {
+        hooks.action.for('initramfs.rebuild').tapPromise('provider', async ({ request, progress }) => {
+          for (const kernel of request.params['kernels'] as string[]) progress({ kernel, message: 'rebuilding' });
+        });
+        hooks.action.for('grub.mkconfig').tap('provider', () => undefined, { stage: ACTION_STAGE.bootloader });
+      },
+    });
+    const requester = testPlugin({
+      name: 'requester',
+      apply: (hooks) =>
+        hooks.plan.tapPromise('requester', async (p) => {
+          p.requireAction('initramfs.rebuild', { kernels: ['5.15', '6.1'] });
+          p.requireAction('grub.mkconfig');
+        }),
+    });
+    const engine = engineOf(provider, requester);
+    const facts = await engine.inspect(guest, emptyFacts());
+    const plan = await engine.plan(guest, facts);
+    const events: ProgressEvent[] = [];
+    await engine.fix(guest, facts, plan, { backupDir: await mkdtemp(join(tmpdir(), 'h2k-')), onProgress: (event) => events.push(event) });
+    expect(events).toEqual([
+      { step: 'fix', action: 'initramfs.rebuild', message: 'kernels 5.15, 6.1' },
+      { step: 'fix', action: 'initramfs.rebuild', kernel: '5.15', message: 'rebuilding' },
+      { step: 'fix', action: 'initramfs.rebuild', kernel: '6.1', message: 'rebuilding' },
+      { step: 'fix', action: 'grub.mkconfig' },
     ]);
   });
 

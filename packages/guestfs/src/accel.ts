@@ -34,6 +34,8 @@ export interface DetectAcceleratorOptions {
   qemu?: string;
   /** KVM device; default `/dev/kvm`. */
   kvmDevice?: string;
+  /** Probe even when this boot's verdict is cached, and cache the new one (`hyper2kvm doctor` measures). */
+  fresh?: boolean;
 }
 
 /** Exit status qemu's isa-debug-exit gives for the byte 0x31: (0x31 << 1) | 1. */
@@ -157,7 +159,7 @@ interface CacheEntry {
  * Order: `HYPER2KVM_ACCEL=kvm|tcg` wins; no usable `/dev/kvm` gives `tcg`
  * at once; a verdict cached for this boot is reused; otherwise the probe
  * guest runs under TCG (to check qemu and the probe itself) and then under
- * KVM, each bounded by `timeoutMs`. KVM is chosen only when it runs the
+ * KVM, each bounded by `timeoutMs` (`fresh` skips the cache, not the override). KVM is chosen only when it runs the
  * guest to the end and not markedly slower than TCG.
  *
  * @throws {ConfigError} when `HYPER2KVM_ACCEL` holds anything but `kvm` or `tcg`.
@@ -183,7 +185,7 @@ export async function detectAccelerator(options: DetectAcceleratorOptions = {}):
 
   const cacheFile = join(options.cacheDir ?? defaultCacheDir(env), 'accel.json');
   const bootId = await readBootId();
-  if (bootId !== null) {
+  if (bootId !== null && options.fresh !== true) {
     const entry = await readCache(cacheFile);
     if (entry !== null && entry.bootId === bootId) return { accel: entry.accel, reason: entry.reason, cached: true };
   }

@@ -50,6 +50,18 @@ describe('detectAccelerator', () => {
     expect(verdict).toMatchObject({ accel: 'tcg', cached: false });
   });
 
+  it('probes again when asked for a fresh verdict, and caches the new one', async () => {
+    const cacheDir = join(dir, 'fresh');
+    const bootId = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    await mkdir(cacheDir, { recursive: true });
+    // A verdict of this very boot, which a plain call would take as it is.
+    await writeFile(join(cacheDir, 'accel.json'), JSON.stringify({ bootId, accel: 'kvm', reason: 'cached earlier', probedAt: '2020-01-01' }));
+    expect(await detectAccelerator({ cacheDir, env: noOverride })).toEqual({ accel: 'kvm', reason: 'cached earlier', cached: true });
+    const fresh = await detectAccelerator({ cacheDir, env: noOverride, fresh: true });
+    expect(fresh).toMatchObject({ accel: 'tcg', cached: false, reason: expect.stringMatching(/KVM probe/) });
+    expect(JSON.parse(await readFile(join(cacheDir, 'accel.json'), 'utf8'))).toMatchObject({ bootId, accel: 'tcg', reason: fresh.reason });
+  });
+
   it('gives TCG at once without a KVM device', async () => {
     const verdict = await detectAccelerator({ kvmDevice: join(dir, 'no-kvm'), cacheDir: join(dir, 'c2'), env: noOverride });
     expect(verdict).toEqual({ accel: 'tcg', reason: `${join(dir, 'no-kvm')} does not exist`, cached: false });

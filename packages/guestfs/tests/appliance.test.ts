@@ -24,6 +24,7 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
   let inspection: OsInspection | null;
   let launchesBefore: number;
   let ticksDuringLaunch = 0;
+  const verdicts: { accel: string; reason: string }[] = [];
 
   beforeAll(async () => {
     image = await buildTestImage();
@@ -32,7 +33,7 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
     // A timer that must keep firing while the appliance boots on its own thread.
     const timer = setInterval(() => (ticksDuringLaunch += 1), 100);
     try {
-      appliance = await GuestfsAppliance.launch({ disks: [{ path: image.overlay, format: 'qcow2' }] });
+      appliance = await GuestfsAppliance.launch({ disks: [{ path: image.overlay, format: 'qcow2' }], onAccelerator: (verdict) => verdicts.push(verdict) });
     } finally {
       clearInterval(timer);
     }
@@ -49,6 +50,8 @@ describe('GuestfsAppliance on a phony Ubuntu 22.04 VMDK behind a qcow2 overlay',
     expect(applianceLaunchCount() - launchesBefore).toBe(1);
     expect(appliance.kind).toBe('libguestfs');
     expect(appliance.accel.accel).toBe('tcg');
+    // Told before the launch (a progress display says it while the appliance boots).
+    expect(verdicts).toEqual([appliance.accel]);
     // The launch takes seconds; a blocked loop would have run the 100 ms timer about once.
     expect(ticksDuringLaunch).toBeGreaterThan(appliance.launchMs / 100 / 2);
   });

@@ -144,7 +144,7 @@ export default definePlugin({
 
     hooks.action.for(INITRAMFS_REBUILD).tapPromise(
       manifest.name,
-      async ({ guest, facts, request, report }) => {
+      async ({ guest, facts, request, report, progress }) => {
         const linux = facts.linux;
         const profile = linux ? initramfsProfileFor(linux) : undefined;
         if (!linux || !profile) throw new Error('initramfs.rebuild needs a Linux guest with a known initramfs tool');
@@ -153,6 +153,7 @@ export default definePlugin({
         for (const version of versions) {
           const kernel = linux.kernels.find((candidate) => candidate.version === version) ?? { version, virtioModules: [] as string[] };
           if (params.append?.includes(version)) {
+            progress({ kernel: version, message: 'appending the virtio modules on the host' });
             // The kernel's own modules only: the list is the union over every kernel.
             const modules = (params.modules ?? []).filter((module) => kernel.virtioModules.includes(module));
             try {
@@ -172,6 +173,7 @@ export default definePlugin({
               });
             }
           }
+          progress({ kernel: version, message: `rebuilding with ${profile.tool} in the appliance` });
           await rebuildOne(guest, profile, kernel, logger);
         }
       },

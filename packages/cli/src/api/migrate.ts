@@ -61,7 +61,9 @@ function defaultName(vmName: string | undefined, sources: string[]): string {
 export async function migrate(options: MigrateOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const outputDir = resolve(options.cwd ?? process.cwd(), options.outputDir);
-  const progress = options.onProgress ?? (() => undefined);
+  /** The VM's name once the source is open, on every event from then on. */
+  let vmName: string | undefined;
+  const progress = (event: ProgressEvent): void => options.onProgress?.(vmName === undefined || event.vm !== undefined ? event : { ...event, vm: vmName });
   progress({ step: 'open', message: 'opening the source' });
   // The bulk copy of each disk starts as soon as the source is open and
   // overlaps launch, inspection, planning and the fix (see StagedConversion).
@@ -73,6 +75,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
     if (options.dryRun) return;
     const format = options.format ?? config.output.format;
     const stagedName = options.name ?? defaultName(vm.name, options.sources);
+    vmName = stagedName;
     mkdirSync(outputDir, { recursive: true });
     vm.disks.forEach((disk, index) => {
       staged.set(
@@ -83,6 +86,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
           format,
           compress: options.compress ?? config.output.compress,
           parallel: { coroutines: config.parallelism.convertCoroutines },
+          onProgress: (percent) => progress({ step: 'copy', disk: index + 1, percent, bytesTotal: disk.virtualSize, message: 'bulk copy of the source' }),
         }),
       );
     });
@@ -93,13 +97,14 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
   );
   let run: RunContext;
   try {
-    run = await startRun({ ...options, onDisksReady: startStaged });
+    run = await startRun({ ...options, onProgress: progress, onDisksReady: startStaged });
   } catch (error) {
     await cancelStaged();
     if (isSourceRefusal(error)) await removeIfOnlyLog(outputDir, outputExisted);
     throw error;
   }
   const name = options.name ?? defaultName(run.session.vm?.name, options.sources);
+  vmName = name;
   const active = new Set(run.engine.activePlugins);
   const report: RunReport = {
     tool: { name: 'hyper2kvm', version: CORE_VERSION },
@@ -161,9 +166,11 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
       run.engine.fix(run.session.guest, facts, appliedPlan, {
         backupDir: join(outputDir, 'backup'),
         timings: run.timings,
+        onProgress: progress,
         ...(run.session.registry ? { registry: run.session.registry } : {}),
       }),
     );
+    progress({ step: 'release', message: 'trimming the overlays and shutting the appliance down' });
     await timed(run.timings, 'release', () => run.session.release());
 
     const format = options.format ?? run.config.output.format;
@@ -183,14 +190,14 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
         let result: { path: string; bytes: number; sha256: string };
         const checksum = options.checksum ?? run.config.output.checksum;
         if (early && context.format === format && context.compress === compress) {
-          context.progress({ step: 'convert', disk: job.index + 1, percent: 0 });
+          context.progress({ step: 'convert', disk: job.index + 1, percent: 0, message: 'folding the repairs into the copy' });
           const finished = await early.finish(job.overlayPath, { checksum });
           staged.delete(job.index);
           run.timings[`copy${job.index + 1}`] = finished.stagedTimings.copy;
           run.timings[`copySyncWait${job.index + 1}`] = finished.stagedTimings.copySyncWait;
           run.timings[`commit${job.index + 1}`] = finished.stagedTimings.commit;
           run.timings[`checksum${job.index + 1}`] = finished.stagedTimings.checksum;
-          context.progress({ step: 'convert', disk: job.index + 1, percent: 100 });
+          context.progress({ step: 'convert', disk: job.index + 1, percent: 100, message: 'folding the repairs into the copy' });
           result = finished;
         } else {
           await early?.cancel();
@@ -202,7 +209,7 @@ export async function migrate(options: MigrateOptions): Promise<RunReport> {
             compress: context.compress,
             parallel: { coroutines: run.config.parallelism.convertCoroutines },
             checksum,
-            onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent }),
+            onProgress: (percent) => context.progress({ step: 'convert', disk: job.index + 1, percent, bytesTotal: overlay.virtualSize }),
           });
         }
         context.outputs.push({

@@ -6,8 +6,11 @@
 import { join } from 'node:path';
 import { Hyper2kvmError, InputError, formatBytes, timed, type SourceIntegrity } from '@hyper2kvm/core';
 import { createOverlays, openSource, translateQemuError } from '@hyper2kvm/disk';
-import { applianceVcpus, GuestfsAppliance, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
+import { applianceVcpus, GuestfsAppliance, GuestfsCallError, NO_USABLE_OS, openInspectedGuest, type GuestRegistry } from '@hyper2kvm/guestfs';
 import type { OpenVmOptions, VmSession } from './vm-session.js';
+
+/** What to do when the appliance does not start and the source is not to blame. */
+const LAUNCH_FAILED_HINT = 'run `hyper2kvm doctor` to see what this host lacks (libguestfs-test-tool shows the appliance boot)';
 
 /** Exports whose listed files total less than this are verified before the appliance starts, not beside it. */
 const CHECK_BEFORE_LAUNCH_BYTES = 64 * 1024 * 1024;
@@ -56,6 +59,8 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
     const overlays = await step('overlays', () => createOverlays(vm, options.workDir));
     options.onDisksReady?.(vm);
     options.logger.info(`launching the appliance with ${overlays.length} disk(s)`);
+    const progress = options.onProgress ?? ((): void => undefined);
+    progress({ step: 'launch', message: 'starting the libguestfs appliance' });
     const launched = await step('launch', () =>
       GuestfsAppliance.launch({
         disks: overlays.map((overlay) => ({ path: overlay.overlayPath, format: 'qcow2' })),
@@ -63,13 +68,19 @@ export async function openDiskVm(paths: string[], options: OpenVmOptions): Promi
         vcpus: applianceVcpus(options.appliance?.vcpus ?? 'auto'),
         ...(options.appliance ? { memoryMiB: options.appliance.memoryMiB } : {}),
         logger: options.logger,
+        onAccelerator: ({ accel, reason }) => progress({ step: 'launch', message: `libguestfs appliance under ${accel.toUpperCase()} (${reason})` }),
       }).catch((error: unknown) => {
         // qemu's complaint about a source disk (a lock, a pending log) reaches us through libguestfs: say it about the file.
         const reason = error instanceof Error ? translateQemuError(error.message) : undefined;
-        throw reason === undefined ? error : new InputError(paths.join(', '), reason, { cause: error, code: 'SOURCE_UNREADABLE' });
+        if (reason !== undefined) throw new InputError(paths.join(', '), reason, { cause: error, code: 'SOURCE_UNREADABLE' });
+        // Otherwise the host is the suspect: the doctor says what it lacks.
+        if (error instanceof GuestfsCallError && error.call === 'guestfs_launch')
+          throw new Hyper2kvmError(error.code, error.message, { cause: error, hint: LAUNCH_FAILED_HINT });
+        throw error;
       }),
     );
     appliance = launched;
+    progress({ step: 'inspect', message: `reading the guest (appliance up in ${(launched.launchMs / 1000).toFixed(1)} s)` });
     const opened = await openInspectedGuest(launched, {
       source: paths.join(', '),
       workDir: options.workDir,

@@ -25,6 +25,7 @@ export function planDocument(facts: GuestFacts, plugins: { name: string; version
 export async function plan(options: CommonRunOptions): Promise<PlanResult> {
   const run = await startRun(options);
   try {
+    options.onProgress?.({ step: 'plan' });
     const result = await planRun(run);
     await run.session.verified;
     const active = new Set(run.engine.activePlugins);

@@ -144,6 +144,7 @@ export async function startRun(options: CommonRunOptions): Promise<RunContext> {
     );
     Object.assign(timings, session.timings);
     const opened = session;
+    if (opened.applianceLaunches === 0) options.onProgress?.({ step: 'inspect', message: 'reading the guest folder' });
     const facts = await timed(timings, 'inspect', async () => {
       const base = await inspectGuestFacts(opened.guest, {
         ...(opened.vm ? { vm: opened.vm } : {}),

@@ -170,6 +170,9 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
           step: event.step,
           ...(event.percent !== undefined ? { percent: event.percent } : {}),
           ...(event.message ? { message: event.message } : {}),
+          ...(event.disk !== undefined ? { disk: event.disk } : {}),
+          ...(event.action !== undefined ? { action: event.action } : {}),
+          ...(event.kernel !== undefined ? { kernel: event.kernel } : {}),
         }),
       ...(configFile ? { configFile } : {}),
     });

@@ -1,6 +1,6 @@
 /** `hyper2kvm batch`: many VMs from a batch file, in parallel, resumable. */
 import { UsageError } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand, stringOption } from '../args.js';
+import { COMMON_HELP, parseCommand, stringOption, type CommandDefinition } from '../args.js';
 import { batch } from '../batch/batch.js';
 import { batchProgressPrinter } from '../batch/progress.js';
 import type { BatchState } from '../batch/state.js';
@@ -48,12 +48,19 @@ ${COMMON_HELP.split('\n')
 /** Exit codes of a batch stopped by a signal (128 + signal number). */
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
-export async function batchCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('batch', argv, {
+export const batchDefinition: CommandDefinition = {
+  name: 'batch',
+  summary: 'migrate many VMs from a batch file',
+  options: {
     parallel: { type: 'string' },
     resume: { type: 'boolean', default: false },
     'dry-run': { type: 'boolean', default: false },
-  });
+  },
+  positionals: 'none',
+};
+
+export async function batchCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(batchDefinition, argv);
   if (values.help) {
     io.stdout.write(batchHelp + '\n');
     return 0;
@@ -70,7 +77,9 @@ export async function batchCommand(argv: string[], io: CommandIO): Promise<numbe
   // On SIGINT/SIGTERM, VMs in flight are recorded as interrupted and the process ends at once:
   // a half-migrated VM never leaves final outputs, and --resume reruns it.
   let state: BatchState | undefined;
+  const display = batchProgressPrinter(io, { json: values.json, quiet: values.quiet });
   const onSignal = (signal: NodeJS.Signals): void => {
+    display.close();
     try {
       state?.saveInterruptedSync();
     } finally {
@@ -88,12 +97,13 @@ export async function batchCommand(argv: string[], io: CommandIO): Promise<numbe
       resume: values.resume === true,
       dryRun,
       verbose: values.verbose,
-      onEvent: batchProgressPrinter(io, { json: values.json, quiet: values.quiet }),
+      onEvent: display.onEvent,
       onState: (batchState) => {
         state = batchState;
       },
       ...(parallel !== undefined ? { parallel } : {}),
     });
+    display.close();
     if (values.json) printJson(io, result);
     else {
       io.stdout.write(renderSummary(result));
@@ -101,6 +111,7 @@ export async function batchCommand(argv: string[], io: CommandIO): Promise<numbe
     }
     return result.exitCode;
   } finally {
+    display.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

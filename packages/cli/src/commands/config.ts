@@ -1,6 +1,6 @@
 /** `hyper2kvm config`: show the effective config, or print its JSON Schema. */
 import { configJsonSchema } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand } from '../args.js';
+import { COMMON_HELP, parseCommand, type CommandDefinition } from '../args.js';
 import { printJson, type CommandIO } from '../output.js';
 import { setupRun } from '../plugins-setup.js';
 
@@ -14,8 +14,15 @@ Options:
   --schema            print the JSON Schema and exit
 ${COMMON_HELP}`;
 
+export const configDefinition: CommandDefinition = {
+  name: 'config',
+  summary: 'validate the config, or print its JSON Schema (--schema)',
+  options: { schema: { type: 'boolean', default: false } },
+  positionals: 'none',
+};
+
 export async function configCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommand('config', argv, { schema: { type: 'boolean', default: false } });
+  const { values } = parseCommand(configDefinition, argv);
   if (values.help) {
     io.stdout.write(configHelp + '\n');
     return 0;

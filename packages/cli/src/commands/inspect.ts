@@ -1,10 +1,11 @@
 /** `hyper2kvm inspect <source…>`: the facts about an exported VM. */
 import { formatBytes, renderNetworkConfigs, type Finding, type GuestFacts, type VmDescription } from '@hyper2kvm/core';
-import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions } from '../args.js';
+import { basename } from 'node:path';
+import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, type CommandDefinition } from '../args.js';
 import { inspect } from '../api/inspect.js';
 import { describeIntegrity } from '../api/report.js';
 import { commandLogger } from '../command-logger.js';
-import { progressPrinter } from '../progress.js';
+import { progressDisplay } from '../progress.js';
 import { printJson, type CommandIO } from '../output.js';
 
 export const inspectHelp = `Usage: hyper2kvm inspect <source…> [options]
@@ -105,22 +106,39 @@ export function describeFacts(facts: GuestFacts): string {
   return lines.join('\n') + '\n';
 }
 
+export const inspectDefinition: CommandDefinition = {
+  name: 'inspect',
+  summary: 'tell what OS and configuration an exported VM has',
+  options: { 'hardware-only': { type: 'boolean', default: false }, ...SOURCE_OPTIONS },
+  positionals: 'files',
+};
+
 export async function inspectCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('inspect', argv, { 'hardware-only': { type: 'boolean', default: false }, ...SOURCE_OPTIONS });
+  const { values, positionals } = parseCommand(inspectDefinition, argv);
   if (values.help) {
     io.stdout.write(inspectHelp + '\n');
     return 0;
   }
-  const logger = commandLogger(io, values);
+  const display = progressDisplay(io, { json: values.json, quiet: values.quiet, ...(positionals[0] ? { vm: basename(positionals[0]) } : {}) });
+  const logger = commandLogger({ ...io, stderr: display.stderr }, values);
   const hardwareOnly = values['hardware-only'] === true;
   const result = await inspect({
     ...sourceOptions(values, positionals, io.cwd),
     cwd: io.cwd,
     logger,
     hardwareOnly,
-    onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }),
+    onProgress: display.onProgress,
     ...(values.config ? { configFile: values.config } : {}),
-  });
+  }).then(
+    (inspected) => {
+      display.close(inspected.problem ? 'failed' : 'done');
+      return inspected;
+    },
+    (error: unknown) => {
+      display.close('failed');
+      throw error;
+    },
+  );
   // Like every command's --json error, the problem is also under `error`, beside the hardware.
   if (values.json) printJson(io, result.problem ? { ...result, error: result.problem } : result);
   else {

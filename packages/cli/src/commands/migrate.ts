@@ -1,11 +1,11 @@
 /** `hyper2kvm migrate`: repair, convert and emit a VM for KVM. */
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { UsageError, parseNetworkMapArguments, renderPlan } from '@hyper2kvm/core';
-import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, stringOption } from '../args.js';
+import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, stringOption, type CommandDefinition } from '../args.js';
 import { migrate } from '../api/migrate.js';
 import { commandLogger } from '../command-logger.js';
 import { printJson, type CommandIO } from '../output.js';
-import { progressPrinter } from '../progress.js';
+import { progressDisplay } from '../progress.js';
 
 export const migrateHelp = `Usage: hyper2kvm migrate <source…> --output DIR [options]
 
@@ -34,19 +34,26 @@ ${SOURCE_HELP}
 
 ${COMMON_HELP}`;
 
-export async function migrateCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('migrate', argv, {
-    output: { type: 'string', short: 'o' },
+export const migrateDefinition: CommandDefinition = {
+  name: 'migrate',
+  summary: 'repair, convert and emit a VM for KVM',
+  options: {
+    output: { type: 'string', short: 'o', value: 'dir' },
     name: { type: 'string' },
-    format: { type: 'string' },
+    format: { type: 'string', value: ['qcow2', 'raw'] },
     compress: { type: 'boolean', default: false },
     checksum: { type: 'boolean' },
-    'virtio-win': { type: 'string' },
+    'virtio-win': { type: 'string', value: 'file' },
     'network-map': { type: 'string', multiple: true },
     ...SOURCE_OPTIONS,
     'dry-run': { type: 'boolean', default: false },
     verify: { type: 'boolean', default: false },
-  });
+  },
+  positionals: 'files',
+};
+
+export async function migrateCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommand(migrateDefinition, argv);
   if (values.help) {
     io.stdout.write(migrateHelp + '\n');
     return 0;
@@ -59,7 +66,8 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     throw new UsageError(`migrate: --format must be qcow2 or raw, got ${JSON.stringify(format)}`);
   const virtioWin = stringOption(values, 'virtio-win');
   const outputDir = resolve(io.cwd, output ?? '.');
-  const logger = commandLogger(io, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
+  const display = progressDisplay(io, { json: values.json, quiet: values.quiet, ...(positionals[0] ? { vm: basename(positionals[0]) } : {}) });
+  const logger = commandLogger({ ...io, stderr: display.stderr }, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
   const name = stringOption(values, 'name');
   let planText = '';
   const report = await migrate({
@@ -79,8 +87,17 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
     ...(format ? { format } : {}),
     ...(name ? { name } : {}),
     ...(values.config ? { configFile: values.config } : {}),
-    onProgress: progressPrinter(io, { json: values.json, quiet: values.quiet }),
-  });
+    onProgress: display.onProgress,
+  }).then(
+    (done) => {
+      display.close();
+      return done;
+    },
+    (error: unknown) => {
+      display.close('failed');
+      throw error;
+    },
+  );
   if (dryRun) {
     if (values.json) printJson(io, { facts: report.facts, plugins: report.plugins, plan: report.plan });
     else if (planText) io.stdout.write(planText);

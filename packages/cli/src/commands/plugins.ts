@@ -1,6 +1,6 @@
 /** `hyper2kvm plugins`: the plugins this run would use, in order, with versions. */
 import { relative } from 'node:path';
-import { COMMON_HELP, parseCommand } from '../args.js';
+import { COMMON_HELP, parseCommand, type CommandDefinition } from '../args.js';
 import { printJson, type CommandIO } from '../output.js';
 import { setupRun } from '../plugins-setup.js';
 
@@ -11,8 +11,15 @@ order they run, with their versions and where they were loaded from.
 
 ${COMMON_HELP}`;
 
+export const pluginsDefinition: CommandDefinition = {
+  name: 'plugins',
+  summary: 'list the enabled plugins and their versions',
+  options: {},
+  positionals: 'none',
+};
+
 export async function pluginsCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommand('plugins', argv, {});
+  const { values } = parseCommand(pluginsDefinition, argv);
   if (values.help) {
     io.stdout.write(pluginsHelp + '\n');
     return 0;

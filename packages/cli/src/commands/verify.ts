@@ -1,8 +1,10 @@
 /** `hyper2kvm verify`: boot a migrated VM (or a disk as it is) headless and say whether it came up. */
 import { UsageError, type VerifyResult } from '@hyper2kvm/core';
-import { COMMON_HELP, parseCommand, stringOption } from '../args.js';
+import { COMMON_HELP, parseCommand, stringOption, type CommandDefinition } from '../args.js';
 import { verify } from '../api/verify.js';
+import { basename } from 'node:path';
 import { printJson, type CommandIO } from '../output.js';
+import { progressDisplay } from '../progress.js';
 
 export const verifyHelp = `Usage: hyper2kvm verify DIR [options]
        hyper2kvm verify --disk FILE [--mac MAC] [options]
@@ -34,6 +36,21 @@ ${COMMON_HELP}
 
 const BUSES = ['virtio', 'scsi', 'sata'] as const;
 
+export const verifyDefinition: CommandDefinition = {
+  name: 'verify',
+  summary: 'boot a migrated VM headless and report whether it came up',
+  options: {
+    timeout: { type: 'string' },
+    disk: { type: 'string', value: 'file' },
+    mac: { type: 'string' },
+    bus: { type: 'string', value: BUSES },
+    uefi: { type: 'boolean', default: false },
+    'console-log': { type: 'string', value: 'file' },
+    'wait-for': { type: 'string' },
+  },
+  positionals: 'dir',
+};
+
 function describe(result: VerifyResult): string {
   const lines = [`booted:   ${result.booted ? 'yes' : 'no'}`, `network:  ${result.network ? `up (${result.addresses.join(', ')})` : 'not up'}`];
   if (result.waitedFor) lines.push(`waited:   ${JSON.stringify(result.waitedFor.text)} ${result.waitedFor.seen ? 'seen' : 'NOT seen'}`);
@@ -43,15 +60,7 @@ function describe(result: VerifyResult): string {
 }
 
 export async function verifyCommand(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseCommand('verify', argv, {
-    timeout: { type: 'string' },
-    disk: { type: 'string' },
-    mac: { type: 'string' },
-    bus: { type: 'string' },
-    uefi: { type: 'boolean', default: false },
-    'console-log': { type: 'string' },
-    'wait-for': { type: 'string' },
-  });
+  const { values, positionals } = parseCommand(verifyDefinition, argv);
   if (values.help) {
     io.stdout.write(verifyHelp + '\n');
     return 0;
@@ -74,6 +83,7 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   const waitFor = stringOption(values, 'wait-for');
   if (waitFor === '') throw new UsageError('verify: --wait-for needs a text to wait for');
 
+  const display = progressDisplay(io, { json: values.json, quiet: values.quiet, vm: basename(disk ?? (positionals[0] as string)) });
   const result = await verify({
     cwd: io.cwd,
     ...(disk !== undefined ? { disk } : { dir: positionals[0] as string }),
@@ -84,12 +94,23 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
     ...(consoleLog ? { consoleLog } : {}),
     ...(waitFor !== undefined ? { waitFor } : {}),
     onStart: ({ accel, reason, timeoutSeconds: limit }) => {
-      if (!values.quiet && !values.json) io.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
+      if (!values.quiet && !values.json) display.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
+      display.onProgress({ step: 'boot', message: `under ${accel.toUpperCase()}, at most ${limit} s` });
     },
     onRetry: (why) => {
-      if (!values.quiet && !values.json) io.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
+      if (!values.quiet && !values.json) display.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
+      display.onProgress({ step: 'boot', message: 'booting again' });
     },
-  });
+  }).then(
+    (verdict) => {
+      display.close(verdict.booted ? 'done' : 'failed');
+      return verdict;
+    },
+    (error: unknown) => {
+      display.close('failed');
+      throw error;
+    },
+  );
   if (values.json) printJson(io, result);
   else io.stdout.write(describe(result));
   return result.booted && result.network && (result.waitedFor?.seen ?? true) ? 0 : 1;

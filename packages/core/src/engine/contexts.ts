@@ -42,7 +42,22 @@ export interface ActionContext {
    * name. A failure that must stop the run is thrown, not reported.
    */
   report(finding: Omit<Finding, 'plugin'>, plugin?: string): void;
+  /**
+   * Says what the action is doing now, for the progress display (e.g. which
+   * kernel's initramfs it rebuilds). The engine fills `step` and `action`.
+   */
+  progress(update: ActionProgress): void;
   readonly logger: Logger;
+}
+
+/** What a deferred action tells while it runs (see {@link ActionContext.progress}). */
+export interface ActionProgress {
+  /** The kernel version the action works on now, when it works per kernel. */
+  kernel?: string;
+  /** What it does, in a few words (`rebuilding with update-initramfs`). */
+  message?: string;
+  /** 0-100 when known. */
+  percent?: number;
 }
 
 /** A disk to convert: the repaired overlay and where its output goes. */
@@ -63,12 +78,27 @@ export interface OutputDisk {
   sha256?: string;
 }
 
+/**
+ * A step of a run telling it is alive. A new `step` (with its `action` and
+ * `kernel`) ends the previous one; events with a `disk` are that disk's part
+ * of a step and may run beside the others (the bulk copy beside the repair).
+ */
 export interface ProgressEvent {
+  /** `open`, `launch`, `inspect`, `plan`, `fix`, `copy`, `convert`, `emit`, `verify`, … */
   step: string;
   /** 0-100 when known. */
   percent?: number;
   message?: string;
+  /** 1-based disk number, for per-disk work (conversion). */
   disk?: number;
+  /** The VM's name, once it is known. */
+  vm?: string;
+  /** During `fix`: the deferred action running (`initramfs.rebuild`, `grub.mkconfig`). */
+  action?: string;
+  /** During a deferred action: the kernel it works on. */
+  kernel?: string;
+  /** Bytes the step handles in all (a disk's virtual size); with `percent`, bytes done and throughput follow. */
+  bytesTotal?: number;
 }
 
 export interface ConvertContext {

@@ -10,13 +10,24 @@ import type { GuestFs } from '../guest/guestfs.js';
 import { detectNetwork } from '../inspect/linux.js';
 import { describeNetworkConfigs, markDomainNics } from '../network/configured/describe.js';
 import { domainMacs } from '../network/nic-binding.js';
-import { isBlocked, type Finding, type Plan } from '../plan/changes.js';
+import { isBlocked, type ActionRequest, type Finding, type Plan } from '../plan/changes.js';
 import { PlanBuilder } from '../plan/plan-builder.js';
 import { PlannedGuest, type RegistryReader } from '../plan/planned-guest.js';
 import type { Hyper2kvmPlugin, PluginHooks, TapOnlyHook, TapOptions } from '../plugin/contract.js';
 import { applyPlan, type RegistryWriter } from './apply-plan.js';
 import { timed } from '../timing.js';
-import type { ActionContext, ConvertContext, DisposeContext, EmitContext, FixContext, InspectContext, PlanContext, VerifyContext } from './contexts.js';
+import type {
+  ActionContext,
+  ActionProgress,
+  ConvertContext,
+  DisposeContext,
+  EmitContext,
+  FixContext,
+  InspectContext,
+  PlanContext,
+  VerifyContext,
+  ProgressEvent,
+} from './contexts.js';
 import { silentLogger } from '../logger.js';
 import type { RunSettings } from './run-settings.js';
 
@@ -151,11 +162,13 @@ export class Engine {
     guest: GuestFs,
     facts: GuestFacts,
     plan: Plan,
-    options: { backupDir: string; registry?: RegistryWriter; timings?: Record<string, number> },
+    options: { backupDir: string; registry?: RegistryWriter; timings?: Record<string, number>; onProgress?: (event: ProgressEvent) => void },
   ): Promise<void> {
     if (isBlocked(plan)) {
       const errors = plan.findings.filter((finding) => finding.severity === 'error');
-      throw new BlockedError(`blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}`).join('; ')}`);
+      throw new BlockedError(
+        `blocked by ${errors.length} error finding(s): ${errors.map((finding) => `${finding.rule}: ${finding.message}${finding.hint ? ` (fix: ${finding.hint})` : ''}`).join('; ')}`,
+      );
     }
     const timings = options.timings ?? {};
     await timed(timings, fixTimingKey('changes'), () =>
@@ -167,8 +180,11 @@ export class Engine {
     for (const request of orderActions(plan.actions, (key) => this.#actionStage(key))) {
       this.#logger.info({ action: request.key, requestedBy: request.requestedBy }, `running ${request.key}`);
       const report = (finding: Omit<Finding, 'plugin'>, plugin = '@hyper2kvm/core'): void => void plan.findings.push({ ...finding, plugin });
+      const onProgress = options.onProgress ?? ((): void => undefined);
+      const progress = (update: ActionProgress): void => onProgress({ ...update, step: 'fix', action: request.key });
+      onProgress({ step: 'fix', action: request.key, ...actionKernels(request) });
       await timed(timings, fixTimingKey('action', request.key), () =>
-        this.#actions.for(request.key).promise({ guest, facts, request, plan, report, logger: this.#logger }),
+        this.#actions.for(request.key).promise({ guest, facts, request, plan, report, progress, logger: this.#logger }),
       );
     }
   }
@@ -281,3 +297,10 @@ export function orderActions<T extends { key: string }>(actions: T[], stageOf: (
 }
 
 export type { LifecycleHook };
+
+/** What a deferred action's request says about the kernels it works on, for its first progress event. */
+function actionKernels(request: ActionRequest): Pick<ProgressEvent, 'kernel' | 'message'> {
+  const kernels = request.params['kernels'];
+  if (!Array.isArray(kernels) || kernels.length === 0 || !kernels.every((kernel): kernel is string => typeof kernel === 'string')) return {};
+  return kernels.length === 1 ? { kernel: kernels[0] } : { message: `kernels ${kernels.join(', ')}` };
+}

@@ -52,6 +52,8 @@ export interface LaunchOptions {
   /** Appliance vCPUs; default 1 (see {@link applianceSize}). */
   vcpus?: number;
   logger?: ApplianceLogger;
+  /** Called with the accelerator chosen, and why, before the appliance starts (for a progress display). */
+  onAccelerator?: (verdict: { accel: Accelerator; reason: string }) => void;
 }
 
 /** Appliance folder (made with `mkmountpoint`, outside every guest disk) holding one mount point per volume. */
@@ -114,6 +116,7 @@ export class GuestfsAppliance extends ApplianceFiles {
     if (options.disks.length === 0) throw new GuestFsError('launch needs at least one disk', { code: 'GUESTFS_NO_DISK' });
     const accel =
       options.accel === undefined || options.accel === 'auto' ? await detectAccelerator() : { accel: options.accel, reason: 'requested by the caller' };
+    options.onAccelerator?.(accel);
     const handle = await GuestfsHandle.open();
     try {
       await handle.call('guestfs_set_memsize', [options.memoryMiB ?? 1024]);
