@@ -23,6 +23,22 @@ export interface ProgressDisplay {
 }
 
 /**
+ * Awaits `work` and closes `display` when it settles: ✗ when it rejects or
+ * `outcome` calls its result a failure, ✓ otherwise. Resolves or rejects as `work` does.
+ */
+export async function closeWhenSettled<T>(display: ProgressDisplay, work: Promise<T>, outcome: (value: T) => 'done' | 'failed' = () => 'done'): Promise<T> {
+  let value: T;
+  try {
+    value = await work;
+  } catch (error) {
+    display.close('failed');
+    throw error;
+  }
+  display.close(outcome(value));
+  return value;
+}
+
+/**
  * Whether stderr gets live lines: a terminal, and neither NO_COLOR (any
  * value, per no-color.org) nor TERM=dumb, which also ask for no escape codes.
  */

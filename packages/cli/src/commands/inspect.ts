@@ -5,7 +5,7 @@ import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, 
 import { inspect } from '../api/inspect.js';
 import { describeIntegrity } from '../api/report.js';
 import { commandLogger } from '../command-logger.js';
-import { progressDisplay } from '../progress.js';
+import { closeWhenSettled, progressDisplay } from '../progress.js';
 import { printJson, type CommandIO } from '../output.js';
 
 export const inspectHelp = `Usage: hyper2kvm inspect <source…> [options]
@@ -122,22 +122,17 @@ export async function inspectCommand(argv: string[], io: CommandIO): Promise<num
   const display = progressDisplay(io, { json: values.json, quiet: values.quiet, ...(positionals[0] ? { vm: basename(positionals[0]) } : {}) });
   const logger = commandLogger({ ...io, stderr: display.stderr }, values);
   const hardwareOnly = values['hardware-only'] === true;
-  const result = await inspect({
-    ...sourceOptions(values, positionals, io.cwd),
-    cwd: io.cwd,
-    logger,
-    hardwareOnly,
-    onProgress: display.onProgress,
-    ...(values.config ? { configFile: values.config } : {}),
-  }).then(
-    (inspected) => {
-      display.close(inspected.problem ? 'failed' : 'done');
-      return inspected;
-    },
-    (error: unknown) => {
-      display.close('failed');
-      throw error;
-    },
+  const result = await closeWhenSettled(
+    display,
+    inspect({
+      ...sourceOptions(values, positionals, io.cwd),
+      cwd: io.cwd,
+      logger,
+      hardwareOnly,
+      onProgress: display.onProgress,
+      ...(values.config ? { configFile: values.config } : {}),
+    }),
+    (inspected) => (inspected.problem ? 'failed' : 'done'),
   );
   // Like every command's --json error, the problem is also under `error`, beside the hardware.
   if (values.json) printJson(io, result.problem ? { ...result, error: result.problem } : result);

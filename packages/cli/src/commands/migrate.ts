@@ -5,7 +5,7 @@ import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, 
 import { migrate } from '../api/migrate.js';
 import { commandLogger } from '../command-logger.js';
 import { printJson, type CommandIO } from '../output.js';
-import { progressDisplay } from '../progress.js';
+import { closeWhenSettled, progressDisplay } from '../progress.js';
 
 export const migrateHelp = `Usage: hyper2kvm migrate <source…> --output DIR [options]
 
@@ -70,33 +70,27 @@ export async function migrateCommand(argv: string[], io: CommandIO): Promise<num
   const logger = commandLogger({ ...io, stderr: display.stderr }, values, dryRun ? undefined : join(outputDir, 'hyper2kvm.log'));
   const name = stringOption(values, 'name');
   let planText = '';
-  const report = await migrate({
-    onPlan: (plan) => {
-      planText = renderPlan(plan);
-    },
-    ...sourceOptions(values, positionals, io.cwd),
-    cwd: io.cwd,
-    outputDir,
-    networkMap: parseNetworkMapArguments(networkMapValues(values['network-map'])),
-    ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
-    logger,
-    dryRun,
-    verify: values.verify === true,
-    compress: values.compress === true,
-    ...(values.checksum === true ? { checksum: true } : {}),
-    ...(format ? { format } : {}),
-    ...(name ? { name } : {}),
-    ...(values.config ? { configFile: values.config } : {}),
-    onProgress: display.onProgress,
-  }).then(
-    (done) => {
-      display.close();
-      return done;
-    },
-    (error: unknown) => {
-      display.close('failed');
-      throw error;
-    },
+  const report = await closeWhenSettled(
+    display,
+    migrate({
+      onPlan: (plan) => {
+        planText = renderPlan(plan);
+      },
+      ...sourceOptions(values, positionals, io.cwd),
+      cwd: io.cwd,
+      outputDir,
+      networkMap: parseNetworkMapArguments(networkMapValues(values['network-map'])),
+      ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
+      logger,
+      dryRun,
+      verify: values.verify === true,
+      compress: values.compress === true,
+      ...(values.checksum === true ? { checksum: true } : {}),
+      ...(format ? { format } : {}),
+      ...(name ? { name } : {}),
+      ...(values.config ? { configFile: values.config } : {}),
+      onProgress: display.onProgress,
+    }),
   );
   if (dryRun) {
     if (values.json) printJson(io, { facts: report.facts, plugins: report.plugins, plan: report.plan });

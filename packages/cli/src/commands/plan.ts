@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { COMMON_HELP, SOURCE_HELP, SOURCE_OPTIONS, parseCommand, sourceOptions, stringOption, type CommandDefinition } from '../args.js';
 import { plan } from '../api/plan.js';
 import { commandLogger } from '../command-logger.js';
-import { progressDisplay } from '../progress.js';
+import { closeWhenSettled, progressDisplay } from '../progress.js';
 import { printJson, type CommandIO } from '../output.js';
 
 export const planHelp = `Usage: hyper2kvm plan <source…> [options]
@@ -34,22 +34,16 @@ export async function planCommand(argv: string[], io: CommandIO): Promise<number
   const display = progressDisplay(io, { json: values.json, quiet: values.quiet, ...(positionals[0] ? { vm: basename(positionals[0]) } : {}) });
   const logger = commandLogger({ ...io, stderr: display.stderr }, values);
   const virtioWin = stringOption(values, 'virtio-win');
-  const result = await plan({
-    ...sourceOptions(values, positionals, io.cwd),
-    ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
-    cwd: io.cwd,
-    logger,
-    onProgress: display.onProgress,
-    ...(values.config ? { configFile: values.config } : {}),
-  }).then(
-    (planned) => {
-      display.close();
-      return planned;
-    },
-    (error: unknown) => {
-      display.close('failed');
-      throw error;
-    },
+  const result = await closeWhenSettled(
+    display,
+    plan({
+      ...sourceOptions(values, positionals, io.cwd),
+      ...(virtioWin ? { virtioWin: resolve(io.cwd, virtioWin) } : {}),
+      cwd: io.cwd,
+      logger,
+      onProgress: display.onProgress,
+      ...(values.config ? { configFile: values.config } : {}),
+    }),
   );
   if (values.json) printJson(io, result.document);
   else io.stdout.write(result.text);

@@ -4,7 +4,7 @@ import { COMMON_HELP, parseCommand, stringOption, type CommandDefinition } from 
 import { verify } from '../api/verify.js';
 import { basename } from 'node:path';
 import { printJson, type CommandIO } from '../output.js';
-import { progressDisplay } from '../progress.js';
+import { closeWhenSettled, progressDisplay } from '../progress.js';
 
 export const verifyHelp = `Usage: hyper2kvm verify DIR [options]
        hyper2kvm verify --disk FILE [--mac MAC] [options]
@@ -84,32 +84,27 @@ export async function verifyCommand(argv: string[], io: CommandIO): Promise<numb
   if (waitFor === '') throw new UsageError('verify: --wait-for needs a text to wait for');
 
   const display = progressDisplay(io, { json: values.json, quiet: values.quiet, vm: basename(disk ?? (positionals[0] as string)) });
-  const result = await verify({
-    cwd: io.cwd,
-    ...(disk !== undefined ? { disk } : { dir: positionals[0] as string }),
-    ...(mac ? { mac } : {}),
-    ...(bus ? { bus: bus as (typeof BUSES)[number] } : {}),
-    ...(values.uefi ? { firmware: 'uefi' as const } : {}),
-    ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-    ...(consoleLog ? { consoleLog } : {}),
-    ...(waitFor !== undefined ? { waitFor } : {}),
-    onStart: ({ accel, reason, timeoutSeconds: limit }) => {
-      if (!values.quiet && !values.json) display.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
-      display.onProgress({ step: 'boot', message: `under ${accel.toUpperCase()}, at most ${limit} s` });
-    },
-    onRetry: (why) => {
-      if (!values.quiet && !values.json) display.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
-      display.onProgress({ step: 'boot', message: 'booting again' });
-    },
-  }).then(
-    (verdict) => {
-      display.close(verdict.booted ? 'done' : 'failed');
-      return verdict;
-    },
-    (error: unknown) => {
-      display.close('failed');
-      throw error;
-    },
+  const result = await closeWhenSettled(
+    display,
+    verify({
+      cwd: io.cwd,
+      ...(disk !== undefined ? { disk } : { dir: positionals[0] as string }),
+      ...(mac ? { mac } : {}),
+      ...(bus ? { bus: bus as (typeof BUSES)[number] } : {}),
+      ...(values.uefi ? { firmware: 'uefi' as const } : {}),
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      ...(consoleLog ? { consoleLog } : {}),
+      ...(waitFor !== undefined ? { waitFor } : {}),
+      onStart: ({ accel, reason, timeoutSeconds: limit }) => {
+        if (!values.quiet && !values.json) display.stderr.write(`verify: booting under ${accel} (${reason}), at most ${limit} s\n`);
+        display.onProgress({ step: 'boot', message: `under ${accel.toUpperCase()}, at most ${limit} s` });
+      },
+      onRetry: (why) => {
+        if (!values.quiet && !values.json) display.stderr.write(`verify: ${why}: an emulated-timer artefact, booting again\n`);
+        display.onProgress({ step: 'boot', message: 'booting again' });
+      },
+    }),
+    (verdict) => (verdict.booted ? 'done' : 'failed'),
   );
   if (values.json) printJson(io, result);
   else io.stdout.write(describe(result));
