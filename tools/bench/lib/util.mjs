@@ -27,12 +27,13 @@ export async function fsyncFile(path) {
 }
 
 /**
- * Empties the kernel's page cache (root only) so a measurement reads its
- * input from disk; false when this machine does not allow it.
+ * Writes back dirty pages (sync) and empties the kernel's page cache (root
+ * only) so a measurement reads its input from disk; false when this machine
+ * does not allow the drop (the sync still ran).
  */
 export async function dropPageCache() {
+  await run('sync', []);
   try {
-    await run('sync', []);
     const handle = await open('/proc/sys/vm/drop_caches', 'w');
     try {
       await handle.writeFile('3\n');

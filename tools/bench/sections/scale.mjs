@@ -34,7 +34,6 @@ export async function run(ctx) {
       // fsyncs its output, so the copy it is compared with does too. Without
       // that, at 16 GiB the copy "ends" with most of its output still dirty
       // in RAM and the write-out is charged to migrate alone.
-      await ctx.settle();
       const cold = await dropPageCache();
       ctx.log(`scale: qemu-img convert + fsync, ${gib} GiB of data${cold ? ', cold cache' : ''}`);
       const copy = await time(async () => {
@@ -46,7 +45,6 @@ export async function run(ctx) {
       const outputDir = join(ctx.scratch, `scale-${gib}-out`);
       const workDir = join(ctx.scratch, `scale-${gib}-work`);
       await mkdir(workDir, { recursive: true });
-      await ctx.settle();
       await dropPageCache();
       ctx.log(`scale: migrate, ${gib} GiB of data`);
       const sampler = new ProcessMemorySampler({ intervalMs: 200, match: [workDir, outputDir] }).start();
