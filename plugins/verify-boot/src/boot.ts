@@ -35,7 +35,8 @@ export interface BootOptions {
   /**
    * Keep the guest running after the verdict until its console shows this
    * text (an application's "ready" line, a test guest's last marker), within
-   * the time limit; the result says whether it was seen.
+   * the time limit; the result says whether it was seen. While it is
+   * awaited, the network grace does not end the boot early.
    */
   waitFor?: string;
   /** Called with each chunk of console text as it arrives. */
@@ -151,8 +152,11 @@ async function watchBoot(qemu: string, args: string[], options: BootOptions): Pr
         else failureTimer ??= setTimeout(() => finish(finalResult(judgeConsole(consoleText), consoleText)), FAILURE_GRACE_SECONDS * 1000);
       } else if (verdict.state === 'booted') {
         if (verdict.networkKnown && seen()) finish(finalResult(verdict, consoleText));
-        else if (verdict.networkKnown)
-          clearTimeout(networkTimer); // known; only the awaited text is missing
+        else if (verdict.networkKnown || !seen())
+          // Known, and only the awaited text is missing; or the text is still
+          // awaited, which keeps the boot going (to the overall timeout) even
+          // when the guest is slow to say anything about its network.
+          clearTimeout(networkTimer);
         else {
           // Count the grace from the last console output: a loaded host can
           // show the login prompt long before networkd is even started.
